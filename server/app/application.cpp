@@ -1,0 +1,235 @@
+#include "app/application.h"
+
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+#include <Poco/Util/OptionSet.h>
+#include <Poco/Util/ServerApplication.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "app/demo_data.h"
+#include "app/openapi_document.h"
+#include "app/settings.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/time_zone.h"
+#include "http/api.h"
+#include "http/server.h"
+#include "jobs/scheduler.h"
+#include "services/api_keys.h"
+#include "services/idempotency.h"
+#include "services/platform_billing.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/repositories.h"
+
+extern char** environ;
+
+namespace billwright::app {
+namespace {
+
+constexpr int kExitConfig = 78;  // EX_CONFIG
+
+std::map<std::string, std::string> environmentVariables() {
+    std::map<std::string, std::string> out;
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        const std::string entry(*e);
+        const auto eq = entry.find('=');
+        if (eq != std::string::npos && entry.rfind("BILLWRIGHT_", 0) == 0) {
+            out[entry.substr(0, eq)] = entry.substr(eq + 1);
+        }
+    }
+    return out;
+}
+
+// Writes the bootstrap key for automation: created 0600 before any byte is written.
+bool writeKeyFile(const std::string& path, const std::string& secret) {
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return false;
+    const bool ok = ::fchmod(fd, 0600) == 0;
+    const std::string line = secret + "\n";
+    const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    return ::close(fd) == 0 && ok && written;
+}
+
+class Billwrightd final : public Poco::Util::ServerApplication {
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override {
+        ServerApplication::defineOptions(options);
+        options.addOption(Poco::Util::Option("help", "h", "print options and configuration keys")
+                              .required(false).repeatable(false).callback(
+                                  Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onHelp)));
+        options.addOption(Poco::Util::Option("define", "D", "set a configuration key: -Dkey=value")
+                              .required(false).repeatable(true).argument("key=value")
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onDefine)));
+        options.addOption(Poco::Util::Option("config", "c", "read configuration from a properties file")
+                              .required(false).repeatable(false).argument("file")
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onConfig)));
+        options.addOption(Poco::Util::Option("migrate", "", "apply pending database migrations and exit")
+                              .required(false).repeatable(false)
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onMigrate)));
+        options.addOption(Poco::Util::Option("create-super-key", "", "create a new super key, print it and exit")
+                              .required(false).repeatable(false).argument("name")
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onCreateKey)));
+        options.addOption(Poco::Util::Option("list-routes", "", "print every API route and exit")
+                              .required(false).repeatable(false)
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onListRoutes)));
+    }
+
+    int main(const std::vector<std::string>&) override {
+        if (help_) {
+            Poco::Util::HelpFormatter formatter(options());
+            formatter.setCommand(commandName());
+            formatter.setUsage("[options]");
+            formatter.setHeader("Billwright billing platform server.");
+            formatter.format(std::cout);
+            std::cout << "\n" << settingsHelp();
+            return EXIT_OK;
+        }
+        if (!bad_define_.empty()) {
+            std::cerr << "billwrightd: configuration error: --define " << bad_define_
+                      << ": expected key=value\n";
+            return kExitConfig;
+        }
+        SettingSources sources;
+        if (!config_file_.empty()) {
+            sources.file = config_file_;
+        } else if (const char* env = std::getenv("BILLWRIGHT_CONFIG"); env != nullptr && *env != '\0') {
+            sources.file = env;
+        } else if (std::filesystem::exists("conf/billwright.properties")) {
+            sources.file = "conf/billwright.properties";
+        }
+        sources.environment = environmentVariables();
+        sources.environment.erase("BILLWRIGHT_CONFIG");
+        sources.defines = defines_;
+        auto settings = loadSettings(sources);
+        if (!settings.ok()) {
+            const auto& f = settings.error().fields.at(0);
+            std::cerr << "billwrightd: configuration error: " << f.field << ": " << f.message << "\n";
+            return kExitConfig;
+        }
+        try {
+            return serve(*settings);
+        } catch (const std::exception& e) {
+            log_.error("fatal", {{"error", e.what()}});
+            return EXIT_SOFTWARE;
+        }
+    }
+
+private:
+    int serve(const Settings& settings) {
+        log_.configure(settings.log_level, settings.log_format);
+        core::SystemClock clock;
+        storage::DatabaseOptions db_options;
+        db_options.pool_size = settings.database_pool_size;
+        auto database = storage::openDatabase(settings.database_url, db_options);
+        const auto now = clock.nowSeconds().time_since_epoch().count();
+        const auto report = storage::applyMigrations(*database, now);
+        for (const int v : report.applied_now) log_.info("migration applied", {{"version", std::to_string(v)}});
+        if (migrate_only_) {
+            std::cout << "schema version " << report.current_version << "\n";
+            return EXIT_OK;
+        }
+        auto store = storage::makeSqlStore(*database);
+        auto platform_zone = core::TimeZone::load(settings.platform_timezone);
+        services::PlatformBilling billing(*store, clock, platform_zone.value(), settings.scheduler_catch_up_days);
+        services::ApiKeys keys(*store, clock);
+        services::Idempotency idempotency(*store, clock);
+        if (!new_key_name_.empty()) {
+            const auto issued = keys.createSuperKey(new_key_name_);
+            std::cout << issued.secret << std::endl;
+            return EXIT_OK;
+        }
+        core::Metrics metrics;
+        http::Api api({billing, keys, idempotency, *store, metrics, log_, std::string(openapiDocument())});
+        if (list_routes_) {
+            for (const auto& r : api.router().routes()) std::cout << r.method << " " << r.pattern << "\n";
+            return EXIT_OK;
+        }
+        if (auto issued = keys.bootstrapSuperKey()) {
+            std::cout << "Super-admin API key (shown once, only its hash is stored):\n  " << issued->secret
+                      << std::endl;
+            if (!settings.bootstrap_key_file.empty()) {
+                if (!writeKeyFile(settings.bootstrap_key_file, issued->secret)) {
+                    log_.error("cannot write bootstrap.key_file", {{"path", settings.bootstrap_key_file}});
+                    return kExitConfig;
+                }
+                log_.info("bootstrap key written", {{"path", settings.bootstrap_key_file}});
+            }
+        }
+        if (settings.bootstrap_demo_data) {
+            if (const auto tenant = seedDemoData(billing, *store)) {
+                std::cout << "Demo tenant: " << *tenant << std::endl;
+            }
+        }
+
+        http::ServerOptions server_options;
+        server_options.host = settings.http_host;
+        server_options.port = settings.http_port;
+        server_options.threads = settings.http_threads;
+        server_options.max_body_bytes = settings.http_max_body_bytes;
+        server_options.tls_certificate = settings.tls_certificate;
+        server_options.tls_private_key = settings.tls_private_key;
+        http::Server server(api, server_options);
+        server.start();
+        jobs::Scheduler scheduler(log_, metrics);
+        jobs::addPlatformJobs(scheduler, billing, idempotency);
+        scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
+
+        const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
+                                settings.http_host + ":" + std::to_string(server.port());
+        std::cout << "billwrightd listening on " << url << std::endl;
+        log_.info("listening", {{"url", url}, {"database", settings.database_url.substr(0, 7)}});
+
+        waitForTerminationRequest();
+        log_.info("shutting down");
+        server.stop();
+        scheduler.stop();
+        log_.info("stopped");
+        return EXIT_OK;
+    }
+
+    void onHelp(const std::string&, const std::string&) {
+        help_ = true;
+        stopOptionsProcessing();
+    }
+    void onDefine(const std::string&, const std::string& value) {
+        const auto eq = value.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            bad_define_ = value;
+            return;
+        }
+        defines_[value.substr(0, eq)] = value.substr(eq + 1);
+    }
+    void onConfig(const std::string&, const std::string& value) { config_file_ = value; }
+    void onMigrate(const std::string&, const std::string&) { migrate_only_ = true; }
+    void onCreateKey(const std::string&, const std::string& value) { new_key_name_ = value; }
+    void onListRoutes(const std::string&, const std::string&) { list_routes_ = true; }
+
+    core::Logger log_;
+    bool help_ = false;
+    bool migrate_only_ = false;
+    bool list_routes_ = false;
+    std::string new_key_name_;
+    std::string config_file_;
+    std::string bad_define_;
+    std::map<std::string, std::string> defines_;
+};
+
+}  // namespace
+
+int runServer(int argc, char** argv) {
+    Billwrightd app;
+    return app.run(argc, argv);
+}
+
+}  // namespace billwright::app

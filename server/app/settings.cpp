@@ -1,0 +1,178 @@
+#include "app/settings.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Exception.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
+
+#include <charconv>
+#include <filesystem>
+
+#include "core/time_zone.h"
+
+namespace billwright::app {
+namespace {
+
+using core::Error;
+
+Error badValue(std::string_view key, std::string message) {
+    return Error::validation(std::string(key), "invalid_setting", std::move(message));
+}
+
+void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& prefix,
+                 std::vector<std::string>& out) {
+    Poco::Util::AbstractConfiguration::Keys keys;
+    config.keys(prefix, keys);
+    if (keys.empty() && !prefix.empty()) {
+        out.push_back(prefix);
+        return;
+    }
+    for (const auto& k : keys) collectKeys(config, prefix.empty() ? k : prefix + "." + k, out);
+}
+
+core::Result<std::int64_t> integerIn(std::string_view key, const std::string& text, std::int64_t min,
+                                     std::int64_t max) {
+    std::int64_t value = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || ptr != text.data() + text.size() || value < min || value > max) {
+        return badValue(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    return value;
+}
+
+core::Result<bool> boolean(std::string_view key, const std::string& text) {
+    if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+    if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+    return badValue(key, "must be true or false");
+}
+
+}  // namespace
+
+const std::vector<SettingSpec>& settingSpecs() {
+    static const std::vector<SettingSpec> kSpecs = {
+        {"http.host", "127.0.0.1", "address to listen on"},
+        {"http.port", "8080", "TCP port to listen on (0 picks a free port)"},
+        {"http.threads", "64", "request threads; one per keep-alive connection, so size above expected clients"},
+        {"http.max_body_bytes", "1048576", "largest request body accepted; larger bodies get 413"},
+        {"tls.certificate", "", "PEM certificate file; with tls.private_key, serve HTTPS"},
+        {"tls.private_key", "", "PEM private key file for tls.certificate"},
+        {"database.url", "sqlite:var/billwright.db", "sqlite:PATH (mysql://user:password@host:port/db later)"},
+        {"database.pool_size", "8", "database connections kept open"},
+        {"log.level", "info", "debug, info, warning or error"},
+        {"log.format", "text", "text (key=value) or json (one object per line)"},
+        {"bootstrap.key_file", "", "when set and no super key exists, write the first one here (mode 0600)"},
+        {"bootstrap.demo_data", "false", "seed a demo tenant with a billing config and invoices into an empty database"},
+        {"platform.timezone", "UTC", "IANA time zone of the platform (dashboard month)"},
+        {"scheduler.interval_seconds", "60", "how often background jobs run"},
+        {"scheduler.catch_up_days", "7", "auto-generation still creates a period's invoice this many days after it began"},
+    };
+    return kSpecs;
+}
+
+std::string environmentName(std::string_view key) {
+    std::string out = "BILLWRIGHT_";
+    for (const char c : key) {
+        if (c == '.') {
+            out.push_back('_');
+        } else {
+            out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+        }
+    }
+    return out;
+}
+
+std::string settingsHelp() {
+    std::string out = "Configuration keys (file, then environment, then -Dkey=value; last wins):\n";
+    for (const auto& s : settingSpecs()) {
+        out += "  " + std::string(s.key) + " (env " + environmentName(s.key) + ")\n      " +
+               std::string(s.description) + "\n      default: " +
+               (s.default_value.empty() ? std::string("(empty)") : std::string(s.default_value)) + "\n";
+    }
+    return out;
+}
+
+core::Result<Settings> loadSettings(const SettingSources& sources) {
+    std::map<std::string, std::string> values;
+    for (const auto& s : settingSpecs()) values[std::string(s.key)] = std::string(s.default_value);
+    auto known = [&](const std::string& key) { return values.count(key) > 0; };
+
+    if (sources.file) {
+        try {
+            Poco::AutoPtr<Poco::Util::PropertyFileConfiguration> file(
+                new Poco::Util::PropertyFileConfiguration(*sources.file));
+            std::vector<std::string> keys;
+            collectKeys(*file, "", keys);
+            for (const auto& key : keys) {
+                if (!known(key)) return badValue(key, "is not a configuration key (in " + *sources.file + ")");
+                values[key] = file->getRawString(key);
+            }
+        } catch (const Poco::Exception& e) {
+            return badValue("config", "cannot read " + *sources.file + ": " + e.displayText());
+        }
+    }
+    for (auto& [key, value] : values) {
+        const auto it = sources.environment.find(environmentName(key));
+        if (it != sources.environment.end()) value = it->second;
+    }
+    for (const auto& [key, value] : sources.defines) {
+        if (!known(key)) return badValue(key, "is not a configuration key (from --define)");
+        values[key] = value;
+    }
+
+    Settings s;
+    s.http_host = values["http.host"];
+    if (s.http_host.empty()) return badValue("http.host", "must not be empty");
+    auto port = integerIn("http.port", values["http.port"], 0, 65535);
+    if (!port.ok()) return std::move(port).error();
+    s.http_port = static_cast<std::uint16_t>(*port);
+    auto threads = integerIn("http.threads", values["http.threads"], 4, 1024);
+    if (!threads.ok()) return std::move(threads).error();
+    s.http_threads = static_cast<int>(*threads);
+    auto body = integerIn("http.max_body_bytes", values["http.max_body_bytes"], 1024, 64 * 1024 * 1024);
+    if (!body.ok()) return std::move(body).error();
+    s.http_max_body_bytes = static_cast<std::size_t>(*body);
+
+    s.tls_certificate = values["tls.certificate"];
+    s.tls_private_key = values["tls.private_key"];
+    if (s.tls_certificate.empty() != s.tls_private_key.empty()) {
+        return badValue(s.tls_certificate.empty() ? "tls.certificate" : "tls.private_key",
+                        "tls.certificate and tls.private_key are set together");
+    }
+    for (const auto* key : {"tls.certificate", "tls.private_key"}) {
+        if (!values[key].empty() && !std::filesystem::is_regular_file(values[key])) {
+            return badValue(key, "file not found: " + values[key]);
+        }
+    }
+
+    s.database_url = values["database.url"];
+    if (s.database_url.rfind("sqlite:", 0) != 0 || s.database_url.size() <= 7 ||
+        s.database_url == "sqlite::memory:") {
+        return badValue("database.url", "must be sqlite:PATH");
+    }
+    auto pool = integerIn("database.pool_size", values["database.pool_size"], 1, 256);
+    if (!pool.ok()) return std::move(pool).error();
+    s.database_pool_size = static_cast<std::size_t>(*pool);
+
+    if (!core::parseLogLevel(values["log.level"], s.log_level)) {
+        return badValue("log.level", "must be debug, info, warning or error");
+    }
+    if (!core::parseLogFormat(values["log.format"], s.log_format)) {
+        return badValue("log.format", "must be text or json");
+    }
+    s.bootstrap_key_file = values["bootstrap.key_file"];
+    auto demo = boolean("bootstrap.demo_data", values["bootstrap.demo_data"]);
+    if (!demo.ok()) return std::move(demo).error();
+    s.bootstrap_demo_data = *demo;
+    s.platform_timezone = values["platform.timezone"];
+    if (!core::TimeZone::load(s.platform_timezone).ok()) {
+        return badValue("platform.timezone", "must be an IANA time zone such as UTC or Europe/Berlin");
+    }
+    auto interval = integerIn("scheduler.interval_seconds", values["scheduler.interval_seconds"], 1, 86400);
+    if (!interval.ok()) return std::move(interval).error();
+    s.scheduler_interval_seconds = static_cast<int>(*interval);
+    auto catch_up = integerIn("scheduler.catch_up_days", values["scheduler.catch_up_days"], 1, 28);
+    if (!catch_up.ok()) return std::move(catch_up).error();
+    s.scheduler_catch_up_days = static_cast<int>(*catch_up);
+    return s;
+}
+
+}  // namespace billwright::app

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/log.h"
+
+namespace billwright::app {
+
+struct SettingSpec {
+    std::string_view key;
+    std::string_view default_value;
+    std::string_view description;
+};
+
+// Every configuration key, its default and what it does (shown by --help).
+const std::vector<SettingSpec>& settingSpecs();
+
+struct Settings {
+    std::string http_host;
+    std::uint16_t http_port = 8080;
+    int http_threads = 64;
+    std::size_t http_max_body_bytes = 0;
+    std::string tls_certificate;
+    std::string tls_private_key;
+    std::string database_url;
+    std::size_t database_pool_size = 8;
+    core::LogLevel log_level = core::LogLevel::kInfo;
+    core::LogFormat log_format = core::LogFormat::kText;
+    std::string bootstrap_key_file;
+    bool bootstrap_demo_data = false;
+    std::string platform_timezone;
+    int scheduler_interval_seconds = 60;
+    int scheduler_catch_up_days = 7;
+};
+
+// Layers, later wins: defaults, the properties file, the environment (BILLWRIGHT_HTTP_PORT for
+// http.port), then --define/-D on the command line. An unknown key or a bad value is an error
+// naming the key, and the server refuses to start.
+struct SettingSources {
+    std::optional<std::string> file;  // a .properties file
+    std::map<std::string, std::string> environment;
+    std::map<std::string, std::string> defines;
+};
+
+core::Result<Settings> loadSettings(const SettingSources& sources);
+std::string environmentName(std::string_view key);  // "http.port" -> "BILLWRIGHT_HTTP_PORT"
+std::string settingsHelp();
+
+}  // namespace billwright::app

@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "core/error.h"
+
+namespace billwright::core {
+
+// A JSON document tree. Numbers keep their literal text so that money never passes through
+// floating point; interpreting that text (as an integer, a decimal amount) is the caller's job.
+//
+// Accessors with a type precondition throw std::logic_error when it is violated: that is a
+// programmer error, not bad input (bad input is caught by checking type() first).
+class JsonValue {
+public:
+    // The order matches the alternatives of Storage; type() relies on it.
+    enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+
+    JsonValue() = default;  // null
+
+    static JsonValue null();
+    static JsonValue boolean(bool b);
+    static JsonValue number(std::int64_t n);
+    // `literal` must match the RFC 8259 number grammar (e.g. "1500.25"); it is kept verbatim.
+    // Throws std::logic_error otherwise, so toJson can never emit an invalid document.
+    static JsonValue numberLiteral(std::string literal);
+    static JsonValue string(std::string s);
+    static JsonValue array();
+    static JsonValue object();
+
+    Type type() const { return static_cast<Type>(storage_.index()); }
+    bool isNull() const { return type() == Type::kNull; }
+    bool isBool() const { return type() == Type::kBool; }
+    bool isNumber() const { return type() == Type::kNumber; }
+    bool isString() const { return type() == Type::kString; }
+    bool isArray() const { return type() == Type::kArray; }
+    bool isObject() const { return type() == Type::kObject; }
+
+    bool asBool() const;
+    const std::string& asString() const;
+    // The literal text as it appeared in the input (or as given to numberLiteral).
+    const std::string& numberText() const;
+    // Only for an integer literal (no fraction, no exponent) that fits int64 exactly, so "1.0"
+    // and "1e2" give nullopt even though they denote integers. nullopt for non-numbers too.
+    std::optional<std::int64_t> asInt64() const;
+
+    const std::vector<JsonValue>& items() const;
+    // Appends and returns *this, like set(), so arrays can be built by chaining.
+    JsonValue& push(JsonValue v);
+
+    // Members in insertion order; keys are unique.
+    const std::vector<std::pair<std::string, JsonValue>>& members() const;
+    // nullptr if absent or if this is not an object. Linear in the member count.
+    const JsonValue* find(std::string_view key) const;
+    // Replaces an existing member in place (keeping its position), else appends. Returns *this.
+    JsonValue& set(std::string key, JsonValue v);
+
+    // Structural. Numbers compare by literal text ("1.0" != "1"). Objects compare as JSON
+    // objects, i.e. regardless of member order.
+    bool operator==(const JsonValue& other) const;
+
+private:
+    struct NumberText {
+        std::string text;
+    };
+    using Array = std::vector<JsonValue>;
+    using Object = std::vector<std::pair<std::string, JsonValue>>;
+    using Storage = std::variant<std::monostate, bool, NumberText, std::string, Array, Object>;
+
+    explicit JsonValue(Storage storage) : storage_(std::move(storage)) {}
+
+    void require(Type expected, const char* operation) const;
+
+    Storage storage_;
+
+    // Builds containers directly: set() would make parsing quadratic in the member count.
+    friend class JsonParser;
+};
+
+// "null", "boolean", "number", "string", "array", "object"; for error messages.
+std::string_view jsonTypeName(JsonValue::Type t);
+
+struct JsonParseOptions {
+    // Containers nested deeper than this are refused. Also bounds the recursion depth of
+    // toJson, operator== and destruction for parsed values.
+    std::size_t max_depth = 64;
+};
+
+// Strict RFC 8259: any value at top level, no extensions, UTF-8 validated, duplicate keys
+// refused. Fails with ErrorCode::kMalformedRequest and a detail naming the byte offset, e.g.
+// "malformed JSON at offset 17: expected ':'". Never recurses, whatever the input.
+Result<JsonValue> parseJson(std::string_view text, JsonParseOptions options = {});
+
+// Compact serialization; numbers are written as their literal text.
+std::string toJson(const JsonValue& v);
+
+// Appends `s` quoted. Escapes '"', '\\', control characters and U+2028/U+2029 (which break
+// JavaScript embedding); all other bytes pass through unchanged.
+void appendJsonString(std::string& out, std::string_view s);
+
+}  // namespace billwright::core

@@ -1,0 +1,111 @@
+#include "core/metrics.h"
+
+#include <cstdio>
+
+namespace billwright::core {
+namespace {
+
+std::string secondsText(std::int64_t micros) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%lld.%06lld", static_cast<long long>(micros / 1000000),
+                  static_cast<long long>(micros % 1000000));
+    std::string text = buf;
+    while (text.back() == '0') text.pop_back();
+    if (text.back() == '.') text.pop_back();
+    return text;
+}
+
+// Inserts an extra label into an already rendered label set ("{a="b"}" or "").
+std::string withLabel(const std::string& rendered, std::string_view key, std::string_view value) {
+    std::string extra(key);
+    extra += "=\"";
+    extra += value;
+    extra += "\"";
+    if (rendered.empty()) return "{" + extra + "}";
+    return rendered.substr(0, rendered.size() - 1) + "," + extra + "}";
+}
+
+}  // namespace
+
+std::string Metrics::renderLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
+    if (labels.empty()) return {};
+    std::string out = "{";
+    bool first = true;
+    for (const auto& [key, value] : labels) {
+        if (!first) out.push_back(',');
+        first = false;
+        out += key;
+        out += "=\"";
+        for (const char c : value) {
+            if (c == '\\' || c == '"') out.push_back('\\');
+            if (c == '\n') {
+                out += "\\n";
+                continue;
+            }
+            out.push_back(c);
+        }
+        out.push_back('"');
+    }
+    out.push_back('}');
+    return out;
+}
+
+void Metrics::describe(std::string_view name, std::string_view type, std::string_view help) {
+    std::lock_guard lock(mutex_);
+    auto& family = families_[std::string(name)];
+    family.type = std::string(type);
+    family.help = std::string(help);
+}
+
+void Metrics::increment(std::string_view name,
+                        const std::vector<std::pair<std::string, std::string>>& labels,
+                        std::int64_t by) {
+    const std::string key = renderLabels(labels);
+    std::lock_guard lock(mutex_);
+    auto it = families_.find(name);
+    if (it == families_.end()) it = families_.emplace(std::string(name), Family{}).first;
+    it->second.counters[key] += by;
+}
+
+void Metrics::observeMicros(std::string_view name,
+                            const std::vector<std::pair<std::string, std::string>>& labels,
+                            std::int64_t micros) {
+    const std::string key = renderLabels(labels);
+    std::lock_guard lock(mutex_);
+    auto it = families_.find(name);
+    if (it == families_.end()) {
+        it = families_.emplace(std::string(name), Family{}).first;
+        it->second.type = "histogram";
+    }
+    Histogram& h = it->second.histograms[key];
+    for (std::size_t i = 0; i < kBucketMicros.size(); ++i) {
+        if (micros <= kBucketMicros[i]) ++h.buckets[i];
+    }
+    ++h.count;
+    h.sum_micros += micros;
+}
+
+std::string Metrics::render() const {
+    std::lock_guard lock(mutex_);
+    std::string out;
+    for (const auto& [name, family] : families_) {
+        if (!family.help.empty()) out += "# HELP " + name + " " + family.help + "\n";
+        out += "# TYPE " + name + " " + family.type + "\n";
+        for (const auto& [labels, value] : family.counters) {
+            out += name + labels + " " + std::to_string(value) + "\n";
+        }
+        for (const auto& [labels, h] : family.histograms) {
+            for (std::size_t i = 0; i < kBucketMicros.size(); ++i) {
+                out += name + "_bucket" + withLabel(labels, "le", secondsText(kBucketMicros[i])) +
+                       " " + std::to_string(h.buckets[i]) + "\n";
+            }
+            out += name + "_bucket" + withLabel(labels, "le", "+Inf") + " " +
+                   std::to_string(h.count) + "\n";
+            out += name + "_sum" + labels + " " + secondsText(h.sum_micros) + "\n";
+            out += name + "_count" + labels + " " + std::to_string(h.count) + "\n";
+        }
+    }
+    return out;
+}
+
+}  // namespace billwright::core

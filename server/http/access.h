@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/json.h"
+#include "http/request.h"
+
+namespace billwright::http {
+
+// Another tenant's object answers 404, exactly like a missing one.
+core::Status requireVisibleTenant(const Request& request, const std::string& tenant_id);
+core::Status requireSuper(const Request& request);
+// tenant_admin or super; tenant_viewer is read-only.
+core::Status requireWriter(const Request& request);
+
+// {"object": "list", "data": [...], "has_more": bool, "next_cursor": id | null}
+template <typename T, typename ToJson>
+core::JsonValue listJson(const std::vector<T>& items, bool has_more, ToJson&& to_json) {
+    core::JsonValue data = core::JsonValue::array();
+    for (const auto& item : items) data.push(to_json(item));
+    core::JsonValue out = core::JsonValue::object();
+    out.set("object", core::JsonValue::string("list"))
+        .set("data", std::move(data))
+        .set("has_more", core::JsonValue::boolean(has_more))
+        .set("next_cursor", has_more && !items.empty() ? core::JsonValue::string(items.back().id)
+                                                       : core::JsonValue::null());
+    return out;
+}
+
+}  // namespace billwright::http

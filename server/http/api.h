@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/request.h"
+#include "http/router.h"
+#include "services/api_keys.h"
+#include "services/idempotency.h"
+#include "services/platform_billing.h"
+#include "storage/repositories.h"
+
+namespace billwright::http {
+
+// Everything the handlers use, owned by the application (app/) and borrowed here.
+struct ApiContext {
+    services::PlatformBilling& billing;
+    services::ApiKeys& keys;
+    services::Idempotency& idempotency;
+    storage::Store& store;
+    core::Metrics& metrics;
+    core::Logger& log;
+    std::string openapi_yaml;
+};
+
+// A request as it came off the wire, before routing and authentication.
+struct RawRequest {
+    std::string method;
+    std::string path;
+    std::map<std::string, std::string> query;
+    std::map<std::string, std::string> headers;  // lower-case names
+    std::string body;
+    bool body_too_large = false;
+    bool bad_uri = false;
+};
+
+class Api {
+public:
+    explicit Api(ApiContext context);
+    // Never throws: every failure becomes a problem response, logged once.
+    Response handle(const RawRequest& raw);
+    const Router& router() const { return router_; }
+
+private:
+    Response dispatch(const RawRequest& raw, Request& request, std::string& route_name);
+
+    ApiContext ctx_;
+    Router router_;
+};
+
+using ContextHandler = HandlerResult (*)(ApiContext&, Request&);
+inline Handler bindHandler(ApiContext& ctx, ContextHandler fn) {
+    return [&ctx, fn](Request& r) { return fn(ctx, r); };
+}
+
+// Registration lists, one per resource file under handlers/.
+void registerSystemRoutes(Router& router, ApiContext& ctx);
+void registerTenantRoutes(Router& router, ApiContext& ctx);
+void registerPlatformInvoiceRoutes(Router& router, ApiContext& ctx);
+void registerApiKeyRoutes(Router& router, ApiContext& ctx);
+void registerAuditRoutes(Router& router, ApiContext& ctx);
+
+}  // namespace billwright::http

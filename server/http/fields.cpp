@@ -1,0 +1,172 @@
+#include "http/fields.h"
+
+#include <charconv>
+
+namespace billwright::http {
+
+using core::Error;
+using core::ErrorCode;
+using core::JsonValue;
+
+FieldReader::FieldReader(const JsonValue& body)
+    : body_(body),
+      error_{ErrorCode::kValidationFailed, "the request has invalid fields", {}},
+      body_is_object_(body.isObject()) {
+    if (!body_is_object_) addError("", "wrong_type", "the body must be a JSON object");
+}
+
+void FieldReader::addError(std::string field, std::string code, std::string message) {
+    error_.fields.push_back({std::move(field), std::move(code), std::move(message)});
+}
+
+void FieldReader::wrongType(std::string_view name, std::string_view expected) {
+    addError(std::string(name), "wrong_type", "must be " + std::string(expected));
+}
+
+const JsonValue* FieldReader::take(std::string_view name, Presence presence) {
+    seen_.emplace(name);
+    const JsonValue* v = body_is_object_ ? body_.find(name) : nullptr;
+    if (v != nullptr && v->isNull()) v = nullptr;
+    if (v == nullptr && presence == Presence::kRequired && body_is_object_) {
+        addError(std::string(name), "required", "is required");
+    }
+    return v;
+}
+
+std::optional<std::string> FieldReader::string(std::string_view name, Presence presence,
+                                               std::size_t max_length) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isString()) {
+        wrongType(name, "a string");
+        return std::nullopt;
+    }
+    if (v->asString().size() > max_length) {
+        addError(std::string(name), "out_of_range",
+                 "must be at most " + std::to_string(max_length) + " bytes");
+        return std::nullopt;
+    }
+    return v->asString();
+}
+
+std::optional<bool> FieldReader::boolean(std::string_view name, Presence presence) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isBool()) {
+        wrongType(name, "true or false");
+        return std::nullopt;
+    }
+    return v->asBool();
+}
+
+std::optional<std::int64_t> FieldReader::integer(std::string_view name, Presence presence,
+                                                 std::int64_t min, std::int64_t max) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    const auto n = v->isNumber() ? v->asInt64() : std::nullopt;
+    if (!n) {
+        wrongType(name, "an integer");
+        return std::nullopt;
+    }
+    if (*n < min || *n > max) {
+        addError(std::string(name), "out_of_range",
+                 "must be " + std::to_string(min) + " to " + std::to_string(max));
+        return std::nullopt;
+    }
+    return n;
+}
+
+std::optional<std::string> FieldReader::amountText(std::string_view name, Presence presence) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (v->isString()) return v->asString();
+    if (v->isNumber()) return v->numberText();
+    wrongType(name, "a decimal amount such as \"1500.00\"");
+    return std::nullopt;
+}
+
+std::optional<core::Date> FieldReader::date(std::string_view name, Presence presence) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isString()) {
+        wrongType(name, "a date string YYYY-MM-DD");
+        return std::nullopt;
+    }
+    const auto d = core::parseIsoDate(v->asString());
+    if (!d) {
+        addError(std::string(name), "invalid_date", "must be a real date YYYY-MM-DD");
+        return std::nullopt;
+    }
+    return d;
+}
+
+std::optional<std::string> FieldReader::oneOf(std::string_view name, Presence presence,
+                                              std::initializer_list<std::string_view> allowed) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    std::string list;
+    for (const auto a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a;
+    }
+    if (!v->isString()) {
+        wrongType(name, "one of " + list);
+        return std::nullopt;
+    }
+    for (const auto a : allowed) {
+        if (a == v->asString()) return v->asString();
+    }
+    addError(std::string(name), "invalid_enum", "must be one of " + list);
+    return std::nullopt;
+}
+
+core::Status FieldReader::finish() {
+    if (body_is_object_) {
+        for (const auto& [key, value] : body_.members()) {
+            if (seen_.find(key) == seen_.end()) addError(key, "unknown_field", "is not a known field");
+        }
+    }
+    if (!error_.fields.empty()) return error_;
+    return {};
+}
+
+core::Result<JsonValue> parseBody(const std::string& body) {
+    bool blank = true;
+    for (const char c : body) {
+        if (c != ' ' && c != '\n' && c != '\r' && c != '\t') blank = false;
+    }
+    if (blank) return JsonValue::object();
+    return core::parseJson(body);
+}
+
+core::Result<storage::PageRequest> pageRequest(const std::map<std::string, std::string>& query,
+                                               std::initializer_list<std::string_view> allowed) {
+    constexpr std::size_t kMaxLimit = 100;
+    Error error{ErrorCode::kValidationFailed, "the query has invalid parameters", {}};
+    storage::PageRequest page;
+    for (const auto& [name, value] : query) {
+        if (name == "limit") {
+            std::size_t n = 0;
+            const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+            if (ec != std::errc{} || ptr != value.data() + value.size() || n < 1 || n > kMaxLimit) {
+                error.fields.push_back({"limit", "out_of_range", "must be an integer from 1 to 100"});
+            } else {
+                page.limit = n;
+            }
+        } else if (name == "starting_after") {
+            if (value.empty() || value.size() > 64) {
+                error.fields.push_back({"starting_after", "invalid_cursor", "must be an object id"});
+            } else {
+                page.starting_after = value;
+            }
+        } else {
+            bool known = false;
+            for (const auto a : allowed) known = known || a == name;
+            if (!known) error.fields.push_back({name, "unknown_parameter", "is not a known parameter"});
+        }
+    }
+    if (!error.fields.empty()) return error;
+    return page;
+}
+
+}  // namespace billwright::http

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/date.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "storage/repositories.h"
+
+namespace billwright::http {
+
+enum class Presence { kRequired, kOptional };
+
+// Reads the fields of a JSON object body, collecting every problem (missing, wrong type,
+// out of range, unknown field) so one 422 names them all. A JSON null counts as absent.
+class FieldReader {
+public:
+    explicit FieldReader(const core::JsonValue& body);
+
+    std::optional<std::string> string(std::string_view name, Presence presence,
+                                      std::size_t max_length = 1000);
+    std::optional<bool> boolean(std::string_view name, Presence presence);
+    std::optional<std::int64_t> integer(std::string_view name, Presence presence, std::int64_t min,
+                                        std::int64_t max);
+    // An amount: a JSON string or number, returned as its decimal text for exact parsing.
+    std::optional<std::string> amountText(std::string_view name, Presence presence);
+    std::optional<core::Date> date(std::string_view name, Presence presence);
+    std::optional<std::string> oneOf(std::string_view name, Presence presence,
+                                      std::initializer_list<std::string_view> allowed);
+
+    void addError(std::string field, std::string code, std::string message);
+    // The collected problems (unknown fields included) or success.
+    core::Status finish();
+
+private:
+    const core::JsonValue* take(std::string_view name, Presence presence);
+    void wrongType(std::string_view name, std::string_view expected);
+
+    const core::JsonValue& body_;
+    std::set<std::string, std::less<>> seen_;
+    core::Error error_;
+    bool body_is_object_;
+};
+
+// Parses a request body as JSON; an empty body reads as {}.
+core::Result<core::JsonValue> parseBody(const std::string& body);
+
+// Query parameters: `allowed` lists the accepted names besides limit and starting_after;
+// anything else is a 422 naming the parameter.
+core::Result<storage::PageRequest> pageRequest(const std::map<std::string, std::string>& query,
+                                               std::initializer_list<std::string_view> allowed);
+
+}  // namespace billwright::http

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/request.h"
+
+namespace billwright::http {
+
+using Handler = std::function<HandlerResult(Request&)>;
+
+enum class Access {
+    kPublic,         // no key needed (health, metrics, the API description)
+    kAuthenticated,  // any valid key; the handler checks the role and tenant
+};
+
+struct Route {
+    std::string method;
+    std::string pattern;  // "/v1/tenants/{tenant_id}/invoices"
+    Access access = Access::kAuthenticated;
+    Handler handler;
+};
+
+struct RouteMatch {
+    const Route* route = nullptr;
+    std::map<std::string, std::string> params;
+    bool path_known = false;  // some route has this path with another method (405)
+    std::vector<std::string> allowed_methods;
+};
+
+// Explicit registration, matched segment by segment; "{name}" captures one segment.
+class Router {
+public:
+    void add(Route route);
+    RouteMatch match(std::string_view method, std::string_view path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    std::vector<Route> routes_;
+};
+
+}  // namespace billwright::http

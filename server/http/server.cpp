@@ -1,0 +1,128 @@
+#include "http/server.h"
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace billwright::http {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+class ApiRequestHandler final : public Poco::Net::HTTPRequestHandler {
+public:
+    ApiRequestHandler(Api& api, std::size_t max_body) : api_(api), max_body_(max_body) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        RawRequest raw;
+        raw.method = request.getMethod();
+        try {
+            const Poco::URI uri(request.getURI());
+            raw.path = uri.getPath();
+            for (const auto& [key, value] : uri.getQueryParameters()) raw.query[key] = value;
+        } catch (const Poco::Exception&) {
+            raw.bad_uri = true;
+        }
+        for (const auto& [name, value] : request) raw.headers[lower(name)] = value;
+
+        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+            raw.body_too_large = true;
+        } else {
+            // Read at most one byte past the limit, so a chunked body cannot exhaust memory.
+            std::istream& in = request.stream();
+            raw.body.resize(max_body_ + 1);
+            in.read(raw.body.data(), static_cast<std::streamsize>(raw.body.size()));
+            raw.body.resize(static_cast<std::size_t>(in.gcount()));
+            if (raw.body.size() > max_body_) {
+                raw.body_too_large = true;
+                raw.body.clear();
+            }
+        }
+        const Response r = api_.handle(raw);
+        if (raw.body_too_large) response.setKeepAlive(false);  // the rest of the body is unread
+        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+        if (!r.content_type.empty()) response.setContentType(r.content_type);
+        for (const auto& [name, value] : r.headers) response.set(name, value);
+        response.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
+        std::ostream& out = response.send();
+        out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+    }
+
+private:
+    Api& api_;
+    std::size_t max_body_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    Factory(Api& api, std::size_t max_body) : api_(api), max_body_(max_body) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+        return new ApiRequestHandler(api_, max_body_);
+    }
+
+private:
+    Api& api_;
+    std::size_t max_body_;
+};
+
+}  // namespace
+
+Server::Server(Api& api, const ServerOptions& options) : api_(api), options_(options) {}
+
+Server::~Server() {
+    if (server_) stop();
+}
+
+void Server::start() {
+    const Poco::Net::SocketAddress address(options_.host, options_.port);
+    std::unique_ptr<Poco::Net::ServerSocket> socket;
+    if (!options_.tls_certificate.empty() && !options_.tls_private_key.empty()) {
+        Poco::Net::Context::Ptr context = new Poco::Net::Context(
+            Poco::Net::Context::TLS_SERVER_USE, options_.tls_private_key, options_.tls_certificate, "",
+            Poco::Net::Context::VERIFY_NONE);
+        context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+                                  Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+        socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, context);
+        tls_ = true;
+    } else {
+        socket = std::make_unique<Poco::Net::ServerSocket>(address, 128);
+    }
+    port_ = socket->address().port();
+
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(options_.threads);
+    params->setMaxQueued(256);
+    params->setKeepAlive(true);
+    params->setMaxKeepAliveRequests(1000);
+    params->setKeepAliveTimeout(Poco::Timespan(10, 0));
+    params->setTimeout(Poco::Timespan(30, 0));
+    pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 4);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(
+        new Factory(api_, options_.max_body_bytes), *pool_, *socket, params);
+    server_->start();
+}
+
+void Server::stop() {
+    if (!server_) return;
+    server_->stopAll(false);
+    pool_->joinAll();
+    server_.reset();
+}
+
+}  // namespace billwright::http

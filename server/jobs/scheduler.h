@@ -1,0 +1,51 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/log.h"
+#include "core/metrics.h"
+#include "services/idempotency.h"
+#include "services/platform_billing.h"
+
+namespace billwright::jobs {
+
+struct Job {
+    std::string name;
+    std::function<services::JobOutcome()> run;
+};
+
+// Runs every job once per tick. Jobs are idempotent and read the time from the injected clock
+// (through the services), so a test calls tick() after moving a ManualClock instead of waiting.
+class Scheduler {
+public:
+    Scheduler(core::Logger& log, core::Metrics& metrics);
+    ~Scheduler();
+
+    void add(Job job);
+    // Runs all jobs now, each inside its own catch-all; one failing job does not stop the others.
+    void tick();
+    // Ticks every `interval` on a background thread until stop().
+    void start(std::chrono::milliseconds interval);
+    void stop();
+
+private:
+    core::Logger& log_;
+    core::Metrics& metrics_;
+    std::vector<Job> jobs_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+// The platform's jobs: invoice auto-generation, the overdue sweep, idempotency-key expiry.
+void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
+                     services::Idempotency& idempotency);
+
+}  // namespace billwright::jobs

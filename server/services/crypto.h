@@ -1,0 +1,12 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace billwright::services {
+
+std::string sha256Hex(std::string_view data);
+// Compares in time that depends only on the lengths, not on where the inputs differ.
+bool constantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace billwright::services

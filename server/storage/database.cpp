@@ -1,0 +1,54 @@
+#include "storage/database.h"
+
+#include <charconv>
+
+#include "storage/sqlite/sqlite_database.h"
+
+namespace billwright::storage {
+
+bool SqlRow::isNull(std::size_t i) const {
+    return std::holds_alternative<std::monostate>(values_.at(i));
+}
+
+std::int64_t SqlRow::getInt(std::size_t i) const {
+    const SqlValue& v = values_.at(i);
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+    if (const auto* s = std::get_if<std::string>(&v)) {
+        std::int64_t out = 0;
+        const auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), out);
+        if (ec == std::errc{} && ptr == s->data() + s->size()) return out;
+        throw DbError(DbErrorKind::kOther, "column " + std::to_string(i) + " is not an integer");
+    }
+    return 0;  // NULL reads as 0 only where the caller asked for a plain integer (SUM of nothing)
+}
+
+std::string SqlRow::getString(std::size_t i) const {
+    const SqlValue& v = values_.at(i);
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+    return {};
+}
+
+std::optional<std::int64_t> SqlRow::getOptionalInt(std::size_t i) const {
+    if (isNull(i)) return std::nullopt;
+    return getInt(i);
+}
+
+std::optional<std::string> SqlRow::getOptionalString(std::size_t i) const {
+    if (isNull(i)) return std::nullopt;
+    return getString(i);
+}
+
+std::unique_ptr<Database> openDatabase(const std::string& url, const DatabaseOptions& options) {
+    constexpr std::string_view kSqlite = "sqlite:";
+    if (url.rfind(kSqlite, 0) == 0) {
+        const std::string path = url.substr(kSqlite.size());
+        if (path.empty() || path == ":memory:") {
+            throw std::invalid_argument("sqlite needs a file path, e.g. sqlite:var/billwright.db");
+        }
+        return std::make_unique<sqlite::SqliteDatabase>(path, options);
+    }
+    throw std::invalid_argument("unsupported database URL (expected sqlite:PATH)");
+}
+
+}  // namespace billwright::storage

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace billwright::storage {
+
+// The driver seam. Repositories write SQL once against Connection; a driver (SQLite through
+// Poco::Data today, MySQL Connector/C++ later) executes it, and Dialect holds the few places
+// where the SQL must differ.
+using SqlValue = std::variant<std::monostate, std::int64_t, std::string>;
+using SqlParams = std::vector<SqlValue>;
+
+inline SqlValue sqlNull() { return SqlValue{}; }
+template <typename T>
+SqlValue sqlOptional(const std::optional<T>& v) {
+    if (!v) return SqlValue{};
+    return SqlValue{*v};
+}
+
+class SqlRow {
+public:
+    explicit SqlRow(std::vector<SqlValue> values) : values_(std::move(values)) {}
+    std::size_t size() const { return values_.size(); }
+    bool isNull(std::size_t i) const;
+    // Integers may come back from a driver as text (aggregates in SQLite); both are accepted.
+    std::int64_t getInt(std::size_t i) const;
+    std::string getString(std::size_t i) const;
+    std::optional<std::int64_t> getOptionalInt(std::size_t i) const;
+    std::optional<std::string> getOptionalString(std::size_t i) const;
+
+private:
+    std::vector<SqlValue> values_;
+};
+
+enum class DbErrorKind {
+    kUniqueViolation,
+    kForeignKeyViolation,
+    kBusy,            // lock contention, deadlock, lock-wait timeout: the transaction may be retried
+    kConnectionLost,
+    kOther,
+};
+
+class DbError : public std::runtime_error {
+public:
+    DbError(DbErrorKind kind, const std::string& what) : std::runtime_error(what), kind_(kind) {}
+    DbErrorKind kind() const { return kind_; }
+
+private:
+    DbErrorKind kind_;
+};
+
+// One driver connection. Not thread-safe; a transaction owns it for its duration.
+class Connection {
+public:
+    virtual ~Connection() = default;
+    virtual std::vector<SqlRow> query(std::string_view sql, const SqlParams& params = {}) = 0;
+    // Returns the number of rows changed.
+    virtual std::int64_t execute(std::string_view sql, const SqlParams& params = {}) = 0;
+};
+
+class Dialect {
+public:
+    virtual ~Dialect() = default;
+    virtual std::string_view name() const = 0;
+    // Appended to a SELECT that claims rows for background work; empty where the database
+    // serialises writers anyway (SQLite).
+    virtual std::string_view forUpdateSkipLocked() const = 0;
+};
+
+enum class TxMode { kRead, kWrite };
+
+class Database {
+public:
+    virtual ~Database() = default;
+    virtual const Dialect& dialect() const = 0;
+    // Runs `body` in one transaction on a pooled connection. Commits when `body` returns true,
+    // rolls back when it returns false or throws. A kBusy failure reruns the whole body a few
+    // times with backoff before the error escapes, so `body` must not have effects outside
+    // the transaction.
+    virtual void transact(TxMode mode, const std::function<bool(Connection&)>& body) = 0;
+    // Runs statements that manage their own transactions (migrations' DDL).
+    virtual void withConnection(const std::function<void(Connection&)>& body) = 0;
+    virtual bool ping() = 0;
+};
+
+struct DatabaseOptions {
+    std::size_t pool_size = 8;
+    int busy_timeout_ms = 10000;
+};
+
+// "sqlite:PATH" (":memory:" is refused: each connection would see its own database).
+// Throws std::invalid_argument for an unusable URL and DbError when the database cannot be
+// opened.
+std::unique_ptr<Database> openDatabase(const std::string& url, const DatabaseOptions& options);
+
+}  // namespace billwright::storage

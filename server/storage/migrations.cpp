@@ -1,0 +1,181 @@
+#include "storage/migrations.h"
+
+namespace billwright::storage {
+
+// Portable SQL: BIGINT for money (minor units) and instants (Unix seconds, UTC), CHAR(10)
+// ISO dates for civil dates (they sort as text), VARCHAR with explicit lengths.
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> kMigrations = {
+        {1,
+         "platform billing foundation",
+         {
+             R"(CREATE TABLE tenants (
+                 id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 name VARCHAR(200) NOT NULL,
+                 status VARCHAR(16) NOT NULL,
+                 timezone VARCHAR(64) NOT NULL,
+                 default_currency CHAR(3) NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL))",
+             R"(CREATE TABLE billing_configs (
+                 tenant_id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 flat_rate_minor BIGINT NOT NULL,
+                 currency CHAR(3) NOT NULL,
+                 billing_frequency VARCHAR(16) NOT NULL,
+                 billing_email VARCHAR(254) NOT NULL,
+                 auto_generate_invoices BIGINT NOT NULL,
+                 billing_day_of_month BIGINT NOT NULL,
+                 payment_due_days BIGINT NOT NULL,
+                 email_notifications BIGINT NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE platform_invoices (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 invoice_number VARCHAR(32) NOT NULL,
+                 amount_minor BIGINT NOT NULL,
+                 currency CHAR(3) NOT NULL,
+                 status VARCHAR(20) NOT NULL,
+                 billing_frequency VARCHAR(16) NOT NULL,
+                 period_start CHAR(10) NOT NULL,
+                 period_end CHAR(10) NOT NULL,
+                 issue_date CHAR(10) NOT NULL,
+                 due_date CHAR(10) NOT NULL,
+                 paid_date CHAR(10),
+                 payment_reference VARCHAR(200),
+                 payment_method VARCHAR(20),
+                 failed_attempts BIGINT NOT NULL,
+                 last_failure_reason VARCHAR(500),
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 CONSTRAINT platform_invoices_id UNIQUE (id),
+                 CONSTRAINT platform_invoices_number UNIQUE (invoice_number),
+                 CONSTRAINT platform_invoices_period UNIQUE (tenant_id, period_start),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             "CREATE INDEX platform_invoices_status ON platform_invoices (status, due_date)",
+             R"(CREATE TABLE platform_payment_attempts (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 invoice_id VARCHAR(40) NOT NULL,
+                 outcome VARCHAR(16) NOT NULL,
+                 amount_minor BIGINT NOT NULL,
+                 currency CHAR(3) NOT NULL,
+                 payment_method VARCHAR(20),
+                 payment_reference VARCHAR(200),
+                 paid_date CHAR(10),
+                 failure_reason VARCHAR(500),
+                 actor VARCHAR(40) NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 FOREIGN KEY (tenant_id, invoice_id) REFERENCES platform_invoices (tenant_id, id)))",
+             R"(CREATE TABLE invoice_sequences (
+                 scope VARCHAR(32) NOT NULL,
+                 year BIGINT NOT NULL,
+                 last_value BIGINT NOT NULL,
+                 PRIMARY KEY (scope, year)))",
+             R"(CREATE TABLE api_keys (
+                 id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 tenant_id VARCHAR(40),
+                 role VARCHAR(20) NOT NULL,
+                 name VARCHAR(200) NOT NULL,
+                 secret_hash CHAR(64) NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 created_by VARCHAR(40),
+                 revoked_at BIGINT,
+                 last_used_at BIGINT,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             "CREATE INDEX api_keys_tenant ON api_keys (tenant_id, id)",
+             R"(CREATE TABLE audit_events (
+                 id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 tenant_id VARCHAR(40),
+                 actor VARCHAR(40) NOT NULL,
+                 actor_role VARCHAR(20) NOT NULL,
+                 action VARCHAR(64) NOT NULL,
+                 object_type VARCHAR(40) NOT NULL,
+                 object_id VARCHAR(64) NOT NULL,
+                 before_json TEXT,
+                 after_json TEXT,
+                 request_id VARCHAR(64),
+                 created_at BIGINT NOT NULL,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             "CREATE INDEX audit_events_tenant ON audit_events (tenant_id, id)",
+             R"(CREATE TABLE outbox_messages (
+                 id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 tenant_id VARCHAR(40),
+                 kind VARCHAR(40) NOT NULL,
+                 dedupe_key VARCHAR(200) NOT NULL,
+                 recipient VARCHAR(254) NOT NULL,
+                 subject VARCHAR(300) NOT NULL,
+                 body TEXT NOT NULL,
+                 status VARCHAR(16) NOT NULL,
+                 attempts BIGINT NOT NULL,
+                 next_attempt_at BIGINT NOT NULL,
+                 last_error VARCHAR(500),
+                 created_at BIGINT NOT NULL,
+                 sent_at BIGINT,
+                 CONSTRAINT outbox_messages_dedupe UNIQUE (dedupe_key),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             "CREATE INDEX outbox_messages_pending ON outbox_messages (status, next_attempt_at)",
+             R"(CREATE TABLE idempotency_keys (
+                 principal VARCHAR(40) NOT NULL,
+                 idem_key VARCHAR(255) NOT NULL,
+                 request_hash CHAR(64) NOT NULL,
+                 status_code BIGINT,
+                 response_body TEXT,
+                 created_at BIGINT NOT NULL,
+                 PRIMARY KEY (principal, idem_key)))",
+         }},
+    };
+    return kMigrations;
+}
+
+int latestSchemaVersion() { return migrations().back().version; }
+
+namespace {
+
+void ensureMigrationTable(Connection& c) {
+    c.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY, "
+        "name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL)");
+}
+
+int readVersion(Connection& c) {
+    const auto rows = c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    return static_cast<int>(rows.at(0).getInt(0));
+}
+
+}  // namespace
+
+int currentSchemaVersion(Database& db) {
+    int version = 0;
+    db.transact(TxMode::kWrite, [&](Connection& c) {
+        ensureMigrationTable(c);
+        version = readVersion(c);
+        return true;
+    });
+    return version;
+}
+
+MigrationReport applyMigrations(Database& db, std::int64_t now_unix) {
+    MigrationReport report;
+    report.latest_version = latestSchemaVersion();
+    for (const Migration& m : migrations()) {
+        // Each migration checks the version again inside its own write transaction, so two
+        // nodes starting together apply it once.
+        db.transact(TxMode::kWrite, [&](Connection& c) {
+            ensureMigrationTable(c);
+            if (readVersion(c) >= m.version) return true;
+            for (const auto statement : m.statements) c.execute(statement);
+            c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                      {std::int64_t{m.version}, std::string(m.name), now_unix});
+            report.applied_now.push_back(m.version);
+            return true;
+        });
+    }
+    report.current_version = currentSchemaVersion(db);
+    return report;
+}
+
+}  // namespace billwright::storage

@@ -1,0 +1,205 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/date.h"
+#include "domain/api_key.h"
+#include "domain/audit_event.h"
+#include "domain/billing_config.h"
+#include "domain/platform_invoice.h"
+#include "domain/tenant.h"
+#include "storage/database.h"
+
+namespace billwright::storage {
+
+// Cursor pagination: newest first (ids sort by creation time), `starting_after` is the last id
+// of the previous page. Repositories return up to limit + 1 rows so callers can tell whether
+// there is a next page.
+struct PageRequest {
+    std::size_t limit = 20;
+    std::optional<std::string> starting_after;
+};
+
+class TenantRepository {
+public:
+    virtual ~TenantRepository() = default;
+    virtual std::optional<domain::Tenant> find(std::string_view id) = 0;
+    virtual std::vector<domain::Tenant> list(std::optional<domain::TenantStatus> status,
+                                             const PageRequest& page) = 0;
+    virtual std::vector<domain::Tenant> listAll() = 0;
+    virtual void insert(const domain::Tenant& tenant) = 0;
+    virtual void update(const domain::Tenant& tenant) = 0;
+    virtual std::int64_t count() = 0;
+};
+
+class BillingConfigRepository {
+public:
+    virtual ~BillingConfigRepository() = default;
+    virtual std::optional<domain::BillingConfig> find(std::string_view tenant_id) = 0;
+    virtual void upsert(const domain::BillingConfig& config) = 0;
+    virtual std::vector<domain::BillingConfig> listAutoGenerating() = 0;
+};
+
+struct PlatformInvoiceFilter {
+    std::optional<std::string> tenant_id;
+    std::optional<domain::PlatformInvoiceStatus> status;
+    std::optional<core::Date> issued_from;  // inclusive
+    std::optional<core::Date> issued_to;    // inclusive
+    PageRequest page;
+};
+
+struct PaymentAttempt {
+    std::string id;
+    std::string tenant_id;
+    std::string invoice_id;
+    std::string outcome;  // "succeeded" | "failed"
+    std::int64_t amount_minor = 0;
+    std::string currency;
+    std::optional<std::string> payment_method;
+    std::optional<std::string> payment_reference;
+    std::optional<core::Date> paid_date;
+    std::optional<std::string> failure_reason;
+    std::string actor;
+    core::SysSeconds created_at{};
+};
+
+class PlatformInvoiceRepository {
+public:
+    virtual ~PlatformInvoiceRepository() = default;
+    virtual std::optional<domain::PlatformInvoice> find(std::string_view tenant_id,
+                                                        std::string_view id) = 0;
+    // Any invoice of the tenant whose period overlaps [start, end).
+    virtual std::optional<domain::PlatformInvoice> findOverlapping(std::string_view tenant_id,
+                                                                   const domain::Period& period) = 0;
+    virtual std::vector<domain::PlatformInvoice> list(const PlatformInvoiceFilter& filter) = 0;
+    // pending_payment or failed invoices whose due date is before `date`.
+    virtual std::vector<domain::PlatformInvoice> listUnpaidDueBefore(core::Date date) = 0;
+    virtual void insert(const domain::PlatformInvoice& invoice) = 0;
+    virtual void update(const domain::PlatformInvoice& invoice) = 0;
+    virtual std::int64_t countByStatus(domain::PlatformInvoiceStatus status) = 0;
+    // Sum of paid invoices by currency with paid_date in [from, to).
+    virtual std::vector<std::pair<std::string, std::int64_t>> paidTotalsByCurrency(core::Date from,
+                                                                                   core::Date to) = 0;
+    virtual void insertAttempt(const PaymentAttempt& attempt) = 0;
+    virtual std::vector<PaymentAttempt> listAttempts(std::string_view tenant_id,
+                                                     std::string_view invoice_id) = 0;
+    // The next number in a gap-free sequence per (scope, year); part of the caller's transaction.
+    virtual std::int64_t nextSequence(std::string_view scope, int year) = 0;
+};
+
+class ApiKeyRepository {
+public:
+    virtual ~ApiKeyRepository() = default;
+    virtual std::optional<domain::ApiKey> find(std::string_view id) = 0;
+    // tenant_id empty: every key (super's view); otherwise that tenant's keys.
+    virtual std::vector<domain::ApiKey> list(const std::optional<std::string>& tenant_id,
+                                             const PageRequest& page) = 0;
+    virtual void insert(const domain::ApiKey& key) = 0;
+    virtual void revoke(std::string_view id, core::SysSeconds at) = 0;
+    virtual void touch(std::string_view id, core::SysSeconds at) = 0;
+    virtual std::int64_t countActiveSuperKeys() = 0;
+};
+
+class AuditRepository {
+public:
+    virtual ~AuditRepository() = default;
+    virtual void insert(const domain::AuditEvent& event) = 0;
+    virtual std::vector<domain::AuditEvent> list(const std::optional<std::string>& tenant_id,
+                                                 const PageRequest& page) = 0;
+};
+
+struct OutboxMessage {
+    std::string id;
+    std::optional<std::string> tenant_id;
+    std::string kind;        // e.g. "platform_invoice.issued"
+    std::string dedupe_key;  // one message per event, even if the event is processed twice
+    std::string recipient;
+    std::string subject;
+    std::string body;
+    std::string status = "pending";
+    std::int64_t attempts = 0;
+    core::SysSeconds next_attempt_at{};
+    core::SysSeconds created_at{};
+};
+
+class OutboxRepository {
+public:
+    virtual ~OutboxRepository() = default;
+    // False when a message with the same dedupe key already exists.
+    virtual bool enqueue(const OutboxMessage& message) = 0;
+    virtual std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) = 0;
+};
+
+struct IdempotencyRecord {
+    std::string request_hash;
+    std::optional<int> status_code;  // none while the first request is still running
+    std::string response_body;
+    core::SysSeconds created_at{};
+};
+
+class IdempotencyRepository {
+public:
+    virtual ~IdempotencyRepository() = default;
+    virtual std::optional<IdempotencyRecord> find(std::string_view principal, std::string_view key) = 0;
+    // False when the key is already taken.
+    virtual bool reserve(std::string_view principal, std::string_view key,
+                         std::string_view request_hash, core::SysSeconds at) = 0;
+    virtual void complete(std::string_view principal, std::string_view key, int status_code,
+                          std::string_view body) = 0;
+    virtual void remove(std::string_view principal, std::string_view key) = 0;
+    virtual std::int64_t purgeOlderThan(core::SysSeconds cutoff) = 0;
+};
+
+// The repositories of one transaction.
+class UnitOfWork {
+public:
+    virtual ~UnitOfWork() = default;
+    virtual TenantRepository& tenants() = 0;
+    virtual BillingConfigRepository& billingConfigs() = 0;
+    virtual PlatformInvoiceRepository& platformInvoices() = 0;
+    virtual ApiKeyRepository& apiKeys() = 0;
+    virtual AuditRepository& audit() = 0;
+    virtual OutboxRepository& outbox() = 0;
+    virtual IdempotencyRepository& idempotency() = 0;
+};
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // `body` returns true to commit. See Database::transact for retries.
+    virtual void transact(TxMode mode, const std::function<bool(UnitOfWork&)>& body) = 0;
+    virtual bool ping() = 0;
+    virtual int schemaVersion() = 0;
+
+    // Runs `body` (returning a core::Result) in a transaction that commits only on success.
+    template <typename F>
+    auto write(F&& body) {
+        using R = decltype(body(std::declval<UnitOfWork&>()));
+        std::optional<R> out;
+        transact(TxMode::kWrite, [&](UnitOfWork& uow) {
+            out.emplace(body(uow));
+            return out->ok();
+        });
+        return std::move(*out);
+    }
+    template <typename F>
+    auto read(F&& body) {
+        using R = decltype(body(std::declval<UnitOfWork&>()));
+        std::optional<R> out;
+        transact(TxMode::kRead, [&](UnitOfWork& uow) {
+            out.emplace(body(uow));
+            return true;
+        });
+        return std::move(*out);
+    }
+};
+
+std::unique_ptr<Store> makeSqlStore(Database& db);
+
+}  // namespace billwright::storage

@@ -1,0 +1,222 @@
+#include "storage/sqlite/sqlite_database.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+namespace billwright::storage::sqlite {
+namespace {
+
+class SqliteDialect final : public Dialect {
+public:
+    std::string_view name() const override { return "sqlite"; }
+    std::string_view forUpdateSkipLocked() const override { return ""; }
+};
+
+const SqliteDialect kDialect;
+
+DbErrorKind classify(const Poco::Exception& e) {
+    if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
+        dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr) {
+        return DbErrorKind::kBusy;
+    }
+    if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
+        const std::string text = e.displayText();
+        if (text.find("UNIQUE") != std::string::npos || text.find("PRIMARY KEY") != std::string::npos) {
+            return DbErrorKind::kUniqueViolation;
+        }
+        if (text.find("FOREIGN KEY") != std::string::npos) return DbErrorKind::kForeignKeyViolation;
+    }
+    return DbErrorKind::kOther;
+}
+
+[[noreturn]] void rethrow(const Poco::Exception& e) { throw DbError(classify(e), e.displayText()); }
+
+}  // namespace
+
+class SqliteConnection final : public Connection {
+public:
+    SqliteConnection(const std::string& path, int busy_timeout_ms)
+        : session_(Poco::Data::SQLite::Connector::KEY, path) {
+        execute("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms), {});
+        execute("PRAGMA foreign_keys = ON", {});
+        execute("PRAGMA synchronous = NORMAL", {});  // safe with WAL: a crash loses no committed tx
+        query("PRAGMA journal_mode = WAL", {});
+    }
+
+    std::vector<SqlRow> query(std::string_view sql, const SqlParams& params) override {
+        try {
+            Poco::Data::Statement stmt(session_);
+            stmt << std::string(sql);
+            bindAll(stmt, params);
+            stmt.execute();
+            Poco::Data::RecordSet rs(stmt);
+            std::vector<SqlRow> rows;
+            const std::size_t columns = rs.columnCount();
+            rows.reserve(rs.rowCount());
+            for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+                std::vector<SqlValue> values;
+                values.reserve(columns);
+                for (std::size_t c = 0; c < columns; ++c) {
+                    if (rs.isNull(c, r)) {
+                        values.emplace_back();
+                        continue;
+                    }
+                    const Poco::Dynamic::Var& v = rs.value(c, r);
+                    if (v.isInteger()) {
+                        values.emplace_back(v.convert<Poco::Int64>());
+                    } else {
+                        values.emplace_back(v.convert<std::string>());
+                    }
+                }
+                rows.emplace_back(std::move(values));
+            }
+            return rows;
+        } catch (const Poco::Exception& e) {
+            rethrow(e);
+        }
+    }
+
+    std::int64_t execute(std::string_view sql, const SqlParams& params) override {
+        try {
+            Poco::Data::Statement stmt(session_);
+            stmt << std::string(sql);
+            bindAll(stmt, params);
+            stmt.execute();
+            return sqlite3_changes(Poco::Data::SQLite::Utility::dbHandle(session_));
+        } catch (const Poco::Exception& e) {
+            rethrow(e);
+        }
+    }
+
+private:
+    static void bindAll(Poco::Data::Statement& stmt, const SqlParams& params) {
+        for (const SqlValue& p : params) {
+            if (const auto* n = std::get_if<std::int64_t>(&p)) {
+                stmt.addBind(Poco::Data::Keywords::bind(static_cast<Poco::Int64>(*n)));
+            } else if (const auto* s = std::get_if<std::string>(&p)) {
+                stmt.addBind(Poco::Data::Keywords::bind(*s));
+            } else {
+                stmt.addBind(Poco::Data::Keywords::use(Poco::Data::Keywords::null));
+            }
+        }
+    }
+
+    Poco::Data::Session session_;
+};
+
+SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options)
+    : path_(std::move(path)), options_(options) {
+    static std::once_flag registered;
+    std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+    const auto parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    try {
+        release(acquire());  // open one connection now so a bad path fails at start
+    } catch (const Poco::Exception& e) {
+        throw DbError(DbErrorKind::kConnectionLost, "cannot open " + path_ + ": " + e.displayText());
+    }
+}
+
+SqliteDatabase::~SqliteDatabase() = default;
+
+const Dialect& SqliteDatabase::dialect() const { return kDialect; }
+
+std::unique_ptr<SqliteConnection> SqliteDatabase::acquire() {
+    std::unique_lock lock(mutex_);
+    const bool got = available_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms), [&] {
+        return !idle_.empty() || open_count_ < options_.pool_size;
+    });
+    if (!got) throw DbError(DbErrorKind::kBusy, "no database connection available");
+    if (!idle_.empty()) {
+        auto connection = std::move(idle_.back());
+        idle_.pop_back();
+        return connection;
+    }
+    ++open_count_;
+    lock.unlock();
+    try {
+        return std::make_unique<SqliteConnection>(path_, options_.busy_timeout_ms);
+    } catch (...) {
+        std::lock_guard relock(mutex_);
+        --open_count_;
+        available_.notify_one();
+        throw;
+    }
+}
+
+void SqliteDatabase::release(std::unique_ptr<SqliteConnection> connection) {
+    std::lock_guard lock(mutex_);
+    if (connection) {
+        idle_.push_back(std::move(connection));
+    } else {
+        --open_count_;
+    }
+    available_.notify_one();
+}
+
+void SqliteDatabase::transact(TxMode mode, const std::function<bool(Connection&)>& body) {
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        auto connection = acquire();
+        bool open = false;
+        // Rolls back and returns the connection to the pool; a connection that cannot roll
+        // back is dropped rather than reused.
+        auto abandon = [&] {
+            if (open) {
+                try {
+                    connection->execute("ROLLBACK", {});
+                } catch (const DbError&) {
+                    connection.reset();
+                }
+            }
+            release(std::move(connection));
+        };
+        try {
+            connection->execute(mode == TxMode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN", {});
+            open = true;
+            const bool commit = body(*connection);
+            connection->execute(commit ? "COMMIT" : "ROLLBACK", {});
+            release(std::move(connection));
+            return;
+        } catch (const DbError& e) {
+            abandon();
+            if (e.kind() != DbErrorKind::kBusy || attempt == kAttempts) throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10 * attempt * attempt));
+        } catch (...) {
+            abandon();
+            throw;
+        }
+    }
+}
+
+void SqliteDatabase::withConnection(const std::function<void(Connection&)>& body) {
+    auto connection = acquire();
+    try {
+        body(*connection);
+    } catch (...) {
+        release(std::move(connection));
+        throw;
+    }
+    release(std::move(connection));
+}
+
+bool SqliteDatabase::ping() {
+    try {
+        bool ok = false;
+        withConnection([&](Connection& c) { ok = c.query("SELECT 1").size() == 1; });
+        return ok;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+}  // namespace billwright::storage::sqlite
