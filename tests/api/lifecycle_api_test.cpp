@@ -1,0 +1,185 @@
+#include <boost/test/unit_test.hpp>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "api/api_fixture.h"
+
+using namespace billwright::testing;
+
+namespace {
+
+std::set<std::string> openapiOperations() {
+    std::ifstream in(sourceDir() + "/docs/openapi.yaml");
+    BOOST_REQUIRE(in.good());
+    std::set<std::string> ops;
+    std::string line;
+    std::string path;
+    bool in_paths = false;
+    while (std::getline(in, line)) {
+        if (!line.empty() && line[0] != ' ') {
+            in_paths = line.rfind("paths:", 0) == 0;
+            continue;
+        }
+        if (!in_paths) continue;
+        if (line.size() > 3 && line.rfind("  /", 0) == 0 && line.back() == ':') {
+            path = line.substr(2, line.size() - 3);
+        } else if (line.rfind("    ", 0) == 0 && line.size() > 4 && line[4] != ' ') {
+            const std::string method = line.substr(4, line.find(':') - 4);
+            static const std::set<std::string> kMethods = {"get", "post", "put", "patch", "delete"};
+            if (kMethods.count(method) != 0) {
+                std::string upper = method;
+                for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                ops.insert(upper + " " + path);
+            }
+        }
+    }
+    return ops;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(lifecycle_api)
+
+BOOST_AUTO_TEST_CASE(data_survives_a_clean_stop_and_restart) {
+    ServerProcess server;
+    const std::string key = server.superKey();
+    const auto tenant = server.post("/v1/tenants", key, R"({"name":"Durable","timezone":"Europe/Berlin"})");
+    BOOST_REQUIRE_EQUAL(tenant.status, 201);
+    const std::string id = tenant.json().find("id")->asString();
+    BOOST_REQUIRE_EQUAL(server.request("PUT", "/v1/tenants/" + id + "/billing-config", key,
+                                       std::string(R"({"flat_rate_amount":"10.00","currency":"EUR",
+        "billing_frequency":"monthly","billing_email":"d@example.com"})")).status, 200);
+    const auto invoice = server.post("/v1/tenants/" + id + "/invoices", key, R"({"period_start":"2025-01-01"})");
+    BOOST_REQUIRE_EQUAL(invoice.status, 201);
+
+    BOOST_CHECK_EQUAL(server.stop(), 0);
+    server.start();
+    const auto again = server.get("/v1/tenants/" + id + "/invoices/" + invoice.json().find("id")->asString(), key);
+    BOOST_REQUIRE_EQUAL(again.status, 200);
+    BOOST_CHECK_EQUAL(again.json().find("invoice_number")->asString(), invoice.json().find("invoice_number")->asString());
+    BOOST_CHECK_EQUAL(again.json().find("amount")->asString(), "10.00");
+    BOOST_CHECK_EQUAL(server.get("/v1/tenants/" + id, key).json().find("timezone")->asString(), "Europe/Berlin");
+    BOOST_CHECK(server.stderrText().find("migration applied") == std::string::npos);  // nothing left to apply
+}
+
+BOOST_AUTO_TEST_CASE(sigterm_shuts_down_cleanly_with_idle_keep_alive_connections_open) {
+    ServerProcess server;
+    BOOST_REQUIRE_EQUAL(server.get("/healthz", "").status, 200);
+    BOOST_CHECK_EQUAL(server.stop(), 0);
+    BOOST_CHECK(server.stderrText().find("stopped") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(the_bootstrap_key_file_is_private_and_the_key_is_created_once) {
+    ServerProcess server;
+    const std::string path = server.directory() + "/super.key";
+    struct stat st {};
+    BOOST_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
+    BOOST_CHECK_EQUAL(st.st_mode & 0777, 0600U);
+    BOOST_CHECK_EQUAL(server.get("/v1/tenants", server.superKey()).status, 200);
+    server.stop();
+    std::remove(path.c_str());
+    server.start();  // a super key exists: no new key, no file
+    std::ifstream in(path);
+    BOOST_CHECK(!in.good());
+    BOOST_CHECK_EQUAL(server.get("/v1/tenants", server.superKey()).status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(a_bad_setting_refuses_to_start_and_names_the_key) {
+    struct Case {
+        std::vector<std::string> args;
+        std::map<std::string, std::string> env;
+        std::string key;
+    };
+    const std::vector<Case> cases = {
+        {{"-Dhttp.port=eighty", "--migrate"}, {}, "http.port"},
+        {{"-Dhttp.port=70000", "--migrate"}, {}, "http.port"},
+        {{"-Dhttp.prot=8080", "--migrate"}, {}, "http.prot"},
+        {{"--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "loud"}}, "log.level"},
+        {{"-Ddatabase.url=postgres://x", "--migrate"}, {}, "database.url"},
+        {{"-Dplatform.timezone=Atlantis/Capital", "--migrate"}, {}, "platform.timezone"},
+        {{"-Dtls.certificate=/nonexistent.pem", "--migrate"}, {}, "tls.certificate"},
+        {{"-Dhttp.max_body_bytes=1", "--migrate"}, {}, "http.max_body_bytes"},
+    };
+    for (const auto& c : cases) {
+        BOOST_TEST_CONTEXT(c.key) {
+            const auto result = runBillwrightd(c.args, c.env);
+            BOOST_CHECK_EQUAL(result.exit_code, 78);
+            BOOST_CHECK_MESSAGE(result.err.find(c.key) != std::string::npos, result.err);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(the_command_line_wins_over_the_environment_which_wins_over_the_file) {
+    const std::string dir = makeTempDir();
+    const std::string file = dir + "/test.properties";
+    std::ofstream(file) << "database.url = sqlite:" << dir << "/from-file.db\nlog.level = loud\n";
+    // The file's bad log.level is overridden by the environment, the environment's bad
+    // database.url by the command line.
+    const auto ok = runBillwrightd({"--config=" + file, "-Ddatabase.url=sqlite:" + dir + "/from-cli.db", "--migrate"},
+                                   {{"BILLWRIGHT_LOG_LEVEL", "warning"}, {"BILLWRIGHT_DATABASE_URL", "bogus"}});
+    BOOST_CHECK_MESSAGE(ok.exit_code == 0, ok.err);
+    BOOST_CHECK(std::ifstream(dir + "/from-cli.db").good());
+    BOOST_CHECK(!std::ifstream(dir + "/from-file.db").good());
+    const auto file_wins = runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
+    BOOST_CHECK_EQUAL(file_wins.exit_code, 0);
+    BOOST_CHECK(std::ifstream(dir + "/from-file.db").good());
+    std::ofstream(file, std::ios::app) << "http.colour = blue\n";
+    const auto unknown = runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
+    BOOST_CHECK_EQUAL(unknown.exit_code, 78);
+    BOOST_CHECK(unknown.err.find("http.colour") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(help_lists_every_configuration_key_with_its_default) {
+    const auto result = runBillwrightd({"--help"});
+    BOOST_CHECK_EQUAL(result.exit_code, 0);
+    for (const std::string& key : std::vector<std::string>{"http.host", "http.port", "http.threads", "http.max_body_bytes", "tls.certificate",
+                                  "tls.private_key", "database.url", "database.pool_size", "log.level", "log.format",
+                                  "bootstrap.key_file", "bootstrap.demo_data", "platform.timezone",
+                                  "scheduler.interval_seconds", "scheduler.catch_up_days"}) {
+        BOOST_CHECK_MESSAGE(result.out.find(key + " (env BILLWRIGHT_") != std::string::npos, key);
+    }
+    BOOST_CHECK(result.out.find("default: 8080") != std::string::npos);
+    BOOST_CHECK(result.out.find("--define") != std::string::npos);
+    // The shipped configuration file uses only known keys.
+    const auto shipped = runBillwrightd({"--config=" + sourceDir() + "/conf/billwright.properties",
+                                         "-Ddatabase.url=sqlite:" + makeTempDir() + "/x.db", "--migrate"});
+    BOOST_CHECK_MESSAGE(shipped.exit_code == 0, shipped.err);
+}
+
+BOOST_AUTO_TEST_CASE(migrate_applies_the_schema_and_exits) {
+    const std::string dir = makeTempDir();
+    const auto result = runBillwrightd({"-Ddatabase.url=sqlite:" + dir + "/m.db", "--migrate"});
+    BOOST_CHECK_EQUAL(result.exit_code, 0);
+    BOOST_CHECK(result.out.find("schema version 1") != std::string::npos);
+    BOOST_CHECK(result.err.find("migration applied version=1") != std::string::npos);
+    const auto again = runBillwrightd({"-Ddatabase.url=sqlite:" + dir + "/m.db", "--migrate"});
+    BOOST_CHECK(again.err.find("migration applied") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(every_route_is_in_openapi_and_every_openapi_path_is_a_route) {
+    const auto routes = runBillwrightd({"--list-routes", "-Ddatabase.url=sqlite:" + makeTempDir() + "/r.db"});
+    BOOST_REQUIRE_EQUAL(routes.exit_code, 0);
+    std::set<std::string> server_ops;
+    std::istringstream lines(routes.out);
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (!line.empty()) server_ops.insert(line);
+    }
+    const auto documented = openapiOperations();
+    BOOST_REQUIRE(!server_ops.empty());
+    for (const auto& op : server_ops) BOOST_CHECK_MESSAGE(documented.count(op) == 1, "undocumented: " << op);
+    for (const auto& op : documented) BOOST_CHECK_MESSAGE(server_ops.count(op) == 1, "not served: " << op);
+
+    std::ifstream in(sourceDir() + "/docs/openapi.yaml");
+    std::stringstream yaml;
+    yaml << in.rdbuf();
+    const auto served = sharedServer().get("/v1/openapi.yaml", "");
+    BOOST_CHECK_EQUAL(served.status, 200);
+    BOOST_CHECK(served.body == yaml.str());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
