@@ -37,7 +37,10 @@ std::optional<PlatformInvoiceStatus> nextStatus(PlatformInvoiceStatus from,
     if (from == S::kPaid) return std::nullopt;
     switch (event) {
         case PlatformInvoiceEvent::kPaymentRecorded: return S::kPaid;
-        case PlatformInvoiceEvent::kPaymentFailed: return S::kFailed;
+        case PlatformInvoiceEvent::kPaymentFailed:
+            // An overdue invoice stays overdue: "failed" would hide that it is past due, and
+            // the next sweep would only flip it back.
+            return from == S::kOverdue ? S::kOverdue : S::kFailed;
         case PlatformInvoiceEvent::kDueDatePassed:
             if (from == S::kPendingPayment || from == S::kFailed) return S::kOverdue;
             return std::nullopt;

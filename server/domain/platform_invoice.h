@@ -27,7 +27,8 @@ std::string_view platformInvoiceEventName(PlatformInvoiceEvent e);
 // The one state machine for platform invoices. nullopt means the event is illegal in `from`.
 //   pending_payment --payment--> paid     pending_payment --failure--> failed
 //   failed          --payment--> paid     failed          --failure--> failed (another attempt)
-//   overdue         --payment--> paid     overdue         --failure--> failed
+//   overdue         --payment--> paid     overdue         --failure--> overdue (the attempt is
+//                                                          recorded; the invoice stays overdue)
 //   pending_payment, failed --due date passed--> overdue
 //   paid is final.
 std::optional<PlatformInvoiceStatus> nextStatus(PlatformInvoiceStatus from,

@@ -1,5 +1,7 @@
 #include "http/api.h"
 
+#include <cctype>
+
 #include "core/random.h"
 #include "http/problem.h"
 #include "services/audit.h"
@@ -32,6 +34,16 @@ bool isPrintableAscii(std::string_view value) {
         if (c < 0x21 || c > 0x7E) return false;
     }
     return true;
+}
+
+// "application/json", any case, optionally with parameters ("; charset=utf-8"). A missing
+// Content-Type is accepted: the body is parsed as JSON either way.
+bool isJsonContentType(const std::string& value) {
+    if (value.empty()) return true;
+    std::string media = value.substr(0, value.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return media == "application/json";
 }
 
 bool hasBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
@@ -151,9 +163,7 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
     }
 
     if (hasBody(raw.method)) {
-        const std::string content_type = header(raw, "content-type");
-        if (!raw.body.empty() && !content_type.empty() &&
-            content_type.rfind("application/json", 0) != 0) {
+        if (!raw.body.empty() && !isJsonContentType(header(raw, "content-type"))) {
             return problemResponse(
                 Error{ErrorCode::kUnsupportedMediaType, "send the body as application/json", {}},
                 request.request_id);

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "domain/api_key.h"
 
@@ -16,9 +17,10 @@ struct Actor {
     static Actor of(const domain::Principal& p, std::optional<std::string> request_id) {
         return Actor{p.key_id, std::string(domain::roleName(p.role)), std::move(request_id)};
     }
-    static Actor system(std::string job) {
-        return Actor{std::string(domain::kSystemActor), std::string(domain::kSystemActor),
-                     std::move(job)};
+    // The server itself, e.g. "system:overdue_sweep"; no request id.
+    static Actor system(std::string_view job) {
+        return Actor{std::string(domain::kSystemActor) + ":" + std::string(job),
+                     std::string(domain::kSystemActor), std::nullopt};
     }
 };
 

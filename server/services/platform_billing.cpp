@@ -159,6 +159,10 @@ core::Result<domain::Tenant> PlatformBilling::updateTenant(const Actor& actor, c
         if (changes.status) t.status = *changes.status;
         if (changes.timezone) t.timezone = *changes.timezone;
         if (currency) t.default_currency = *currency;
+        const bool unchanged = t.name == existing->name && t.status == existing->status &&
+                               t.timezone == existing->timezone &&
+                               t.default_currency == existing->default_currency;
+        if (unchanged) return t;  // nothing to write, nothing to audit
         t.updated_at = clock_.nowSeconds();
         uow.tenants().update(t);
         recordAudit(uow, actor, clock_, t.id, "tenant.updated", "tenant", t.id, toJson(*existing),

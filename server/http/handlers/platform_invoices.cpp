@@ -88,7 +88,7 @@ HandlerResult recordPayment(ApiContext& ctx, Request& r) {
     services::PaymentDetails details;
     details.paid_date = f.date("paid_date", Presence::kOptional);
     details.payment_reference = f.string("payment_reference", Presence::kOptional, 200);
-    details.payment_method = f.string("payment_method", Presence::kOptional, 20);
+    details.payment_method = f.string("payment_method", Presence::kOptional, 64);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto invoice = ctx.billing.recordPayment(actorOf(r), tenant_id, r.param("invoice_id"), details);
     if (!invoice.ok()) return std::move(invoice).error();
@@ -105,7 +105,7 @@ HandlerResult recordFailure(ApiContext& ctx, Request& r) {
     services::FailureDetails details;
     details.failure_reason = f.string("failure_reason", Presence::kOptional, 500);
     details.payment_reference = f.string("payment_reference", Presence::kOptional, 200);
-    details.payment_method = f.string("payment_method", Presence::kOptional, 20);
+    details.payment_method = f.string("payment_method", Presence::kOptional, 64);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto invoice = ctx.billing.recordFailure(actorOf(r), tenant_id, r.param("invoice_id"), details);
     if (!invoice.ok()) return std::move(invoice).error();

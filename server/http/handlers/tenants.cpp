@@ -23,7 +23,7 @@ HandlerResult createTenant(ApiContext& ctx, Request& r) {
         input.status = *domain::parseTenantStatus(*s);
     }
     input.timezone = f.string("timezone", Presence::kOptional, 64).value_or("UTC");
-    input.default_currency = f.string("default_currency", Presence::kOptional, 3).value_or("USD");
+    input.default_currency = f.string("default_currency", Presence::kOptional, 64).value_or("USD");
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto tenant = ctx.billing.createTenant(actorOf(r), input);
     if (!tenant.ok()) return std::move(tenant).error();
@@ -71,7 +71,7 @@ HandlerResult patchTenant(ApiContext& ctx, Request& r) {
         changes.status = domain::parseTenantStatus(*s);
     }
     changes.timezone = f.string("timezone", Presence::kOptional, 64);
-    changes.default_currency = f.string("default_currency", Presence::kOptional, 3);
+    changes.default_currency = f.string("default_currency", Presence::kOptional, 64);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto tenant = ctx.billing.updateTenant(actorOf(r), id, changes);
     if (!tenant.ok()) return std::move(tenant).error();
@@ -87,7 +87,7 @@ HandlerResult putBillingConfig(ApiContext& ctx, Request& r) {
     FieldReader f(*body);
     domain::BillingConfig config;
     config.tenant_id = id;
-    const auto currency_code = f.string("currency", Presence::kRequired, 3);
+    const auto currency_code = f.string("currency", Presence::kRequired, 64);
     const auto amount = f.amountText("flat_rate_amount", Presence::kRequired);
     const auto frequency =
         f.oneOf("billing_frequency", Presence::kRequired, {"monthly", "quarterly", "annually"});

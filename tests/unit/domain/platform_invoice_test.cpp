@@ -66,7 +66,7 @@ BOOST_AUTO_TEST_CASE(next_status_follows_the_state_machine_for_every_status_and_
         {S::kFailed, E::kPaymentFailed, S::kFailed},
         {S::kFailed, E::kDueDatePassed, S::kOverdue},
         {S::kOverdue, E::kPaymentRecorded, S::kPaid},
-        {S::kOverdue, E::kPaymentFailed, S::kFailed},
+        {S::kOverdue, E::kPaymentFailed, S::kOverdue},
         {S::kOverdue, E::kDueDatePassed, std::nullopt},
     };
     BOOST_TEST(std::size(cases) == std::size(kAllStatuses) * std::size(kAllEvents));
@@ -92,6 +92,14 @@ BOOST_AUTO_TEST_CASE(a_paid_invoice_accepts_no_further_event) {
             BOOST_TEST(statusText(nextStatus(S::kPaid, event)) == "(illegal)");
         }
     }
+}
+
+// A failed attempt must not hide that an overdue invoice is past due, and the next overdue sweep
+// would only flip "failed" back (see the contract in platform_invoice.h).
+BOOST_AUTO_TEST_CASE(a_failed_payment_on_an_overdue_invoice_keeps_it_overdue) {
+    BOOST_TEST(statusText(nextStatus(S::kOverdue, E::kPaymentFailed)) == "overdue");
+    BOOST_TEST(statusText(nextStatus(S::kPendingPayment, E::kPaymentFailed)) == "failed");
+    BOOST_TEST(statusText(nextStatus(S::kFailed, E::kPaymentFailed)) == "failed");
 }
 
 BOOST_AUTO_TEST_CASE(draft_platform_invoice_charges_the_flat_rate_once_pending_payment) {

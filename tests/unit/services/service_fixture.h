@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "core/clock.h"
+#include "core/date.h"
+#include "core/time_zone.h"
+#include "services/api_keys.h"
+#include "services/platform_billing.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/repositories.h"
+
+namespace billwright::testing {
+
+// A real SQLite database in a temporary directory, migrated, with a ManualClock.
+struct StoreFixture {
+    std::string dir;
+    std::unique_ptr<storage::Database> db;
+    std::unique_ptr<storage::Store> store;
+    core::ManualClock clock{std::chrono::sys_days{core::Date{std::chrono::year{2026}, std::chrono::March,
+                                                             std::chrono::day{1}}}};
+
+    StoreFixture() {
+        dir = (std::filesystem::temp_directory_path() / ("bwunit-" + std::to_string(::getpid()) + "-" +
+                                                         std::to_string(counter()++)))
+                  .string();
+        std::filesystem::create_directories(dir);
+        db = storage::openDatabase("sqlite:" + dir + "/test.db", {});
+        static_cast<void>(storage::applyMigrations(*db, 0));
+        store = storage::makeSqlStore(*db);
+    }
+    ~StoreFixture() {
+        store.reset();
+        db.reset();
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+    }
+
+    // Sets the clock to a local wall time in `zone`.
+    void setLocal(const std::string& zone, int y, unsigned m, unsigned d, int hh, int mm) {
+        const auto tz = core::TimeZone::load(zone).value();
+        const core::Date date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+        clock.set(tz.startOfDay(date) + std::chrono::hours{hh} + std::chrono::minutes{mm});
+    }
+
+    static int& counter() {
+        static int n = 0;
+        return n;
+    }
+};
+
+inline core::Date ymd(int y, unsigned m, unsigned d) {
+    return core::Date{std::chrono::year{y}, std::chrono::month{m}, std::chrono::day{d}};
+}
+
+}  // namespace billwright::testing
