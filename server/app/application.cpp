@@ -65,24 +65,40 @@ class Billwrightd final : public Poco::Util::ServerApplication {
 protected:
     void defineOptions(Poco::Util::OptionSet& options) override {
         ServerApplication::defineOptions(options);
-        options.addOption(Poco::Util::Option("help", "h", "print options and configuration keys")
-                              .required(false).repeatable(false).callback(
-                                  Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onHelp)));
-        options.addOption(Poco::Util::Option("define", "D", "set a configuration key: -Dkey=value")
-                              .required(false).repeatable(true).argument("key=value")
-                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onDefine)));
-        options.addOption(Poco::Util::Option("config", "c", "read configuration from a properties file")
-                              .required(false).repeatable(false).argument("file")
-                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onConfig)));
-        options.addOption(Poco::Util::Option("migrate", "", "apply pending database migrations and exit")
-                              .required(false).repeatable(false)
-                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onMigrate)));
-        options.addOption(Poco::Util::Option("create-super-key", "", "create a new super key, print it and exit")
-                              .required(false).repeatable(false).argument("name")
-                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onCreateKey)));
+        options.addOption(
+            Poco::Util::Option("help", "h", "print options and configuration keys")
+                .required(false)
+                .repeatable(false)
+                .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onHelp)));
+        options.addOption(
+            Poco::Util::Option("define", "D", "set a configuration key: -Dkey=value")
+                .required(false)
+                .repeatable(true)
+                .argument("key=value")
+                .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onDefine)));
+        options.addOption(
+            Poco::Util::Option("config", "c", "read configuration from a properties file")
+                .required(false)
+                .repeatable(false)
+                .argument("file")
+                .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onConfig)));
+        options.addOption(
+            Poco::Util::Option("migrate", "", "apply pending database migrations and exit")
+                .required(false)
+                .repeatable(false)
+                .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onMigrate)));
+        options.addOption(
+            Poco::Util::Option("create-super-key", "", "create a new super key, print it and exit")
+                .required(false)
+                .repeatable(false)
+                .argument("name")
+                .callback(
+                    Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onCreateKey)));
         options.addOption(Poco::Util::Option("list-routes", "", "print every API route and exit")
-                              .required(false).repeatable(false)
-                              .callback(Poco::Util::OptionCallback<Billwrightd>(this, &Billwrightd::onListRoutes)));
+                              .required(false)
+                              .repeatable(false)
+                              .callback(Poco::Util::OptionCallback<Billwrightd>(
+                                  this, &Billwrightd::onListRoutes)));
     }
 
     int main(const std::vector<std::string>&) override {
@@ -103,7 +119,8 @@ protected:
         SettingSources sources;
         if (!config_file_.empty()) {
             sources.file = config_file_;
-        } else if (const char* env = std::getenv("BILLWRIGHT_CONFIG"); env != nullptr && *env != '\0') {
+        } else if (const char* env = std::getenv("BILLWRIGHT_CONFIG");
+                   env != nullptr && *env != '\0') {
             sources.file = env;
         } else if (std::filesystem::exists("conf/billwright.properties")) {
             sources.file = "conf/billwright.properties";
@@ -114,7 +131,8 @@ protected:
         auto settings = loadSettings(sources);
         if (!settings.ok()) {
             const auto& f = settings.error().fields.at(0);
-            std::cerr << "billwrightd: configuration error: " << f.field << ": " << f.message << "\n";
+            std::cerr << "billwrightd: configuration error: " << f.field << ": " << f.message
+                      << "\n";
             return kExitConfig;
         }
         try {
@@ -134,14 +152,16 @@ private:
         auto database = storage::openDatabase(settings.database_url, db_options);
         const auto now = clock.nowSeconds().time_since_epoch().count();
         const auto report = storage::applyMigrations(*database, now);
-        for (const int v : report.applied_now) log_.info("migration applied", {{"version", std::to_string(v)}});
+        for (const int v : report.applied_now)
+            log_.info("migration applied", {{"version", std::to_string(v)}});
         if (migrate_only_) {
             std::cout << "schema version " << report.current_version << "\n";
             return EXIT_OK;
         }
         auto store = storage::makeSqlStore(*database);
         auto platform_zone = core::TimeZone::load(settings.platform_timezone);
-        services::PlatformBilling billing(*store, clock, platform_zone.value(), settings.scheduler_catch_up_days);
+        services::PlatformBilling billing(*store, clock, platform_zone.value(),
+                                          settings.scheduler_catch_up_days);
         services::ApiKeys keys(*store, clock);
         services::Idempotency idempotency(*store, clock);
         if (!new_key_name_.empty()) {
@@ -150,17 +170,20 @@ private:
             return EXIT_OK;
         }
         core::Metrics metrics;
-        http::Api api({billing, keys, idempotency, *store, metrics, log_, std::string(openapiDocument())});
+        http::Api api(
+            {billing, keys, idempotency, *store, metrics, log_, std::string(openapiDocument())});
         if (list_routes_) {
-            for (const auto& r : api.router().routes()) std::cout << r.method << " " << r.pattern << "\n";
+            for (const auto& r : api.router().routes())
+                std::cout << r.method << " " << r.pattern << "\n";
             return EXIT_OK;
         }
         if (auto issued = keys.bootstrapSuperKey()) {
-            std::cout << "Super-admin API key (shown once, only its hash is stored):\n  " << issued->secret
-                      << std::endl;
+            std::cout << "Super-admin API key (shown once, only its hash is stored):\n  "
+                      << issued->secret << std::endl;
             if (!settings.bootstrap_key_file.empty()) {
                 if (!writeKeyFile(settings.bootstrap_key_file, issued->secret)) {
-                    log_.error("cannot write bootstrap.key_file", {{"path", settings.bootstrap_key_file}});
+                    log_.error("cannot write bootstrap.key_file",
+                               {{"path", settings.bootstrap_key_file}});
                     return kExitConfig;
                 }
                 log_.info("bootstrap key written", {{"path", settings.bootstrap_key_file}});

@@ -3,11 +3,12 @@
 namespace billwright::app {
 
 std::optional<std::string> seedDemoData(services::PlatformBilling& billing, storage::Store& store) {
-    const bool empty = store.read([](storage::UnitOfWork& uow) { return uow.tenants().count() == 0; });
+    const bool empty =
+        store.read([](storage::UnitOfWork& uow) { return uow.tenants().count() == 0; });
     if (!empty) return std::nullopt;
     const auto actor = services::Actor::system("demo_data");
-    auto tenant = billing.createTenant(actor, {"Demo Hosting Co", domain::TenantStatus::kActive,
-                                               "America/New_York", "USD"});
+    auto tenant = billing.createTenant(
+        actor, {"Demo Hosting Co", domain::TenantStatus::kActive, "America/New_York", "USD"});
     if (!tenant.ok()) return std::nullopt;
     domain::BillingConfig config;
     config.tenant_id = tenant->id;
@@ -32,8 +33,8 @@ std::optional<std::string> seedDemoData(services::PlatformBilling& billing, stor
     }
     // The two oldest were paid by wire; the current one awaits payment.
     for (std::size_t i = 1; i < ids.size(); ++i) {
-        core::ignoreResult(billing.recordPayment(actor, tenant->id, ids[i],
-                                                 {std::nullopt, "WIRE-DEMO-" + std::to_string(i), "wire"}));
+        core::ignoreResult(billing.recordPayment(
+            actor, tenant->id, ids[i], {std::nullopt, "WIRE-DEMO-" + std::to_string(i), "wire"}));
     }
     return tenant->id;
 }

@@ -29,12 +29,13 @@ void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::str
     for (const auto& k : keys) collectKeys(config, prefix.empty() ? k : prefix + "." + k, out);
 }
 
-core::Result<std::int64_t> integerIn(std::string_view key, const std::string& text, std::int64_t min,
-                                     std::int64_t max) {
+core::Result<std::int64_t> integerIn(std::string_view key, const std::string& text,
+                                     std::int64_t min, std::int64_t max) {
     std::int64_t value = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || ptr != text.data() + text.size() || value < min || value > max) {
-        return badValue(key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+        return badValue(
+            key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     }
     return value;
 }
@@ -51,19 +52,24 @@ const std::vector<SettingSpec>& settingSpecs() {
     static const std::vector<SettingSpec> kSpecs = {
         {"http.host", "127.0.0.1", "address to listen on"},
         {"http.port", "8080", "TCP port to listen on (0 picks a free port)"},
-        {"http.threads", "64", "request threads; one per keep-alive connection, so size above expected clients"},
+        {"http.threads", "64",
+         "request threads; one per keep-alive connection, so size above expected clients"},
         {"http.max_body_bytes", "1048576", "largest request body accepted; larger bodies get 413"},
         {"tls.certificate", "", "PEM certificate file; with tls.private_key, serve HTTPS"},
         {"tls.private_key", "", "PEM private key file for tls.certificate"},
-        {"database.url", "sqlite:var/billwright.db", "sqlite:PATH (mysql://user:password@host:port/db later)"},
+        {"database.url", "sqlite:var/billwright.db",
+         "sqlite:PATH (mysql://user:password@host:port/db later)"},
         {"database.pool_size", "8", "database connections kept open"},
         {"log.level", "info", "debug, info, warning or error"},
         {"log.format", "text", "text (key=value) or json (one object per line)"},
-        {"bootstrap.key_file", "", "when set and no super key exists, write the first one here (mode 0600)"},
-        {"bootstrap.demo_data", "false", "seed a demo tenant with a billing config and invoices into an empty database"},
+        {"bootstrap.key_file", "",
+         "when set and no super key exists, write the first one here (mode 0600)"},
+        {"bootstrap.demo_data", "false",
+         "seed a demo tenant with a billing config and invoices into an empty database"},
         {"platform.timezone", "UTC", "IANA time zone of the platform (dashboard month)"},
         {"scheduler.interval_seconds", "60", "how often background jobs run"},
-        {"scheduler.catch_up_days", "7", "auto-generation still creates a period's invoice this many days after it began"},
+        {"scheduler.catch_up_days", "7",
+         "auto-generation still creates a period's invoice this many days after it began"},
     };
     return kSpecs;
 }
@@ -85,7 +91,8 @@ std::string settingsHelp() {
     for (const auto& s : settingSpecs()) {
         out += "  " + std::string(s.key) + " (env " + environmentName(s.key) + ")\n      " +
                std::string(s.description) + "\n      default: " +
-               (s.default_value.empty() ? std::string("(empty)") : std::string(s.default_value)) + "\n";
+               (s.default_value.empty() ? std::string("(empty)") : std::string(s.default_value)) +
+               "\n";
     }
     return out;
 }
@@ -102,7 +109,8 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
             std::vector<std::string> keys;
             collectKeys(*file, "", keys);
             for (const auto& key : keys) {
-                if (!known(key)) return badValue(key, "is not a configuration key (in " + *sources.file + ")");
+                if (!known(key))
+                    return badValue(key, "is not a configuration key (in " + *sources.file + ")");
                 values[key] = file->getRawString(key);
             }
         } catch (const Poco::Exception& e) {
@@ -127,7 +135,8 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     auto threads = integerIn("http.threads", values["http.threads"], 4, 1024);
     if (!threads.ok()) return std::move(threads).error();
     s.http_threads = static_cast<int>(*threads);
-    auto body = integerIn("http.max_body_bytes", values["http.max_body_bytes"], 1024, 64 * 1024 * 1024);
+    auto body =
+        integerIn("http.max_body_bytes", values["http.max_body_bytes"], 1024, 64 * 1024 * 1024);
     if (!body.ok()) return std::move(body).error();
     s.http_max_body_bytes = static_cast<std::size_t>(*body);
 
@@ -164,9 +173,11 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     s.bootstrap_demo_data = *demo;
     s.platform_timezone = values["platform.timezone"];
     if (!core::TimeZone::load(s.platform_timezone).ok()) {
-        return badValue("platform.timezone", "must be an IANA time zone such as UTC or Europe/Berlin");
+        return badValue("platform.timezone",
+                        "must be an IANA time zone such as UTC or Europe/Berlin");
     }
-    auto interval = integerIn("scheduler.interval_seconds", values["scheduler.interval_seconds"], 1, 86400);
+    auto interval =
+        integerIn("scheduler.interval_seconds", values["scheduler.interval_seconds"], 1, 86400);
     if (!interval.ok()) return std::move(interval).error();
     s.scheduler_interval_seconds = static_cast<int>(*interval);
     auto catch_up = integerIn("scheduler.catch_up_days", values["scheduler.catch_up_days"], 1, 28);

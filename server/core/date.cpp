@@ -45,8 +45,8 @@ Date addDays(Date date, int days) {
 }
 
 Date clampedDay(std::chrono::year_month ym, unsigned day) {
-    const unsigned last = static_cast<unsigned>(std::chrono::year_month_day_last{
-        ym.year(), std::chrono::month_day_last{ym.month()}}.day());
+    const unsigned last = static_cast<unsigned>(
+        std::chrono::year_month_day_last{ym.year(), std::chrono::month_day_last{ym.month()}}.day());
     return Date{ym.year(), ym.month(), std::chrono::day{day < last ? day : last}};
 }
 

@@ -4,22 +4,38 @@ namespace billwright::core {
 
 std::string_view errorCodeName(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kValidationFailed: return "validation_failed";
-        case ErrorCode::kMalformedRequest: return "malformed_request";
-        case ErrorCode::kUnauthenticated: return "unauthenticated";
-        case ErrorCode::kForbidden: return "forbidden";
-        case ErrorCode::kTenantSuspended: return "tenant_suspended";
-        case ErrorCode::kNotFound: return "not_found";
-        case ErrorCode::kRouteNotFound: return "route_not_found";
-        case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
-        case ErrorCode::kConflict: return "conflict";
-        case ErrorCode::kInvalidTransition: return "invalid_transition";
-        case ErrorCode::kIdempotencyKeyReused: return "idempotency_key_reused";
-        case ErrorCode::kIdempotencyKeyInFlight: return "idempotency_key_in_flight";
-        case ErrorCode::kPayloadTooLarge: return "payload_too_large";
-        case ErrorCode::kUnsupportedMediaType: return "unsupported_media_type";
-        case ErrorCode::kUnavailable: return "unavailable";
-        case ErrorCode::kInternal: return "internal";
+        case ErrorCode::kValidationFailed:
+            return "validation_failed";
+        case ErrorCode::kMalformedRequest:
+            return "malformed_request";
+        case ErrorCode::kUnauthenticated:
+            return "unauthenticated";
+        case ErrorCode::kForbidden:
+            return "forbidden";
+        case ErrorCode::kTenantSuspended:
+            return "tenant_suspended";
+        case ErrorCode::kNotFound:
+            return "not_found";
+        case ErrorCode::kRouteNotFound:
+            return "route_not_found";
+        case ErrorCode::kMethodNotAllowed:
+            return "method_not_allowed";
+        case ErrorCode::kConflict:
+            return "conflict";
+        case ErrorCode::kInvalidTransition:
+            return "invalid_transition";
+        case ErrorCode::kIdempotencyKeyReused:
+            return "idempotency_key_reused";
+        case ErrorCode::kIdempotencyKeyInFlight:
+            return "idempotency_key_in_flight";
+        case ErrorCode::kPayloadTooLarge:
+            return "payload_too_large";
+        case ErrorCode::kUnsupportedMediaType:
+            return "unsupported_media_type";
+        case ErrorCode::kUnavailable:
+            return "unavailable";
+        case ErrorCode::kInternal:
+            return "internal";
     }
     return "internal";
 }

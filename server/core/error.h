@@ -11,17 +11,17 @@ namespace billwright::core {
 // Stable error codes. The HTTP layer maps each one to a status, problem type and title in one
 // table (http/problem.cpp); clients and tests match on the code, never on message text.
 enum class ErrorCode {
-    kValidationFailed,     // a field is wrong: unknown, wrong type, bad enum, out of range
-    kMalformedRequest,     // the body is not parseable JSON, or a query string is unusable
-    kUnauthenticated,      // no key, or a key that does not exist or was revoked
-    kForbidden,            // the key's role may not do this
-    kTenantSuspended,      // the key belongs to a suspended tenant
-    kNotFound,             // no such object (or it belongs to another tenant)
-    kRouteNotFound,        // no such path
-    kMethodNotAllowed,     // the path exists, the method does not
-    kConflict,             // a uniqueness rule or a concurrent change
-    kInvalidTransition,    // a status change the state machine forbids
-    kIdempotencyKeyReused, // same Idempotency-Key, different request
+    kValidationFailed,      // a field is wrong: unknown, wrong type, bad enum, out of range
+    kMalformedRequest,      // the body is not parseable JSON, or a query string is unusable
+    kUnauthenticated,       // no key, or a key that does not exist or was revoked
+    kForbidden,             // the key's role may not do this
+    kTenantSuspended,       // the key belongs to a suspended tenant
+    kNotFound,              // no such object (or it belongs to another tenant)
+    kRouteNotFound,         // no such path
+    kMethodNotAllowed,      // the path exists, the method does not
+    kConflict,              // a uniqueness rule or a concurrent change
+    kInvalidTransition,     // a status change the state machine forbids
+    kIdempotencyKeyReused,  // same Idempotency-Key, different request
     kIdempotencyKeyInFlight,
     kPayloadTooLarge,
     kUnsupportedMediaType,
@@ -53,7 +53,8 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-    Result(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+    Result(T value)
+        : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : state_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
     bool ok() const { return state_.index() == 0; }

@@ -136,10 +136,18 @@ std::string quotedKeyForMessage(std::string_view key) {
 
 void writeJson(std::string& out, const JsonValue& v) {
     switch (v.type()) {
-        case JsonValue::Type::kNull: out += "null"; return;
-        case JsonValue::Type::kBool: out += v.asBool() ? "true" : "false"; return;
-        case JsonValue::Type::kNumber: out += v.numberText(); return;
-        case JsonValue::Type::kString: appendJsonString(out, v.asString()); return;
+        case JsonValue::Type::kNull:
+            out += "null";
+            return;
+        case JsonValue::Type::kBool:
+            out += v.asBool() ? "true" : "false";
+            return;
+        case JsonValue::Type::kNumber:
+            out += v.numberText();
+            return;
+        case JsonValue::Type::kString:
+            appendJsonString(out, v.asString());
+            return;
         case JsonValue::Type::kArray: {
             out.push_back('[');
             bool first = true;
@@ -379,16 +387,34 @@ private:
         const char e = text_[pos_ + 1];
         pos_ += 2;
         switch (e) {
-            case '"': out.push_back('"'); return true;
-            case '\\': out.push_back('\\'); return true;
-            case '/': out.push_back('/'); return true;
-            case 'b': out.push_back('\b'); return true;
-            case 'f': out.push_back('\f'); return true;
-            case 'n': out.push_back('\n'); return true;
-            case 'r': out.push_back('\r'); return true;
-            case 't': out.push_back('\t'); return true;
-            case 'u': break;
-            default: return fail(pos_ - 1, "invalid escape " + describeByte(e));
+            case '"':
+                out.push_back('"');
+                return true;
+            case '\\':
+                out.push_back('\\');
+                return true;
+            case '/':
+                out.push_back('/');
+                return true;
+            case 'b':
+                out.push_back('\b');
+                return true;
+            case 'f':
+                out.push_back('\f');
+                return true;
+            case 'n':
+                out.push_back('\n');
+                return true;
+            case 'r':
+                out.push_back('\r');
+                return true;
+            case 't':
+                out.push_back('\t');
+                return true;
+            case 'u':
+                break;
+            default:
+                return fail(pos_ - 1, "invalid escape " + describeByte(e));
         }
         std::uint32_t cp = 0;
         if (!parseHex4(cp)) return false;
@@ -536,13 +562,16 @@ JsonValue& JsonValue::set(std::string key, JsonValue v) {
 bool JsonValue::operator==(const JsonValue& other) const {
     if (type() != other.type()) return false;
     switch (type()) {
-        case Type::kNull: return true;
-        case Type::kBool: return std::get<bool>(storage_) == std::get<bool>(other.storage_);
+        case Type::kNull:
+            return true;
+        case Type::kBool:
+            return std::get<bool>(storage_) == std::get<bool>(other.storage_);
         case Type::kNumber:
             return std::get<NumberText>(storage_).text == std::get<NumberText>(other.storage_).text;
         case Type::kString:
             return std::get<std::string>(storage_) == std::get<std::string>(other.storage_);
-        case Type::kArray: return std::get<Array>(storage_) == std::get<Array>(other.storage_);
+        case Type::kArray:
+            return std::get<Array>(storage_) == std::get<Array>(other.storage_);
         case Type::kObject: {
             const Object& mine = std::get<Object>(storage_);
             const Object& theirs = std::get<Object>(other.storage_);
@@ -563,12 +592,18 @@ bool JsonValue::operator==(const JsonValue& other) const {
 
 std::string_view jsonTypeName(JsonValue::Type t) {
     switch (t) {
-        case JsonValue::Type::kNull: return "null";
-        case JsonValue::Type::kBool: return "boolean";
-        case JsonValue::Type::kNumber: return "number";
-        case JsonValue::Type::kString: return "string";
-        case JsonValue::Type::kArray: return "array";
-        case JsonValue::Type::kObject: return "object";
+        case JsonValue::Type::kNull:
+            return "null";
+        case JsonValue::Type::kBool:
+            return "boolean";
+        case JsonValue::Type::kNumber:
+            return "number";
+        case JsonValue::Type::kString:
+            return "string";
+        case JsonValue::Type::kArray:
+            return "array";
+        case JsonValue::Type::kObject:
+            return "object";
     }
     return "unknown";
 }

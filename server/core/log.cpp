@@ -10,10 +10,14 @@ namespace {
 
 std::string_view levelName(LogLevel level) {
     switch (level) {
-        case LogLevel::kDebug: return "debug";
-        case LogLevel::kInfo: return "info";
-        case LogLevel::kWarning: return "warning";
-        case LogLevel::kError: return "error";
+        case LogLevel::kDebug:
+            return "debug";
+        case LogLevel::kInfo:
+            return "info";
+        case LogLevel::kWarning:
+            return "warning";
+        case LogLevel::kError:
+            return "error";
     }
     return "info";
 }
@@ -29,18 +33,26 @@ bool needsQuoting(std::string_view value) {
 }  // namespace
 
 bool parseLogLevel(std::string_view text, LogLevel& out) {
-    if (text == "debug") out = LogLevel::kDebug;
-    else if (text == "info") out = LogLevel::kInfo;
-    else if (text == "warning") out = LogLevel::kWarning;
-    else if (text == "error") out = LogLevel::kError;
-    else return false;
+    if (text == "debug")
+        out = LogLevel::kDebug;
+    else if (text == "info")
+        out = LogLevel::kInfo;
+    else if (text == "warning")
+        out = LogLevel::kWarning;
+    else if (text == "error")
+        out = LogLevel::kError;
+    else
+        return false;
     return true;
 }
 
 bool parseLogFormat(std::string_view text, LogFormat& out) {
-    if (text == "text") out = LogFormat::kText;
-    else if (text == "json") out = LogFormat::kJson;
-    else return false;
+    if (text == "text")
+        out = LogFormat::kText;
+    else if (text == "json")
+        out = LogFormat::kJson;
+    else
+        return false;
     return true;
 }
 

@@ -14,7 +14,8 @@ namespace billwright::core {
 // bounded by construction (route templates, status codes, job names), never raw paths.
 class Metrics {
 public:
-    void increment(std::string_view name, const std::vector<std::pair<std::string, std::string>>& labels,
+    void increment(std::string_view name,
+                   const std::vector<std::pair<std::string, std::string>>& labels,
                    std::int64_t by = 1);
     // Records one observation in a latency histogram (seconds buckets from 1 ms to 10 s).
     void observeMicros(std::string_view name,

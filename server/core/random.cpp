@@ -48,7 +48,8 @@ std::string newId(std::string_view prefix, std::int64_t unix_millis) {
     const auto millis = static_cast<std::uint64_t>(unix_millis);
     for (int i = 0; i < 6; ++i) bytes[i] = static_cast<unsigned char>(millis >> (8 * (5 - i)));
     const std::string random = randomBytes(10);
-    for (std::size_t i = 0; i < random.size(); ++i) bytes[6 + i] = static_cast<unsigned char>(random[i]);
+    for (std::size_t i = 0; i < random.size(); ++i)
+        bytes[6 + i] = static_cast<unsigned char>(random[i]);
     // 26 base32 digits cover 130 bits: two leading zero bits, then the 128 bits above.
     std::string out(prefix);
     out.push_back('_');

@@ -4,9 +4,12 @@ namespace billwright::domain {
 
 std::string_view roleName(Role r) {
     switch (r) {
-        case Role::kSuper: return "super";
-        case Role::kTenantAdmin: return "tenant_admin";
-        case Role::kTenantViewer: return "tenant_viewer";
+        case Role::kSuper:
+            return "super";
+        case Role::kTenantAdmin:
+            return "tenant_admin";
+        case Role::kTenantViewer:
+            return "tenant_viewer";
     }
     return "tenant_viewer";
 }

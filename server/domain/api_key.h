@@ -14,7 +14,7 @@ std::optional<Role> parseRole(std::string_view text);
 
 // Metadata of an API key; the secret itself is never stored, only its SHA-256.
 struct ApiKey {
-    std::string id;  // "key_..."
+    std::string id;                        // "key_..."
     std::optional<std::string> tenant_id;  // empty for super keys
     Role role = Role::kTenantViewer;
     std::string name;

@@ -4,9 +4,12 @@ namespace billwright::domain {
 
 std::string_view billingFrequencyName(BillingFrequency f) {
     switch (f) {
-        case BillingFrequency::kMonthly: return "monthly";
-        case BillingFrequency::kQuarterly: return "quarterly";
-        case BillingFrequency::kAnnually: return "annually";
+        case BillingFrequency::kMonthly:
+            return "monthly";
+        case BillingFrequency::kQuarterly:
+            return "quarterly";
+        case BillingFrequency::kAnnually:
+            return "annually";
     }
     return "monthly";
 }
@@ -20,9 +23,12 @@ std::optional<BillingFrequency> parseBillingFrequency(std::string_view text) {
 
 int monthsPerPeriod(BillingFrequency f) {
     switch (f) {
-        case BillingFrequency::kMonthly: return 1;
-        case BillingFrequency::kQuarterly: return 3;
-        case BillingFrequency::kAnnually: return 12;
+        case BillingFrequency::kMonthly:
+            return 1;
+        case BillingFrequency::kQuarterly:
+            return 3;
+        case BillingFrequency::kAnnually:
+            return 12;
     }
     return 1;
 }
@@ -30,7 +36,8 @@ int monthsPerPeriod(BillingFrequency f) {
 bool isValidEmail(std::string_view address) {
     if (address.empty() || address.size() > 254) return false;
     const auto at = address.find('@');
-    if (at == std::string_view::npos || at == 0 || address.find('@', at + 1) != std::string_view::npos) {
+    if (at == std::string_view::npos || at == 0 ||
+        address.find('@', at + 1) != std::string_view::npos) {
         return false;
     }
     const std::string_view local = address.substr(0, at);
@@ -66,7 +73,8 @@ bool isValidEmail(std::string_view address) {
 }
 
 core::Status validateBillingConfig(const BillingConfig& config) {
-    core::Error error{core::ErrorCode::kValidationFailed, "the billing config has invalid fields", {}};
+    core::Error error{
+        core::ErrorCode::kValidationFailed, "the billing config has invalid fields", {}};
     if (config.flat_rate_minor < 0) {
         error.fields.push_back({"flat_rate_amount", "out_of_range", "must be zero or more"});
     }

@@ -89,10 +89,10 @@ core::Result<Money> parseMoney(std::string_view field, std::string_view text,
     if (minor) return Money{*minor, currency};
     switch (why) {
         case MoneyParseError::kTooManyDecimals:
-            return core::Error::validation(
-                std::string(field), "too_many_decimals",
-                std::string(currency.code) + " allows at most " +
-                    std::to_string(currency.exponent) + " decimal places");
+            return core::Error::validation(std::string(field), "too_many_decimals",
+                                           std::string(currency.code) + " allows at most " +
+                                               std::to_string(currency.exponent) +
+                                               " decimal places");
         case MoneyParseError::kOutOfRange:
             return core::Error::validation(std::string(field), "out_of_range",
                                            "the amount is too large");
@@ -106,8 +106,8 @@ core::Result<Money> parseMoney(std::string_view field, std::string_view text,
 std::string formatMinorUnits(std::int64_t minor, const Currency& currency) {
     // Work on the unsigned magnitude so INT64_MIN formats correctly.
     const bool negative = minor < 0;
-    const std::uint64_t magnitude =
-        negative ? static_cast<std::uint64_t>(-(minor + 1)) + 1U : static_cast<std::uint64_t>(minor);
+    const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(minor + 1)) + 1U
+                                             : static_cast<std::uint64_t>(minor);
     std::string digits = std::to_string(magnitude);
     const auto exponent = static_cast<std::size_t>(currency.exponent);
     if (digits.size() <= exponent) digits.insert(0, exponent + 1 - digits.size(), '0');

@@ -17,9 +17,9 @@ struct Money {
 };
 
 enum class MoneyParseError {
-    kSyntax,         // not a plain decimal: "1,5", "1e3", "+1", " 1", "", "1."
+    kSyntax,  // not a plain decimal: "1,5", "1e3", "+1", " 1", "", "1."
     kTooManyDecimals,
-    kOutOfRange,     // does not fit int64 minor units
+    kOutOfRange,  // does not fit int64 minor units
 };
 
 // Parses a plain decimal ("1500", "1500.5", "-0.25") into minor units of `currency`. More

@@ -6,10 +6,14 @@ namespace billwright::domain {
 
 std::string_view platformInvoiceStatusName(PlatformInvoiceStatus s) {
     switch (s) {
-        case PlatformInvoiceStatus::kPendingPayment: return "pending_payment";
-        case PlatformInvoiceStatus::kPaid: return "paid";
-        case PlatformInvoiceStatus::kFailed: return "failed";
-        case PlatformInvoiceStatus::kOverdue: return "overdue";
+        case PlatformInvoiceStatus::kPendingPayment:
+            return "pending_payment";
+        case PlatformInvoiceStatus::kPaid:
+            return "paid";
+        case PlatformInvoiceStatus::kFailed:
+            return "failed";
+        case PlatformInvoiceStatus::kOverdue:
+            return "overdue";
     }
     return "pending_payment";
 }
@@ -24,9 +28,12 @@ std::optional<PlatformInvoiceStatus> parsePlatformInvoiceStatus(std::string_view
 
 std::string_view platformInvoiceEventName(PlatformInvoiceEvent e) {
     switch (e) {
-        case PlatformInvoiceEvent::kPaymentRecorded: return "payment_recorded";
-        case PlatformInvoiceEvent::kPaymentFailed: return "payment_failed";
-        case PlatformInvoiceEvent::kDueDatePassed: return "due_date_passed";
+        case PlatformInvoiceEvent::kPaymentRecorded:
+            return "payment_recorded";
+        case PlatformInvoiceEvent::kPaymentFailed:
+            return "payment_failed";
+        case PlatformInvoiceEvent::kDueDatePassed:
+            return "due_date_passed";
     }
     return "payment_recorded";
 }
@@ -36,7 +43,8 @@ std::optional<PlatformInvoiceStatus> nextStatus(PlatformInvoiceStatus from,
     using S = PlatformInvoiceStatus;
     if (from == S::kPaid) return std::nullopt;
     switch (event) {
-        case PlatformInvoiceEvent::kPaymentRecorded: return S::kPaid;
+        case PlatformInvoiceEvent::kPaymentRecorded:
+            return S::kPaid;
         case PlatformInvoiceEvent::kPaymentFailed:
             // An overdue invoice stays overdue: "failed" would hide that it is past due, and
             // the next sweep would only flip it back.

@@ -64,7 +64,7 @@ std::string formatInvoiceNumber(int year, std::int64_t sequence);
 
 // Payment methods a super-admin can record against a platform invoice.
 bool isKnownPaymentMethod(std::string_view method);
-inline constexpr std::string_view kPaymentMethods[] = {"ach", "wire", "card", "crypto",
+inline constexpr std::string_view kPaymentMethods[] = {"ach",   "wire", "card", "crypto",
                                                        "check", "cash", "other"};
 
 }  // namespace billwright::domain

@@ -22,8 +22,8 @@ std::string header(const RawRequest& raw, const std::string& name) {
 bool isSafeToken(std::string_view value, std::size_t max_length) {
     if (value.empty() || value.size() > max_length) return false;
     for (const char c : value) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '_' || c == '.';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
         if (!ok) return false;
     }
     return true;
@@ -46,7 +46,9 @@ bool isJsonContentType(const std::string& value) {
     return media == "application/json";
 }
 
-bool hasBody(const std::string& method) { return method == "POST" || method == "PUT" || method == "PATCH"; }
+bool hasBody(const std::string& method) {
+    return method == "POST" || method == "PUT" || method == "PATCH";
+}
 
 }  // namespace
 
@@ -66,25 +68,31 @@ Response Api::handle(const RawRequest& raw) {
     const auto started = std::chrono::steady_clock::now();
     Request request;
     const std::string given_id = header(raw, "x-request-id");
-    request.request_id = isSafeToken(given_id, 64)
-                             ? given_id
-                             : core::newId("req", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                      std::chrono::system_clock::now().time_since_epoch())
-                                                      .count());
+    request.request_id =
+        isSafeToken(given_id, 64)
+            ? given_id
+            : core::newId("req", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
     std::string route_name = "unmatched";
     Response response;
     try {
         response = dispatch(raw, request, route_name);
     } catch (const storage::DbError& e) {
         ctx_.log.error("database error", {{"request_id", request.request_id}, {"error", e.what()}});
-        response = problemResponse(
-            Error{e.kind() == storage::DbErrorKind::kBusy ? ErrorCode::kUnavailable : ErrorCode::kInternal,
-                  "the database could not complete the request; it changed nothing", {}},
-            request.request_id);
-        if (e.kind() == storage::DbErrorKind::kBusy) response.headers.emplace_back("Retry-After", "1");
+        response =
+            problemResponse(Error{e.kind() == storage::DbErrorKind::kBusy ? ErrorCode::kUnavailable
+                                                                          : ErrorCode::kInternal,
+                                  "the database could not complete the request; it changed nothing",
+                                  {}},
+                            request.request_id);
+        if (e.kind() == storage::DbErrorKind::kBusy)
+            response.headers.emplace_back("Retry-After", "1");
     } catch (const std::exception& e) {
-        ctx_.log.error("unhandled error", {{"request_id", request.request_id}, {"error", e.what()}});
-        response = problemResponse(Error::internal("an internal error occurred"), request.request_id);
+        ctx_.log.error("unhandled error",
+                       {{"request_id", request.request_id}, {"error", e.what()}});
+        response =
+            problemResponse(Error::internal("an internal error occurred"), request.request_id);
     }
     response.headers.emplace_back("X-Request-Id", request.request_id);
 
@@ -119,15 +127,17 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
     request.path = raw.path;
     request.query = raw.query;
     if (raw.bad_uri) {
-        return problemResponse(Error{ErrorCode::kMalformedRequest, "the request URI cannot be decoded", {}},
-                               request.request_id);
+        return problemResponse(
+            Error{ErrorCode::kMalformedRequest, "the request URI cannot be decoded", {}},
+            request.request_id);
     }
     const RouteMatch match = router_.match(raw.method, raw.path);
     if (match.route == nullptr) {
         if (match.path_known) {
-            Response r = problemResponse(
-                Error{ErrorCode::kMethodNotAllowed, raw.method + " is not supported on " + raw.path, {}},
-                request.request_id);
+            Response r = problemResponse(Error{ErrorCode::kMethodNotAllowed,
+                                               raw.method + " is not supported on " + raw.path,
+                                               {}},
+                                         request.request_id);
             std::string allow;
             for (const auto& m : match.allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
             r.headers.emplace_back("Allow", allow);
@@ -142,8 +152,9 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
     request.params = match.params;
 
     if (raw.body_too_large) {
-        return problemResponse(Error{ErrorCode::kPayloadTooLarge, "the request body is too large", {}},
-                               request.request_id);
+        return problemResponse(
+            Error{ErrorCode::kPayloadTooLarge, "the request body is too large", {}},
+            request.request_id);
     }
 
     if (route.access == Access::kAuthenticated) {
@@ -152,11 +163,12 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
         core::Result<domain::Principal> principal =
             authorization.rfind(kBearer, 0) == 0
                 ? ctx_.keys.authenticate(std::string_view(authorization).substr(kBearer.size()))
-                : core::Result<domain::Principal>(
-                      Error{ErrorCode::kUnauthenticated, "send Authorization: Bearer <api key>", {}});
+                : core::Result<domain::Principal>(Error{
+                      ErrorCode::kUnauthenticated, "send Authorization: Bearer <api key>", {}});
         if (!principal.ok()) {
             Response r = problemResponse(principal.error(), request.request_id);
-            if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"billwright\"");
+            if (r.status == 401)
+                r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"billwright\"");
             return r;
         }
         request.principal = principal.value();
@@ -195,12 +207,14 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
             case Kind::kMismatch:
                 return problemResponse(
                     Error{ErrorCode::kIdempotencyKeyReused,
-                          "this Idempotency-Key was used with a different request", {}},
+                          "this Idempotency-Key was used with a different request",
+                          {}},
                     request.request_id);
             case Kind::kInFlight:
                 return problemResponse(
                     Error{ErrorCode::kIdempotencyKeyInFlight,
-                          "a request with this Idempotency-Key is still being processed", {}},
+                          "a request with this Idempotency-Key is still being processed",
+                          {}},
                     request.request_id);
             case Kind::kProceed:
                 break;
@@ -216,7 +230,8 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
         if (idempotent) ctx_.idempotency.finish(request.caller().key_id, idem_key, 500, "");
         throw;
     }
-    if (idempotent) ctx_.idempotency.finish(request.caller().key_id, idem_key, response.status, response.body);
+    if (idempotent)
+        ctx_.idempotency.finish(request.caller().key_id, idem_key, response.status, response.body);
     return response;
 }
 

@@ -123,7 +123,8 @@ std::optional<std::string> FieldReader::oneOf(std::string_view name, Presence pr
 core::Status FieldReader::finish() {
     if (body_is_object_) {
         for (const auto& [key, value] : body_.members()) {
-            if (seen_.find(key) == seen_.end()) addError(key, "unknown_field", "is not a known field");
+            if (seen_.find(key) == seen_.end())
+                addError(key, "unknown_field", "is not a known field");
         }
     }
     if (!error_.fields.empty()) return error_;
@@ -149,20 +150,23 @@ core::Result<storage::PageRequest> pageRequest(const std::map<std::string, std::
             std::size_t n = 0;
             const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
             if (ec != std::errc{} || ptr != value.data() + value.size() || n < 1 || n > kMaxLimit) {
-                error.fields.push_back({"limit", "out_of_range", "must be an integer from 1 to 100"});
+                error.fields.push_back(
+                    {"limit", "out_of_range", "must be an integer from 1 to 100"});
             } else {
                 page.limit = n;
             }
         } else if (name == "starting_after") {
             if (value.empty() || value.size() > 64) {
-                error.fields.push_back({"starting_after", "invalid_cursor", "must be an object id"});
+                error.fields.push_back(
+                    {"starting_after", "invalid_cursor", "must be an object id"});
             } else {
                 page.starting_after = value;
             }
         } else {
             bool known = false;
             for (const auto a : allowed) known = known || a == name;
-            if (!known) error.fields.push_back({name, "unknown_parameter", "is not a known parameter"});
+            if (!known)
+                error.fields.push_back({name, "unknown_parameter", "is not a known parameter"});
         }
     }
     if (!error.fields.empty()) return error;

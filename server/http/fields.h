@@ -32,7 +32,7 @@ public:
     std::optional<std::string> amountText(std::string_view name, Presence presence);
     std::optional<core::Date> date(std::string_view name, Presence presence);
     std::optional<std::string> oneOf(std::string_view name, Presence presence,
-                                      std::initializer_list<std::string_view> allowed);
+                                     std::initializer_list<std::string_view> allowed);
 
     void addError(std::string field, std::string code, std::string message);
     // The collected problems (unknown fields included) or success.

@@ -6,22 +6,38 @@ using core::ErrorCode;
 
 ProblemKind problemKind(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kValidationFailed: return {422, "Validation failed"};
-        case ErrorCode::kMalformedRequest: return {400, "Malformed request"};
-        case ErrorCode::kUnauthenticated: return {401, "Authentication required"};
-        case ErrorCode::kForbidden: return {403, "Forbidden"};
-        case ErrorCode::kTenantSuspended: return {403, "Tenant suspended"};
-        case ErrorCode::kNotFound: return {404, "Not found"};
-        case ErrorCode::kRouteNotFound: return {404, "No such route"};
-        case ErrorCode::kMethodNotAllowed: return {405, "Method not allowed"};
-        case ErrorCode::kConflict: return {409, "Conflict"};
-        case ErrorCode::kInvalidTransition: return {409, "Invalid status transition"};
-        case ErrorCode::kIdempotencyKeyReused: return {409, "Idempotency key reused"};
-        case ErrorCode::kIdempotencyKeyInFlight: return {409, "Idempotency key in use"};
-        case ErrorCode::kPayloadTooLarge: return {413, "Payload too large"};
-        case ErrorCode::kUnsupportedMediaType: return {415, "Unsupported media type"};
-        case ErrorCode::kUnavailable: return {503, "Service unavailable"};
-        case ErrorCode::kInternal: return {500, "Internal error"};
+        case ErrorCode::kValidationFailed:
+            return {422, "Validation failed"};
+        case ErrorCode::kMalformedRequest:
+            return {400, "Malformed request"};
+        case ErrorCode::kUnauthenticated:
+            return {401, "Authentication required"};
+        case ErrorCode::kForbidden:
+            return {403, "Forbidden"};
+        case ErrorCode::kTenantSuspended:
+            return {403, "Tenant suspended"};
+        case ErrorCode::kNotFound:
+            return {404, "Not found"};
+        case ErrorCode::kRouteNotFound:
+            return {404, "No such route"};
+        case ErrorCode::kMethodNotAllowed:
+            return {405, "Method not allowed"};
+        case ErrorCode::kConflict:
+            return {409, "Conflict"};
+        case ErrorCode::kInvalidTransition:
+            return {409, "Invalid status transition"};
+        case ErrorCode::kIdempotencyKeyReused:
+            return {409, "Idempotency key reused"};
+        case ErrorCode::kIdempotencyKeyInFlight:
+            return {409, "Idempotency key in use"};
+        case ErrorCode::kPayloadTooLarge:
+            return {413, "Payload too large"};
+        case ErrorCode::kUnsupportedMediaType:
+            return {415, "Unsupported media type"};
+        case ErrorCode::kUnavailable:
+            return {503, "Service unavailable"};
+        case ErrorCode::kInternal:
+            return {500, "Internal error"};
     }
     return {500, "Internal error"};
 }

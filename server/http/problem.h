@@ -17,7 +17,8 @@ struct ProblemKind {
 ProblemKind problemKind(core::ErrorCode code);
 
 // An RFC 9457 application/problem+json response:
-// {"type", "title", "status", "code", "detail", "request_id", "errors": [{"field","code","message"}]}
+// {"type", "title", "status", "code", "detail", "request_id", "errors":
+// [{"field","code","message"}]}
 Response problemResponse(const core::Error& error, const std::string& request_id);
 
 }  // namespace billwright::http

@@ -23,7 +23,8 @@ bool matchPattern(std::string_view pattern, std::string_view path,
     std::map<std::string, std::string> captured;
     for (std::size_t i = 0; i < want.size(); ++i) {
         if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
-            captured.emplace(std::string(want[i].substr(1, want[i].size() - 2)), std::string(got[i]));
+            captured.emplace(std::string(want[i].substr(1, want[i].size() - 2)),
+                             std::string(got[i]));
         } else if (want[i] != got[i]) {
             return false;
         }

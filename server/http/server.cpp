@@ -41,7 +41,8 @@ public:
         }
         for (const auto& [name, value] : request) raw.headers[lower(name)] = value;
 
-        if (request.hasContentLength() && request.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+        if (request.hasContentLength() &&
+            request.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
             raw.body_too_large = true;
         } else {
             // Read at most one byte past the limit, so a chunked body cannot exhaust memory.
@@ -72,7 +73,8 @@ private:
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
     Factory(Api& api, std::size_t max_body) : api_(api), max_body_(max_body) {}
-    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
         return new ApiRequestHandler(api_, max_body_);
     }
 
@@ -93,11 +95,12 @@ void Server::start() {
     const Poco::Net::SocketAddress address(options_.host, options_.port);
     std::unique_ptr<Poco::Net::ServerSocket> socket;
     if (!options_.tls_certificate.empty() && !options_.tls_private_key.empty()) {
-        Poco::Net::Context::Ptr context = new Poco::Net::Context(
-            Poco::Net::Context::TLS_SERVER_USE, options_.tls_private_key, options_.tls_certificate, "",
-            Poco::Net::Context::VERIFY_NONE);
-        context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                  Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+        Poco::Net::Context::Ptr context =
+            new Poco::Net::Context(Poco::Net::Context::TLS_SERVER_USE, options_.tls_private_key,
+                                   options_.tls_certificate, "", Poco::Net::Context::VERIFY_NONE);
+        context->disableProtocols(
+            Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
+            Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
         socket = std::make_unique<Poco::Net::SecureServerSocket>(address, 128, context);
         tls_ = true;
     } else {
@@ -113,8 +116,8 @@ void Server::start() {
     params->setKeepAliveTimeout(Poco::Timespan(10, 0));
     params->setTimeout(Poco::Timespan(30, 0));
     pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 4);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(
-        new Factory(api_, options_.max_body_bytes), *pool_, *socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(api_, options_.max_body_bytes),
+                                                      *pool_, *socket, params);
     server_->start();
 }
 

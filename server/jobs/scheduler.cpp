@@ -3,7 +3,8 @@
 namespace billwright::jobs {
 
 Scheduler::Scheduler(core::Logger& log, core::Metrics& metrics) : log_(log), metrics_(metrics) {
-    metrics_.describe("billwright_job_runs_total", "counter", "Scheduler job runs by job and outcome");
+    metrics_.describe("billwright_job_runs_total", "counter",
+                      "Scheduler job runs by job and outcome");
     metrics_.describe("billwright_job_items_total", "counter",
                       "Items handled by scheduler jobs by job and result");
 }
@@ -17,19 +18,20 @@ void Scheduler::tick() {
         try {
             const services::JobOutcome outcome = job.run();
             metrics_.increment("billwright_job_runs_total", {{"job", job.name}, {"outcome", "ok"}});
-            metrics_.increment("billwright_job_items_total", {{"job", job.name}, {"result", "processed"}},
-                               outcome.processed);
-            metrics_.increment("billwright_job_items_total", {{"job", job.name}, {"result", "skipped"}},
-                               outcome.skipped);
-            metrics_.increment("billwright_job_items_total", {{"job", job.name}, {"result", "failed"}},
-                               outcome.failed);
+            metrics_.increment("billwright_job_items_total",
+                               {{"job", job.name}, {"result", "processed"}}, outcome.processed);
+            metrics_.increment("billwright_job_items_total",
+                               {{"job", job.name}, {"result", "skipped"}}, outcome.skipped);
+            metrics_.increment("billwright_job_items_total",
+                               {{"job", job.name}, {"result", "failed"}}, outcome.failed);
             if (outcome.processed > 0 || outcome.failed > 0) {
                 log_.info("job finished", {{"job", job.name},
                                            {"processed", std::to_string(outcome.processed)},
                                            {"failed", std::to_string(outcome.failed)}});
             }
         } catch (const std::exception& e) {
-            metrics_.increment("billwright_job_runs_total", {{"job", job.name}, {"outcome", "error"}});
+            metrics_.increment("billwright_job_runs_total",
+                               {{"job", job.name}, {"outcome", "error"}});
             log_.error("job failed", {{"job", job.name}, {"error", e.what()}});
         }
     }

@@ -29,7 +29,8 @@ core::Result<domain::Principal> ApiKeys::authenticate(std::string_view token) {
     if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return unauthenticated();
     const auto dot = token.find('.');
     if (dot == std::string_view::npos || dot > 64) return unauthenticated();
-    const std::string key_id = "key_" + std::string(token.substr(kTokenPrefix.size(), dot - kTokenPrefix.size()));
+    const std::string key_id =
+        "key_" + std::string(token.substr(kTokenPrefix.size(), dot - kTokenPrefix.size()));
     const std::string presented_hash = sha256Hex(token.substr(dot + 1));
 
     struct Found {
@@ -88,10 +89,12 @@ IssuedApiKey ApiKeys::mint(const NewApiKey& input, const std::optional<std::stri
 
 core::Result<IssuedApiKey> ApiKeys::create(const domain::Principal& caller, const Actor& actor,
                                            const NewApiKey& input) {
-    if (caller.role == domain::Role::kTenantViewer) return forbidden("viewers cannot manage API keys");
+    if (caller.role == domain::Role::kTenantViewer)
+        return forbidden("viewers cannot manage API keys");
     NewApiKey wanted = input;
     if (!caller.isSuper()) {
-        if (wanted.role == domain::Role::kSuper) return forbidden("only super keys can create super keys");
+        if (wanted.role == domain::Role::kSuper)
+            return forbidden("only super keys can create super keys");
         if (!wanted.tenant_id) wanted.tenant_id = caller.tenant_id;
         if (wanted.tenant_id != caller.tenant_id) return Error::notFound("tenant");
     }
@@ -106,7 +109,8 @@ core::Result<IssuedApiKey> ApiKeys::create(const domain::Principal& caller, cons
     }
     IssuedApiKey issued = mint(wanted, caller.key_id);
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<IssuedApiKey> {
-        if (wanted.tenant_id && !uow.tenants().find(*wanted.tenant_id)) return Error::notFound("tenant");
+        if (wanted.tenant_id && !uow.tenants().find(*wanted.tenant_id))
+            return Error::notFound("tenant");
         uow.apiKeys().insert(issued.key);
         recordAudit(uow, actor, clock_, issued.key.tenant_id, "api_key.created", "api_key",
                     issued.key.id, std::nullopt, toJson(issued.key));
@@ -117,19 +121,22 @@ core::Result<IssuedApiKey> ApiKeys::create(const domain::Principal& caller, cons
 core::Result<Page<domain::ApiKey>> ApiKeys::list(const domain::Principal& caller,
                                                  const std::optional<std::string>& tenant_filter,
                                                  const storage::PageRequest& page) {
-    if (caller.role == domain::Role::kTenantViewer) return forbidden("viewers cannot manage API keys");
+    if (caller.role == domain::Role::kTenantViewer)
+        return forbidden("viewers cannot manage API keys");
     std::optional<std::string> tenant = tenant_filter;
     if (!caller.isSuper()) {
         if (tenant && tenant != caller.tenant_id) return Error::notFound("tenant");
         tenant = caller.tenant_id;
     }
-    return toPage(store_.read([&](storage::UnitOfWork& uow) { return uow.apiKeys().list(tenant, page); }),
-                  page.limit);
+    return toPage(
+        store_.read([&](storage::UnitOfWork& uow) { return uow.apiKeys().list(tenant, page); }),
+        page.limit);
 }
 
 core::Result<domain::ApiKey> ApiKeys::revoke(const domain::Principal& caller, const Actor& actor,
                                              const std::string& key_id) {
-    if (caller.role == domain::Role::kTenantViewer) return forbidden("viewers cannot manage API keys");
+    if (caller.role == domain::Role::kTenantViewer)
+        return forbidden("viewers cannot manage API keys");
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::ApiKey> {
         auto key = uow.apiKeys().find(key_id);
         if (!key || (!caller.isSuper() && key->tenant_id != caller.tenant_id)) {
@@ -138,7 +145,8 @@ core::Result<domain::ApiKey> ApiKeys::revoke(const domain::Principal& caller, co
         if (key->revoked_at) return *key;  // revoking twice changes nothing
         if (key->role == domain::Role::kSuper && uow.apiKeys().countActiveSuperKeys() <= 1) {
             return Error{ErrorCode::kConflict,
-                         "this is the last active super key; create another before revoking it", {}};
+                         "this is the last active super key; create another before revoking it",
+                         {}};
         }
         const domain::ApiKey before = *key;
         key->revoked_at = clock_.nowSeconds();

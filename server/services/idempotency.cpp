@@ -7,7 +7,8 @@ namespace {
 constexpr auto kAbandonedAfter = std::chrono::minutes(5);
 }  // namespace
 
-Idempotency::Idempotency(storage::Store& store, const core::Clock& clock, std::chrono::seconds retention)
+Idempotency::Idempotency(storage::Store& store, const core::Clock& clock,
+                         std::chrono::seconds retention)
     : store_(store), clock_(clock), retention_(retention) {}
 
 IdempotencyDecision Idempotency::begin(std::string_view principal, std::string_view key,
@@ -18,7 +19,8 @@ IdempotencyDecision Idempotency::begin(std::string_view principal, std::string_v
         auto& repo = uow.idempotency();
         if (auto existing = repo.find(principal, key)) {
             const bool expired = now - existing->created_at > retention_;
-            const bool abandoned = !existing->status_code && now - existing->created_at > kAbandonedAfter;
+            const bool abandoned =
+                !existing->status_code && now - existing->created_at > kAbandonedAfter;
             if (!expired && !abandoned) {
                 if (existing->request_hash != request_hash) {
                     decision.kind = IdempotencyDecision::Kind::kMismatch;

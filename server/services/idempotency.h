@@ -28,7 +28,8 @@ public:
                 std::chrono::seconds retention = std::chrono::hours(24));
     IdempotencyDecision begin(std::string_view principal, std::string_view key,
                               std::string_view request_hash);
-    void finish(std::string_view principal, std::string_view key, int status, std::string_view body);
+    void finish(std::string_view principal, std::string_view key, int status,
+                std::string_view body);
     std::int64_t purgeExpired();
 
     static constexpr std::size_t kMaxKeyLength = 255;

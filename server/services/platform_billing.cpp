@@ -26,7 +26,8 @@ core::Result<domain::Currency> currencyField(const std::string& field, const std
 
 core::Status checkTimezone(const std::string& name) {
     auto zone = core::TimeZone::load(name);
-    if (!zone.ok()) return Error::validation("timezone", "unknown_timezone", "must be an IANA time zone");
+    if (!zone.ok())
+        return Error::validation("timezone", "unknown_timezone", "must be an IANA time zone");
     return {};
 }
 
@@ -39,7 +40,8 @@ core::Status checkText(const std::string& field, const std::optional<std::string
     }
     for (const char c : *value) {
         if (static_cast<unsigned char>(c) < 0x20) {
-            return Error::validation(field, "invalid_characters", "must not contain control characters");
+            return Error::validation(field, "invalid_characters",
+                                     "must not contain control characters");
         }
     }
     return {};
@@ -85,7 +87,9 @@ void enqueueMail(storage::UnitOfWork& uow, const core::Clock& clock,
 
 PlatformBilling::PlatformBilling(storage::Store& store, const core::Clock& clock,
                                  core::TimeZone platform_zone, int catch_up_days)
-    : store_(store), clock_(clock), platform_zone_(std::move(platform_zone)),
+    : store_(store),
+      clock_(clock),
+      platform_zone_(std::move(platform_zone)),
       catch_up_days_(catch_up_days) {}
 
 core::Date PlatformBilling::todayIn(const std::string& timezone) const {
@@ -94,12 +98,14 @@ core::Date PlatformBilling::todayIn(const std::string& timezone) const {
     return z.localDate(clock_.nowSeconds());
 }
 
-core::Result<domain::Tenant> PlatformBilling::createTenant(const Actor& actor, const NewTenant& input) {
+core::Result<domain::Tenant> PlatformBilling::createTenant(const Actor& actor,
+                                                           const NewTenant& input) {
     Error errors{ErrorCode::kValidationFailed, "the tenant has invalid fields", {}};
     if (!domain::isValidName(input.name)) {
         errors.fields.push_back({"name", "invalid_name", "must be 1 to 200 characters of text"});
     }
-    if (auto s = checkTimezone(input.timezone); !s.ok()) errors.fields.push_back(s.error().fields[0]);
+    if (auto s = checkTimezone(input.timezone); !s.ok())
+        errors.fields.push_back(s.error().fields[0]);
     auto currency = currencyField("default_currency", input.default_currency);
     if (!currency.ok()) errors.fields.push_back(currency.error().fields[0]);
     if (!errors.fields.empty()) return errors;
@@ -113,7 +119,8 @@ core::Result<domain::Tenant> PlatformBilling::createTenant(const Actor& actor, c
     t.created_at = t.updated_at = clock_.nowSeconds();
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::Tenant> {
         uow.tenants().insert(t);
-        recordAudit(uow, actor, clock_, t.id, "tenant.created", "tenant", t.id, std::nullopt, toJson(t));
+        recordAudit(uow, actor, clock_, t.id, "tenant.created", "tenant", t.id, std::nullopt,
+                    toJson(t));
         return t;
     });
 }
@@ -128,18 +135,21 @@ core::Result<domain::Tenant> PlatformBilling::getTenant(const std::string& id) {
 
 Page<domain::Tenant> PlatformBilling::listTenants(std::optional<domain::TenantStatus> status,
                                                   const storage::PageRequest& page) {
-    return toPage(store_.read([&](storage::UnitOfWork& uow) { return uow.tenants().list(status, page); }),
-                  page.limit);
+    return toPage(
+        store_.read([&](storage::UnitOfWork& uow) { return uow.tenants().list(status, page); }),
+        page.limit);
 }
 
-core::Result<domain::Tenant> PlatformBilling::updateTenant(const Actor& actor, const std::string& id,
+core::Result<domain::Tenant> PlatformBilling::updateTenant(const Actor& actor,
+                                                           const std::string& id,
                                                            const TenantChanges& changes) {
     Error errors{ErrorCode::kValidationFailed, "the tenant has invalid fields", {}};
     if (changes.name && !domain::isValidName(*changes.name)) {
         errors.fields.push_back({"name", "invalid_name", "must be 1 to 200 characters of text"});
     }
     if (changes.timezone) {
-        if (auto s = checkTimezone(*changes.timezone); !s.ok()) errors.fields.push_back(s.error().fields[0]);
+        if (auto s = checkTimezone(*changes.timezone); !s.ok())
+            errors.fields.push_back(s.error().fields[0]);
     }
     std::optional<domain::Currency> currency;
     if (changes.default_currency) {
@@ -171,8 +181,8 @@ core::Result<domain::Tenant> PlatformBilling::updateTenant(const Actor& actor, c
     });
 }
 
-core::Result<domain::BillingConfig> PlatformBilling::putBillingConfig(const Actor& actor,
-                                                                      domain::BillingConfig config) {
+core::Result<domain::BillingConfig> PlatformBilling::putBillingConfig(
+    const Actor& actor, domain::BillingConfig config) {
     if (auto s = domain::validateBillingConfig(config); !s.ok()) return std::move(s).error();
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::BillingConfig> {
         if (!uow.tenants().find(config.tenant_id)) return Error::notFound("tenant");
@@ -190,7 +200,8 @@ core::Result<domain::BillingConfig> PlatformBilling::putBillingConfig(const Acto
     });
 }
 
-core::Result<domain::BillingConfig> PlatformBilling::getBillingConfig(const std::string& tenant_id) {
+core::Result<domain::BillingConfig> PlatformBilling::getBillingConfig(
+    const std::string& tenant_id) {
     return store_.read([&](storage::UnitOfWork& uow) -> core::Result<domain::BillingConfig> {
         if (!uow.tenants().find(tenant_id)) return Error::notFound("tenant");
         auto config = uow.billingConfigs().find(tenant_id);
@@ -224,16 +235,19 @@ core::Result<GeneratedInvoice> PlatformBilling::generateInvoice(const Actor& act
             }
             const core::Date today = todayIn(tenant->timezone);
             if (std::chrono::sys_days{period->start} > std::chrono::sys_days{today}) {
-                return Error::validation("period_start", "in_future",
-                                         "the period has not started yet in the tenant's time zone");
+                return Error::validation(
+                    "period_start", "in_future",
+                    "the period has not started yet in the tenant's time zone");
             }
             if (auto existing = uow.platformInvoices().findOverlapping(tenant_id, *period)) {
-                if (existing->period.start == period->start && existing->period.end == period->end) {
+                if (existing->period.start == period->start &&
+                    existing->period.end == period->end) {
                     return GeneratedInvoice{*existing, false};
                 }
-                return Error{ErrorCode::kConflict,
-                             "invoice " + existing->invoice_number + " already covers part of this period",
-                             {}};
+                return Error{
+                    ErrorCode::kConflict,
+                    "invoice " + existing->invoice_number + " already covers part of this period",
+                    {}};
             }
             domain::PlatformInvoice inv = domain::draftPlatformInvoice(*config, *period, today);
             inv.id = core::newId("inv", unixMillis(clock_));
@@ -242,11 +256,12 @@ core::Result<GeneratedInvoice> PlatformBilling::generateInvoice(const Actor& act
                 year, uow.platformInvoices().nextSequence("platform", year));
             inv.created_at = inv.updated_at = clock_.nowSeconds();
             uow.platformInvoices().insert(inv);
-            recordAudit(uow, actor, clock_, tenant_id, "platform_invoice.created", "platform_invoice",
-                        inv.id, std::nullopt, toJson(inv));
-            enqueueMail(uow, clock_, *config, inv, "platform_invoice.issued",
-                        "Invoice " + inv.invoice_number + " from Billwright",
-                        invoiceMailBody(inv, "A new invoice has been issued to " + tenant->name + "."));
+            recordAudit(uow, actor, clock_, tenant_id, "platform_invoice.created",
+                        "platform_invoice", inv.id, std::nullopt, toJson(inv));
+            enqueueMail(
+                uow, clock_, *config, inv, "platform_invoice.issued",
+                "Invoice " + inv.invoice_number + " from Billwright",
+                invoiceMailBody(inv, "A new invoice has been issued to " + tenant->name + "."));
             return GeneratedInvoice{inv, true};
         });
     };
@@ -273,25 +288,28 @@ core::Result<std::vector<storage::PaymentAttempt>> PlatformBilling::listAttempts
     const std::string& tenant_id, const std::string& invoice_id) {
     return store_.read(
         [&](storage::UnitOfWork& uow) -> core::Result<std::vector<storage::PaymentAttempt>> {
-            if (!uow.platformInvoices().find(tenant_id, invoice_id)) return Error::notFound("invoice");
+            if (!uow.platformInvoices().find(tenant_id, invoice_id))
+                return Error::notFound("invoice");
             return uow.platformInvoices().listAttempts(tenant_id, invoice_id);
         });
 }
 
 core::Result<Page<domain::PlatformInvoice>> PlatformBilling::listInvoices(
     const storage::PlatformInvoiceFilter& filter) {
-    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<Page<domain::PlatformInvoice>> {
-        if (filter.tenant_id && !uow.tenants().find(*filter.tenant_id)) return Error::notFound("tenant");
-        return toPage(uow.platformInvoices().list(filter), filter.page.limit);
-    });
+    return store_.read(
+        [&](storage::UnitOfWork& uow) -> core::Result<Page<domain::PlatformInvoice>> {
+            if (filter.tenant_id && !uow.tenants().find(*filter.tenant_id))
+                return Error::notFound("tenant");
+            return toPage(uow.platformInvoices().list(filter), filter.page.limit);
+        });
 }
 
-core::Result<domain::PlatformInvoice> PlatformBilling::recordPayment(const Actor& actor,
-                                                                     const std::string& tenant_id,
-                                                                     const std::string& invoice_id,
-                                                                     const PaymentDetails& details) {
+core::Result<domain::PlatformInvoice> PlatformBilling::recordPayment(
+    const Actor& actor, const std::string& tenant_id, const std::string& invoice_id,
+    const PaymentDetails& details) {
     Error errors{ErrorCode::kValidationFailed, "the payment has invalid fields", {}};
-    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength); !s.ok()) {
+    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength);
+        !s.ok()) {
         errors.fields.push_back(s.error().fields[0]);
     }
     if (details.payment_method && !domain::isKnownPaymentMethod(*details.payment_method)) {
@@ -299,19 +317,19 @@ core::Result<domain::PlatformInvoice> PlatformBilling::recordPayment(const Actor
                                  "must be one of ach, wire, card, crypto, check, cash, other"});
     }
     if (!errors.fields.empty()) return errors;
-    return applyEvent(actor, tenant_id, invoice_id, PlatformInvoiceEvent::kPaymentRecorded, &details,
-                      nullptr);
+    return applyEvent(actor, tenant_id, invoice_id, PlatformInvoiceEvent::kPaymentRecorded,
+                      &details, nullptr);
 }
 
-core::Result<domain::PlatformInvoice> PlatformBilling::recordFailure(const Actor& actor,
-                                                                     const std::string& tenant_id,
-                                                                     const std::string& invoice_id,
-                                                                     const FailureDetails& details) {
+core::Result<domain::PlatformInvoice> PlatformBilling::recordFailure(
+    const Actor& actor, const std::string& tenant_id, const std::string& invoice_id,
+    const FailureDetails& details) {
     Error errors{ErrorCode::kValidationFailed, "the payment failure has invalid fields", {}};
     if (auto s = checkText("failure_reason", details.failure_reason, kMaxReasonLength); !s.ok()) {
         errors.fields.push_back(s.error().fields[0]);
     }
-    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength); !s.ok()) {
+    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength);
+        !s.ok()) {
         errors.fields.push_back(s.error().fields[0]);
     }
     if (details.payment_method && !domain::isKnownPaymentMethod(*details.payment_method)) {
@@ -373,8 +391,8 @@ core::Result<domain::PlatformInvoice> PlatformBilling::applyEvent(
         }
         uow.platformInvoices().update(after);
         uow.platformInvoices().insertAttempt(attempt);
-        recordAudit(uow, actor, clock_, tenant_id, std::move(action), "platform_invoice", invoice_id,
-                    toJson(before), toJson(after));
+        recordAudit(uow, actor, clock_, tenant_id, std::move(action), "platform_invoice",
+                    invoice_id, toJson(before), toJson(after));
         return after;
     });
 }
@@ -386,12 +404,15 @@ DashboardMetrics PlatformBilling::dashboard() {
     return store_.read([&](storage::UnitOfWork& uow) {
         DashboardMetrics m;
         m.total_tenants = uow.tenants().count();
-        m.pending_invoices = uow.platformInvoices().countByStatus(PlatformInvoiceStatus::kPendingPayment);
+        m.pending_invoices =
+            uow.platformInvoices().countByStatus(PlatformInvoiceStatus::kPendingPayment);
         m.overdue_invoices = uow.platformInvoices().countByStatus(PlatformInvoiceStatus::kOverdue);
         m.failed_invoices = uow.platformInvoices().countByStatus(PlatformInvoiceStatus::kFailed);
         m.month = core::formatIsoDate(month_start).substr(0, 7);
-        for (const auto& [code, minor] : uow.platformInvoices().paidTotalsByCurrency(month_start, next_month)) {
-            if (const auto currency = domain::findCurrency(code)) m.monthly_revenue.push_back({*currency, minor});
+        for (const auto& [code, minor] :
+             uow.platformInvoices().paidTotalsByCurrency(month_start, next_month)) {
+            if (const auto currency = domain::findCurrency(code))
+                m.monthly_revenue.push_back({*currency, minor});
         }
         return m;
     });
@@ -399,9 +420,8 @@ DashboardMetrics PlatformBilling::dashboard() {
 
 JobOutcome PlatformBilling::generateDueInvoices() {
     JobOutcome outcome;
-    const auto configs = store_.read([](storage::UnitOfWork& uow) {
-        return uow.billingConfigs().listAutoGenerating();
-    });
+    const auto configs = store_.read(
+        [](storage::UnitOfWork& uow) { return uow.billingConfigs().listAutoGenerating(); });
     const Actor actor = Actor::system("auto_generate_invoices");
     for (const auto& config : configs) {
         const auto tenant = getTenant(config.tenant_id);
@@ -440,28 +460,34 @@ JobOutcome PlatformBilling::sweepOverdue() {
     });
     const Actor actor = Actor::system("overdue_sweep");
     for (const auto& candidate : candidates) {
-        const bool moved = store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-            const auto tenant = uow.tenants().find(candidate.tenant_id);
-            auto inv = uow.platformInvoices().find(candidate.tenant_id, candidate.id);
-            if (!tenant || !inv) return false;
-            const core::Date today = todayIn(tenant->timezone);
-            if (std::chrono::sys_days{inv->due_date} >= std::chrono::sys_days{today}) return false;
-            const auto next = domain::nextStatus(inv->status, PlatformInvoiceEvent::kDueDatePassed);
-            if (!next) return false;
-            domain::PlatformInvoice after = *inv;
-            after.status = *next;
-            after.updated_at = clock_.nowSeconds();
-            uow.platformInvoices().update(after);
-            recordAudit(uow, actor, clock_, after.tenant_id, "platform_invoice.overdue",
-                        "platform_invoice", after.id, toJson(*inv), toJson(after));
-            if (const auto config = uow.billingConfigs().find(after.tenant_id)) {
-                enqueueMail(uow, clock_, *config, after, "platform_invoice.overdue",
-                            "Invoice " + after.invoice_number + " is overdue",
-                            invoiceMailBody(after, "This invoice to " + tenant->name +
-                                                       " is past its due date and has not been paid."));
-            }
-            return true;
-        }).value();
+        const bool moved =
+            store_
+                .write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+                    const auto tenant = uow.tenants().find(candidate.tenant_id);
+                    auto inv = uow.platformInvoices().find(candidate.tenant_id, candidate.id);
+                    if (!tenant || !inv) return false;
+                    const core::Date today = todayIn(tenant->timezone);
+                    if (std::chrono::sys_days{inv->due_date} >= std::chrono::sys_days{today})
+                        return false;
+                    const auto next =
+                        domain::nextStatus(inv->status, PlatformInvoiceEvent::kDueDatePassed);
+                    if (!next) return false;
+                    domain::PlatformInvoice after = *inv;
+                    after.status = *next;
+                    after.updated_at = clock_.nowSeconds();
+                    uow.platformInvoices().update(after);
+                    recordAudit(uow, actor, clock_, after.tenant_id, "platform_invoice.overdue",
+                                "platform_invoice", after.id, toJson(*inv), toJson(after));
+                    if (const auto config = uow.billingConfigs().find(after.tenant_id)) {
+                        enqueueMail(uow, clock_, *config, after, "platform_invoice.overdue",
+                                    "Invoice " + after.invoice_number + " is overdue",
+                                    invoiceMailBody(
+                                        after, "This invoice to " + tenant->name +
+                                                   " is past its due date and has not been paid."));
+                    }
+                    return true;
+                })
+                .value();
         if (moved) {
             ++outcome.processed;
         } else {

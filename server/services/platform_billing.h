@@ -107,7 +107,8 @@ public:
                                                      const std::string& invoice_id);
     core::Result<std::vector<storage::PaymentAttempt>> listAttempts(const std::string& tenant_id,
                                                                     const std::string& invoice_id);
-    core::Result<Page<domain::PlatformInvoice>> listInvoices(const storage::PlatformInvoiceFilter& filter);
+    core::Result<Page<domain::PlatformInvoice>> listInvoices(
+        const storage::PlatformInvoiceFilter& filter);
     core::Result<domain::PlatformInvoice> recordPayment(const Actor& actor,
                                                         const std::string& tenant_id,
                                                         const std::string& invoice_id,
@@ -126,7 +127,8 @@ public:
     core::Date todayIn(const std::string& timezone) const;
 
 private:
-    core::Result<domain::PlatformInvoice> applyEvent(const Actor& actor, const std::string& tenant_id,
+    core::Result<domain::PlatformInvoice> applyEvent(const Actor& actor,
+                                                     const std::string& tenant_id,
                                                      const std::string& invoice_id,
                                                      domain::PlatformInvoiceEvent event,
                                                      const PaymentDetails* payment,

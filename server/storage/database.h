@@ -43,7 +43,7 @@ private:
 enum class DbErrorKind {
     kUniqueViolation,
     kForeignKeyViolation,
-    kBusy,            // lock contention, deadlock, lock-wait timeout: the transaction may be retried
+    kBusy,  // lock contention, deadlock, lock-wait timeout: the transaction may be retried
     kConnectionLost,
     kOther,
 };

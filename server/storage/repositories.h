@@ -75,8 +75,8 @@ public:
     virtual std::optional<domain::PlatformInvoice> find(std::string_view tenant_id,
                                                         std::string_view id) = 0;
     // Any invoice of the tenant whose period overlaps [start, end).
-    virtual std::optional<domain::PlatformInvoice> findOverlapping(std::string_view tenant_id,
-                                                                   const domain::Period& period) = 0;
+    virtual std::optional<domain::PlatformInvoice> findOverlapping(
+        std::string_view tenant_id, const domain::Period& period) = 0;
     virtual std::vector<domain::PlatformInvoice> list(const PlatformInvoiceFilter& filter) = 0;
     // pending_payment or failed invoices whose due date is before `date`.
     virtual std::vector<domain::PlatformInvoice> listUnpaidDueBefore(core::Date date) = 0;
@@ -84,8 +84,8 @@ public:
     virtual void update(const domain::PlatformInvoice& invoice) = 0;
     virtual std::int64_t countByStatus(domain::PlatformInvoiceStatus status) = 0;
     // Sum of paid invoices by currency with paid_date in [from, to).
-    virtual std::vector<std::pair<std::string, std::int64_t>> paidTotalsByCurrency(core::Date from,
-                                                                                   core::Date to) = 0;
+    virtual std::vector<std::pair<std::string, std::int64_t>> paidTotalsByCurrency(
+        core::Date from, core::Date to) = 0;
     virtual void insertAttempt(const PaymentAttempt& attempt) = 0;
     virtual std::vector<PaymentAttempt> listAttempts(std::string_view tenant_id,
                                                      std::string_view invoice_id) = 0;
@@ -146,7 +146,8 @@ struct IdempotencyRecord {
 class IdempotencyRepository {
 public:
     virtual ~IdempotencyRepository() = default;
-    virtual std::optional<IdempotencyRecord> find(std::string_view principal, std::string_view key) = 0;
+    virtual std::optional<IdempotencyRecord> find(std::string_view principal,
+                                                  std::string_view key) = 0;
     // False when the key is already taken.
     virtual bool reserve(std::string_view principal, std::string_view key,
                          std::string_view request_hash, core::SysSeconds at) = 0;

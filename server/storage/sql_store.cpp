@@ -32,7 +32,8 @@ std::int64_t limitPlusOne(const PageRequest& page) {
 }
 
 // Appends "AND id < ?" for cursor pagination (ids sort by creation time, lists are newest first).
-void addCursor(std::string& sql, SqlParams& params, const PageRequest& page, std::string_view column) {
+void addCursor(std::string& sql, SqlParams& params, const PageRequest& page,
+               std::string_view column) {
     if (page.starting_after) {
         sql += " AND ";
         sql += column;
@@ -51,7 +52,8 @@ public:
         domain::Tenant t;
         t.id = r.getString(0);
         t.name = r.getString(1);
-        t.status = domain::parseTenantStatus(r.getString(2)).value_or(domain::TenantStatus::kActive);
+        t.status =
+            domain::parseTenantStatus(r.getString(2)).value_or(domain::TenantStatus::kActive);
         t.timezone = r.getString(3);
         t.default_currency = currencyFrom(r.getString(4));
         t.created_at = fromUnix(r.getInt(5));
@@ -84,16 +86,18 @@ public:
 
     std::vector<domain::Tenant> listAll() override {
         std::vector<domain::Tenant> out;
-        for (const auto& r : c_.query("SELECT " + std::string(kColumns) + " FROM tenants ORDER BY id")) {
+        for (const auto& r :
+             c_.query("SELECT " + std::string(kColumns) + " FROM tenants ORDER BY id")) {
             out.push_back(fromRow(r));
         }
         return out;
     }
 
     void insert(const domain::Tenant& t) override {
-        c_.execute("INSERT INTO tenants (" + std::string(kColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   {t.id, t.name, std::string(domain::tenantStatusName(t.status)), t.timezone,
-                    std::string(t.default_currency.code), unix(t.created_at), unix(t.updated_at)});
+        c_.execute(
+            "INSERT INTO tenants (" + std::string(kColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+            {t.id, t.name, std::string(domain::tenantStatusName(t.status)), t.timezone,
+             std::string(t.default_currency.code), unix(t.created_at), unix(t.updated_at)});
     }
 
     void update(const domain::Tenant& t) override {
@@ -104,7 +108,9 @@ public:
              std::string(t.default_currency.code), unix(t.updated_at), t.id});
     }
 
-    std::int64_t count() override { return c_.query("SELECT COUNT(*) FROM tenants").at(0).getInt(0); }
+    std::int64_t count() override {
+        return c_.query("SELECT COUNT(*) FROM tenants").at(0).getInt(0);
+    }
 
 private:
     Connection& c_;
@@ -172,8 +178,8 @@ public:
     std::vector<domain::BillingConfig> listAutoGenerating() override {
         std::vector<domain::BillingConfig> out;
         for (const auto& r : c_.query("SELECT " + std::string(kColumns) +
-                                       " FROM billing_configs WHERE auto_generate_invoices = 1 "
-                                       "ORDER BY tenant_id")) {
+                                      " FROM billing_configs WHERE auto_generate_invoices = 1 "
+                                      "ORDER BY tenant_id")) {
             out.push_back(fromRow(r));
         }
         return out;
@@ -219,13 +225,15 @@ public:
     std::vector<domain::PlatformInvoice> select(const std::string& where, const SqlParams& params) {
         std::vector<domain::PlatformInvoice> out;
         for (const auto& r :
-             c_.query("SELECT " + std::string(kColumns) + " FROM platform_invoices WHERE " + where, params)) {
+             c_.query("SELECT " + std::string(kColumns) + " FROM platform_invoices WHERE " + where,
+                      params)) {
             out.push_back(fromRow(r));
         }
         return out;
     }
 
-    std::optional<domain::PlatformInvoice> find(std::string_view tenant_id, std::string_view id) override {
+    std::optional<domain::PlatformInvoice> find(std::string_view tenant_id,
+                                                std::string_view id) override {
         auto rows = select("tenant_id = ? AND id = ?", {std::string(tenant_id), std::string(id)});
         if (rows.empty()) return std::nullopt;
         return rows[0];
@@ -233,8 +241,9 @@ public:
 
     std::optional<domain::PlatformInvoice> findOverlapping(std::string_view tenant_id,
                                                            const domain::Period& period) override {
-        auto rows = select("tenant_id = ? AND period_start < ? AND period_end > ? ORDER BY period_start LIMIT 1",
-                           {std::string(tenant_id), dateText(period.end), dateText(period.start)});
+        auto rows = select(
+            "tenant_id = ? AND period_start < ? AND period_end > ? ORDER BY period_start LIMIT 1",
+            {std::string(tenant_id), dateText(period.end), dateText(period.start)});
         if (rows.empty()) return std::nullopt;
         return rows[0];
     }
@@ -270,17 +279,17 @@ public:
     }
 
     void insert(const domain::PlatformInvoice& i) override {
-        c_.execute("INSERT INTO platform_invoices (" + std::string(kColumns) +
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   {i.tenant_id, i.id, i.invoice_number, i.amount_minor, std::string(i.currency.code),
-                    std::string(domain::platformInvoiceStatusName(i.status)),
-                    std::string(domain::billingFrequencyName(i.billing_frequency)),
-                    dateText(i.period.start), dateText(i.period.end), dateText(i.issue_date),
-                    dateText(i.due_date),
-                    i.paid_date ? SqlValue{dateText(*i.paid_date)} : sqlNull(),
-                    sqlOptional(i.payment_reference), sqlOptional(i.payment_method),
-                    std::int64_t{i.failed_attempts}, sqlOptional(i.last_failure_reason),
-                    unix(i.created_at), unix(i.updated_at)});
+        c_.execute(
+            "INSERT INTO platform_invoices (" + std::string(kColumns) +
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {i.tenant_id, i.id, i.invoice_number, i.amount_minor, std::string(i.currency.code),
+             std::string(domain::platformInvoiceStatusName(i.status)),
+             std::string(domain::billingFrequencyName(i.billing_frequency)),
+             dateText(i.period.start), dateText(i.period.end), dateText(i.issue_date),
+             dateText(i.due_date), i.paid_date ? SqlValue{dateText(*i.paid_date)} : sqlNull(),
+             sqlOptional(i.payment_reference), sqlOptional(i.payment_method),
+             std::int64_t{i.failed_attempts}, sqlOptional(i.last_failure_reason),
+             unix(i.created_at), unix(i.updated_at)});
     }
 
     void update(const domain::PlatformInvoice& i) override {
@@ -296,13 +305,15 @@ public:
     }
 
     std::int64_t countByStatus(domain::PlatformInvoiceStatus status) override {
-        return c_.query("SELECT COUNT(*) FROM platform_invoices WHERE status = ?",
-                        {std::string(domain::platformInvoiceStatusName(status))})
+        return c_
+            .query("SELECT COUNT(*) FROM platform_invoices WHERE status = ?",
+                   {std::string(domain::platformInvoiceStatusName(status))})
             .at(0)
             .getInt(0);
     }
 
-    std::vector<std::pair<std::string, std::int64_t>> paidTotalsByCurrency(Date from, Date to) override {
+    std::vector<std::pair<std::string, std::int64_t>> paidTotalsByCurrency(Date from,
+                                                                           Date to) override {
         std::vector<std::pair<std::string, std::int64_t>> out;
         for (const auto& r : c_.query(
                  "SELECT currency, SUM(amount_minor) FROM platform_invoices WHERE status = 'paid' "
@@ -315,8 +326,10 @@ public:
 
     void insertAttempt(const PaymentAttempt& a) override {
         c_.execute(
-            "INSERT INTO platform_payment_attempts (tenant_id, id, invoice_id, outcome, amount_minor, "
-            "currency, payment_method, payment_reference, paid_date, failure_reason, actor, created_at) "
+            "INSERT INTO platform_payment_attempts (tenant_id, id, invoice_id, outcome, "
+            "amount_minor, "
+            "currency, payment_method, payment_reference, paid_date, failure_reason, actor, "
+            "created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             {a.tenant_id, a.id, a.invoice_id, a.outcome, a.amount_minor, a.currency,
              sqlOptional(a.payment_method), sqlOptional(a.payment_reference),
@@ -324,13 +337,16 @@ public:
              sqlOptional(a.failure_reason), a.actor, unix(a.created_at)});
     }
 
-    std::vector<PaymentAttempt> listAttempts(std::string_view tenant_id, std::string_view invoice_id) override {
+    std::vector<PaymentAttempt> listAttempts(std::string_view tenant_id,
+                                             std::string_view invoice_id) override {
         std::vector<PaymentAttempt> out;
-        for (const auto& r : c_.query(
-                 "SELECT tenant_id, id, invoice_id, outcome, amount_minor, currency, payment_method, "
-                 "payment_reference, paid_date, failure_reason, actor, created_at "
-                 "FROM platform_payment_attempts WHERE tenant_id = ? AND invoice_id = ? ORDER BY id",
-                 {std::string(tenant_id), std::string(invoice_id)})) {
+        for (const auto& r :
+             c_.query("SELECT tenant_id, id, invoice_id, outcome, amount_minor, currency, "
+                      "payment_method, "
+                      "payment_reference, paid_date, failure_reason, actor, created_at "
+                      "FROM platform_payment_attempts WHERE tenant_id = ? AND invoice_id = ? ORDER "
+                      "BY id",
+                      {std::string(tenant_id), std::string(invoice_id)})) {
             PaymentAttempt a;
             a.tenant_id = r.getString(0);
             a.id = r.getString(1);
@@ -351,12 +367,15 @@ public:
 
     std::int64_t nextSequence(std::string_view scope, int year) override {
         const SqlParams key{std::string(scope), std::int64_t{year}};
-        if (c_.execute("UPDATE invoice_sequences SET last_value = last_value + 1 WHERE scope = ? AND year = ?",
+        if (c_.execute("UPDATE invoice_sequences SET last_value = last_value + 1 WHERE scope = ? "
+                       "AND year = ?",
                        key) == 0) {
-            c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1)", key);
+            c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1)",
+                       key);
             return 1;
         }
-        return c_.query("SELECT last_value FROM invoice_sequences WHERE scope = ? AND year = ?", key)
+        return c_
+            .query("SELECT last_value FROM invoice_sequences WHERE scope = ? AND year = ?", key)
             .at(0)
             .getInt(0);
     }
@@ -388,8 +407,8 @@ public:
     }
 
     std::optional<domain::ApiKey> find(std::string_view id) override {
-        const auto rows = c_.query("SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = ?",
-                                   {std::string(id)});
+        const auto rows = c_.query(
+            "SELECT " + std::string(kColumns) + " FROM api_keys WHERE id = ?", {std::string(id)});
         if (rows.empty()) return std::nullopt;
         return fromRow(rows[0]);
     }
@@ -423,7 +442,8 @@ public:
     }
 
     void touch(std::string_view id, SysSeconds at) override {
-        c_.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", {unix(at), std::string(id)});
+        c_.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?",
+                   {unix(at), std::string(id)});
     }
 
     std::int64_t countActiveSuperKeys() override {
@@ -440,7 +460,8 @@ class SqlAudit final : public AuditRepository {
 public:
     explicit SqlAudit(Connection& c) : c_(c) {}
     static constexpr std::string_view kColumns =
-        "id, tenant_id, actor, actor_role, action, object_type, object_id, before_json, after_json, "
+        "id, tenant_id, actor, actor_role, action, object_type, object_id, before_json, "
+        "after_json, "
         "request_id, created_at";
 
     void insert(const domain::AuditEvent& e) override {
@@ -490,11 +511,13 @@ public:
     explicit SqlOutbox(Connection& c) : c_(c) {}
 
     bool enqueue(const OutboxMessage& m) override {
-        if (!c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key}).empty()) {
+        if (!c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
+                 .empty()) {
             return false;
         }
         c_.execute(
-            "INSERT INTO outbox_messages (id, tenant_id, kind, dedupe_key, recipient, subject, body, "
+            "INSERT INTO outbox_messages (id, tenant_id, kind, dedupe_key, recipient, subject, "
+            "body, "
             "status, attempts, next_attempt_at, last_error, created_at, sent_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
             {m.id, sqlOptional(m.tenant_id), m.kind, m.dedupe_key, m.recipient, m.subject, m.body,
@@ -505,7 +528,8 @@ public:
     std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) override {
         std::vector<OutboxMessage> out;
         for (const auto& r : c_.query(
-                 "SELECT id, tenant_id, kind, dedupe_key, recipient, subject, body, status, attempts, "
+                 "SELECT id, tenant_id, kind, dedupe_key, recipient, subject, body, status, "
+                 "attempts, "
                  "next_attempt_at, created_at FROM outbox_messages WHERE tenant_id = ? ORDER BY id",
                  {std::string(tenant_id)})) {
             OutboxMessage m;
@@ -533,7 +557,8 @@ class SqlIdempotency final : public IdempotencyRepository {
 public:
     explicit SqlIdempotency(Connection& c) : c_(c) {}
 
-    std::optional<IdempotencyRecord> find(std::string_view principal, std::string_view key) override {
+    std::optional<IdempotencyRecord> find(std::string_view principal,
+                                          std::string_view key) override {
         const auto rows = c_.query(
             "SELECT request_hash, status_code, response_body, created_at FROM idempotency_keys "
             "WHERE principal = ? AND idem_key = ?",
@@ -560,9 +585,11 @@ public:
     void complete(std::string_view principal, std::string_view key, int status_code,
                   std::string_view body) override {
         c_.execute(
-            "UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE principal = ? AND "
+            "UPDATE idempotency_keys SET status_code = ?, response_body = ? WHERE principal = ? "
+            "AND "
             "idem_key = ?",
-            {std::int64_t{status_code}, std::string(body), std::string(principal), std::string(key)});
+            {std::int64_t{status_code}, std::string(body), std::string(principal),
+             std::string(key)});
     }
 
     void remove(std::string_view principal, std::string_view key) override {
@@ -581,7 +608,13 @@ private:
 class SqlUnitOfWork final : public UnitOfWork {
 public:
     explicit SqlUnitOfWork(Connection& c)
-        : tenants_(c), configs_(c), invoices_(c), keys_(c), audit_(c), outbox_(c), idempotency_(c) {}
+        : tenants_(c),
+          configs_(c),
+          invoices_(c),
+          keys_(c),
+          audit_(c),
+          outbox_(c),
+          idempotency_(c) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }

@@ -18,7 +18,8 @@ std::string str(const core::JsonValue& object, const std::string& field) {
 }
 
 std::string createTenant(const std::string& name, const std::string& config) {
-    const auto created = asSuper().post("/v1/tenants", R"({"name":")" + name + R"(","timezone":"UTC"})");
+    const auto created =
+        asSuper().post("/v1/tenants", R"({"name":")" + name + R"(","timezone":"UTC"})");
     BOOST_REQUIRE_EQUAL(created.status, 201);
     const std::string id = str(created.json(), "id");
     if (!config.empty()) {
@@ -29,8 +30,9 @@ std::string createTenant(const std::string& name, const std::string& config) {
 }
 
 std::string createKey(const std::string& role, const std::string& tenant_id) {
-    const auto created = asSuper().post(
-        "/v1/api-keys", R"({"name":"test key","role":")" + role + R"(","tenant_id":")" + tenant_id + R"("})");
+    const auto created =
+        asSuper().post("/v1/api-keys", R"({"name":"test key","role":")" + role +
+                                           R"(","tenant_id":")" + tenant_id + R"("})");
     BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
     return str(created.json(), "secret");
 }

@@ -35,8 +35,9 @@ Api asSuper();
 Api as(const std::string& key);
 
 // Creates a tenant (and, unless `config` is empty, its billing config); returns the tenant id.
-std::string createTenant(const std::string& name = "Tenant",
-                         const std::string& config = R"({"flat_rate_amount":"1500.00","currency":"USD",
+std::string createTenant(
+    const std::string& name = "Tenant",
+    const std::string& config = R"({"flat_rate_amount":"1500.00","currency":"USD",
     "billing_frequency":"monthly","billing_email":"billing@example.com","billing_day_of_month":1,
     "payment_due_days":15})");
 // Creates an API key of `role` for `tenant_id`; returns the secret.

@@ -11,8 +11,8 @@ BOOST_AUTO_TEST_SUITE(api_keys_api)
 
 BOOST_AUTO_TEST_CASE(a_created_key_is_shown_once_and_works_for_its_role) {
     const std::string tenant = createTenant("Keyed");
-    const auto created = asSuper().post("/v1/api-keys",
-                                        R"({"name":"ops","role":"tenant_admin","tenant_id":")" + tenant + R"("})");
+    const auto created = asSuper().post(
+        "/v1/api-keys", R"({"name":"ops","role":"tenant_admin","tenant_id":")" + tenant + R"("})");
     BOOST_REQUIRE_EQUAL(created.status, 201);
     const auto key = created.json();
     const std::string secret = str(key, "secret");
@@ -47,12 +47,14 @@ BOOST_AUTO_TEST_CASE(keys_are_stored_only_as_hashes) {
 
 BOOST_AUTO_TEST_CASE(a_missing_malformed_or_revoked_key_is_401) {
     const std::string tenant = createTenant("Revoked");
-    const auto created = asSuper().post("/v1/api-keys",
-                                        R"({"name":"temp","role":"tenant_viewer","tenant_id":")" + tenant + R"("})");
+    const auto created =
+        asSuper().post("/v1/api-keys",
+                       R"({"name":"temp","role":"tenant_viewer","tenant_id":")" + tenant + R"("})");
     const std::string secret = str(created.json(), "secret");
     const std::string id = str(created.json(), "id");
-    for (const std::string& key : {std::string(), std::string("nonsense"), std::string("bw_00000000000000000000000000.x"),
-                                  secret.substr(0, secret.size() - 1) + (secret.back() == 'A' ? "B" : "A")}) {
+    for (const std::string& key :
+         {std::string(), std::string("nonsense"), std::string("bw_00000000000000000000000000.x"),
+          secret.substr(0, secret.size() - 1) + (secret.back() == 'A' ? "B" : "A")}) {
         BOOST_TEST_CONTEXT(key) {
             const auto r = as(key).get("/v1/tenants/" + tenant);
             BOOST_CHECK_EQUAL(r.status, 401);
@@ -60,7 +62,8 @@ BOOST_AUTO_TEST_CASE(a_missing_malformed_or_revoked_key_is_401) {
             BOOST_CHECK(r.header("www-authenticate").rfind("Bearer", 0) == 0);
         }
     }
-    const auto basic = sharedServer().request("GET", "/v1/tenants", "", std::nullopt, {{"Authorization", "Basic YTpi"}});
+    const auto basic = sharedServer().request("GET", "/v1/tenants", "", std::nullopt,
+                                              {{"Authorization", "Basic YTpi"}});
     BOOST_CHECK_EQUAL(basic.status, 401);
 
     BOOST_CHECK_EQUAL(as(secret).get("/v1/tenants/" + tenant).status, 200);
@@ -68,7 +71,8 @@ BOOST_AUTO_TEST_CASE(a_missing_malformed_or_revoked_key_is_401) {
     BOOST_REQUIRE_EQUAL(revoked.status, 200);
     BOOST_CHECK(revoked.json().find("revoked_at")->isString());
     BOOST_CHECK_EQUAL(as(secret).get("/v1/tenants/" + tenant).status, 401);
-    BOOST_CHECK_EQUAL(asSuper().del("/v1/api-keys/" + id).status, 200);  // revoking twice is harmless
+    BOOST_CHECK_EQUAL(asSuper().del("/v1/api-keys/" + id).status,
+                      200);  // revoking twice is harmless
     BOOST_CHECK_EQUAL(asSuper().del("/v1/api-keys/key_unknown").status, 404);
 }
 
@@ -76,24 +80,41 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_manages_only_its_own_tenants_keys) {
     const std::string a = createTenant("Admin A");
     const std::string b = createTenant("Admin B");
     const std::string admin_a = createKey("tenant_admin", a);
-    const std::string key_b = str(asSuper().post("/v1/api-keys", R"({"name":"b","role":"tenant_viewer","tenant_id":")" + b + R"("})").json(), "id");
+    const std::string key_b =
+        str(asSuper()
+                .post("/v1/api-keys",
+                      R"({"name":"b","role":"tenant_viewer","tenant_id":")" + b + R"("})")
+                .json(),
+            "id");
 
-    const auto viewer = as(admin_a).post("/v1/api-keys", R"({"name":"viewer","role":"tenant_viewer"})");
+    const auto viewer =
+        as(admin_a).post("/v1/api-keys", R"({"name":"viewer","role":"tenant_viewer"})");
     BOOST_REQUIRE_EQUAL(viewer.status, 201);
     BOOST_CHECK_EQUAL(str(viewer.json(), "tenant_id"), a);
     BOOST_CHECK_EQUAL(as(str(viewer.json(), "secret")).get("/v1/tenants/" + a).status, 200);
 
     const auto own_list = as(admin_a).get("/v1/api-keys");
     BOOST_REQUIRE_EQUAL(own_list.status, 200);
-    for (const auto& k : own_list.json().find("data")->items()) BOOST_CHECK_EQUAL(k.find("tenant_id")->asString(), a);
+    for (const auto& k : own_list.json().find("data")->items())
+        BOOST_CHECK_EQUAL(k.find("tenant_id")->asString(), a);
 
     const auto super_key = as(admin_a).post("/v1/api-keys", R"({"name":"root","role":"super"})");
     BOOST_CHECK_EQUAL(super_key.status, 403);
     BOOST_CHECK_EQUAL(problemCode(super_key), "forbidden");
-    BOOST_CHECK_EQUAL(as(admin_a).post("/v1/api-keys", R"({"name":"x","role":"tenant_admin","tenant_id":")" + b + R"("})").status, 404);
+    BOOST_CHECK_EQUAL(as(admin_a)
+                          .post("/v1/api-keys",
+                                R"({"name":"x","role":"tenant_admin","tenant_id":")" + b + R"("})")
+                          .status,
+                      404);
     BOOST_CHECK_EQUAL(as(admin_a).get("/v1/api-keys?tenant_id=" + b).status, 404);
     BOOST_CHECK_EQUAL(as(admin_a).del("/v1/api-keys/" + key_b).status, 404);
-    BOOST_CHECK(!asSuper().get("/v1/api-keys?tenant_id=" + b).json().find("data")->items()[0].find("revoked_at")->isString());
+    BOOST_CHECK(!asSuper()
+                     .get("/v1/api-keys?tenant_id=" + b)
+                     .json()
+                     .find("data")
+                     ->items()[0]
+                     .find("revoked_at")
+                     ->isString());
 }
 
 BOOST_AUTO_TEST_CASE(key_creation_validates_its_fields) {
@@ -107,9 +128,10 @@ BOOST_AUTO_TEST_CASE(key_creation_validates_its_fields) {
         {R"({"role":"tenant_admin","tenant_id":")" + tenant + R"("})", "name", "required"},
         {R"({"name":"x","role":"owner","tenant_id":")" + tenant + R"("})", "role", "invalid_enum"},
         {R"({"name":"x","role":"tenant_admin"})", "tenant_id", "required"},
-        {R"({"name":"x","role":"super","tenant_id":")" + tenant + R"("})", "tenant_id", "not_allowed"},
-        {R"({"name":"x","role":"tenant_admin","tenant_id":")" + tenant + R"(","expires":"never"})", "expires",
-         "unknown_field"},
+        {R"({"name":"x","role":"super","tenant_id":")" + tenant + R"("})", "tenant_id",
+         "not_allowed"},
+        {R"({"name":"x","role":"tenant_admin","tenant_id":")" + tenant + R"(","expires":"never"})",
+         "expires", "unknown_field"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.body) {
@@ -119,19 +141,26 @@ BOOST_AUTO_TEST_CASE(key_creation_validates_its_fields) {
             BOOST_CHECK_EQUAL(problemFieldCode(r), c.code);
         }
     }
-    BOOST_CHECK_EQUAL(asSuper().post("/v1/api-keys", R"({"name":"x","role":"tenant_admin","tenant_id":"ten_none"})").status, 404);
-    BOOST_CHECK_EQUAL(asSuper().get("/v1/api-keys?tenant_id=" + tenant).json().find("data")->items().size(), 0U);
+    BOOST_CHECK_EQUAL(
+        asSuper()
+            .post("/v1/api-keys", R"({"name":"x","role":"tenant_admin","tenant_id":"ten_none"})")
+            .status,
+        404);
+    BOOST_CHECK_EQUAL(
+        asSuper().get("/v1/api-keys?tenant_id=" + tenant).json().find("data")->items().size(), 0U);
 }
 
 BOOST_AUTO_TEST_CASE(a_suspended_tenants_keys_are_refused) {
     const std::string tenant = createTenant("Suspended");
     const std::string key = createKey("tenant_admin", tenant);
     BOOST_CHECK_EQUAL(as(key).get("/v1/tenants/" + tenant).status, 200);
-    BOOST_REQUIRE_EQUAL(asSuper().patch("/v1/tenants/" + tenant, R"({"status":"suspended"})").status, 200);
+    BOOST_REQUIRE_EQUAL(
+        asSuper().patch("/v1/tenants/" + tenant, R"({"status":"suspended"})").status, 200);
     const auto r = as(key).get("/v1/tenants/" + tenant);
     BOOST_CHECK_EQUAL(r.status, 403);
     BOOST_CHECK_EQUAL(problemCode(r), "tenant_suspended");
-    BOOST_REQUIRE_EQUAL(asSuper().patch("/v1/tenants/" + tenant, R"({"status":"active"})").status, 200);
+    BOOST_REQUIRE_EQUAL(asSuper().patch("/v1/tenants/" + tenant, R"({"status":"active"})").status,
+                        200);
     BOOST_CHECK_EQUAL(as(key).get("/v1/tenants/" + tenant).status, 200);
 }
 
@@ -142,7 +171,8 @@ BOOST_AUTO_TEST_CASE(the_last_super_key_cannot_be_revoked) {
     const auto refused = server.request("DELETE", "/v1/api-keys/" + first, server.superKey());
     BOOST_CHECK_EQUAL(refused.status, 409);
     BOOST_CHECK_EQUAL(problemCode(refused), "conflict");
-    const auto second = server.post("/v1/api-keys", server.superKey(), R"({"name":"second","role":"super"})");
+    const auto second =
+        server.post("/v1/api-keys", server.superKey(), R"({"name":"second","role":"super"})");
     BOOST_REQUIRE_EQUAL(second.status, 201);
     const std::string second_secret = second.json().find("secret")->asString();
     BOOST_CHECK_EQUAL(server.request("DELETE", "/v1/api-keys/" + first, second_secret).status, 200);
@@ -157,7 +187,8 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_sees_only_its_own_audit_trail_and_a_viewer_n
     const auto own = as(admin_a).get("/v1/audit-events?limit=100");
     BOOST_REQUIRE_EQUAL(own.status, 200);
     BOOST_CHECK(!own.json().find("data")->items().empty());
-    for (const auto& e : own.json().find("data")->items()) BOOST_CHECK_EQUAL(e.find("tenant_id")->asString(), a);
+    for (const auto& e : own.json().find("data")->items())
+        BOOST_CHECK_EQUAL(e.find("tenant_id")->asString(), a);
     BOOST_CHECK_EQUAL(as(admin_a).get("/v1/audit-events?tenant_id=" + b).status, 404);
     BOOST_CHECK_EQUAL(as(createKey("tenant_viewer", a)).get("/v1/audit-events").status, 403);
 }
@@ -171,10 +202,16 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_of_a_gets_404_from_every_tenant_b_endpoint) 
     const std::string a = createTenant("Role A");
     const std::string b = createTenant("Role B");
     const std::string invoice_b = generateInvoice(b, "2025-01-01");
-    const std::string key_b = str(asSuper().post("/v1/api-keys", R"({"name":"b","role":"tenant_admin","tenant_id":")" + b + R"("})").json(), "id");
+    const std::string key_b =
+        str(asSuper()
+                .post("/v1/api-keys",
+                      R"({"name":"b","role":"tenant_admin","tenant_id":")" + b + R"("})")
+                .json(),
+            "id");
     const auto admin_a = as(createKey("tenant_admin", a));
     const std::string tb = "/v1/tenants/" + b;
-    const std::string config = R"({"flat_rate_amount":"1.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})";
+    const std::string config =
+        R"({"flat_rate_amount":"1.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})";
     struct Call {
         std::string method;
         std::string path;
@@ -194,16 +231,19 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_of_a_gets_404_from_every_tenant_b_endpoint) 
         {"GET", "/v1/api-keys?tenant_id=" + b, ""},
         {"GET", "/v1/audit-events?tenant_id=" + b, ""},
     };
-    const auto snapshot = asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body;
+    const auto snapshot =
+        asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body;
     for (const auto& c : calls) {
         BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(c.method, c.path, admin_a.key,
-                                                  c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
+            const auto r = sharedServer().request(
+                c.method, c.path, admin_a.key,
+                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
             BOOST_CHECK_EQUAL(r.status, 404);
             BOOST_CHECK_EQUAL(problemCode(r), "not_found");
         }
     }
-    BOOST_CHECK_EQUAL(asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body, snapshot);
+    BOOST_CHECK_EQUAL(asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body,
+                      snapshot);
     const auto list = admin_a.get("/v1/tenants");
     BOOST_REQUIRE_EQUAL(list.json().find("data")->items().size(), 1U);
     BOOST_CHECK_EQUAL(list.json().find("data")->items()[0].find("id")->asString(), a);
@@ -226,7 +266,8 @@ BOOST_AUTO_TEST_CASE(a_viewer_can_read_its_tenant_but_every_write_is_403) {
     const std::vector<Call> writes = {
         {"POST", "/v1/tenants", R"({"name":"new"})"},
         {"PATCH", tp, R"({"name":"renamed"})"},
-        {"PUT", tp + "/billing-config", R"({"flat_rate_amount":"1.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})"},
+        {"PUT", tp + "/billing-config",
+         R"({"flat_rate_amount":"1.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})"},
         {"POST", tp + "/invoices", R"({"period_start":"2025-02-01"})"},
         {"POST", tp + "/invoices/" + invoice + "/payments", "{}"},
         {"POST", tp + "/invoices/" + invoice + "/payment-failures", "{}"},
@@ -238,13 +279,15 @@ BOOST_AUTO_TEST_CASE(a_viewer_can_read_its_tenant_but_every_write_is_403) {
     const auto before = asSuper().get(tp + "/invoices/" + invoice).body + asSuper().get(tp).body;
     for (const auto& c : writes) {
         BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(c.method, c.path, viewer.key,
-                                                  c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
+            const auto r = sharedServer().request(
+                c.method, c.path, viewer.key,
+                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
             BOOST_CHECK_EQUAL(r.status, 403);
             BOOST_CHECK_EQUAL(problemCode(r), "forbidden");
         }
     }
-    BOOST_CHECK_EQUAL(asSuper().get(tp + "/invoices/" + invoice).body + asSuper().get(tp).body, before);
+    BOOST_CHECK_EQUAL(asSuper().get(tp + "/invoices/" + invoice).body + asSuper().get(tp).body,
+                      before);
 }
 
 BOOST_AUTO_TEST_CASE(super_only_operations_are_403_for_a_tenant_admin_on_its_own_tenant) {
@@ -260,7 +303,8 @@ BOOST_AUTO_TEST_CASE(super_only_operations_are_403_for_a_tenant_admin_on_its_own
     const std::vector<Call> calls = {
         {"POST", "/v1/tenants", R"({"name":"new"})"},
         {"PATCH", tp, R"({"status":"active"})"},
-        {"PUT", tp + "/billing-config", R"({"flat_rate_amount":"0.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})"},
+        {"PUT", tp + "/billing-config",
+         R"({"flat_rate_amount":"0.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})"},
         {"POST", tp + "/invoices", R"({"period_start":"2025-02-01"})"},
         {"POST", tp + "/invoices/" + invoice + "/payments", "{}"},
         {"POST", tp + "/invoices/" + invoice + "/payment-failures", "{}"},
@@ -268,12 +312,14 @@ BOOST_AUTO_TEST_CASE(super_only_operations_are_403_for_a_tenant_admin_on_its_own
     };
     for (const auto& c : calls) {
         BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(c.method, c.path, admin.key,
-                                                  c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
+            const auto r = sharedServer().request(
+                c.method, c.path, admin.key,
+                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
             BOOST_CHECK_EQUAL(r.status, 403);
         }
     }
-    BOOST_CHECK_EQUAL(str(asSuper().get(tp + "/invoices/" + invoice).json(), "status"), "pending_payment");
+    BOOST_CHECK_EQUAL(str(asSuper().get(tp + "/invoices/" + invoice).json(), "status"),
+                      "pending_payment");
     BOOST_CHECK_EQUAL(admin.get(tp + "/billing-config").status, 200);
     BOOST_CHECK_EQUAL(admin.get(tp + "/invoices/" + invoice).status, 200);
 }

@@ -1,5 +1,5 @@
-#include <boost/test/unit_test.hpp>
 #include <sys/stat.h>
+#include <boost/test/unit_test.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -32,7 +32,8 @@ std::set<std::string> openapiOperations() {
             static const std::set<std::string> kMethods = {"get", "post", "put", "patch", "delete"};
             if (kMethods.count(method) != 0) {
                 std::string upper = method;
-                for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                for (auto& c : upper)
+                    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
                 ops.insert(upper + " " + path);
             }
         }
@@ -47,23 +48,32 @@ BOOST_AUTO_TEST_SUITE(lifecycle_api)
 BOOST_AUTO_TEST_CASE(data_survives_a_clean_stop_and_restart) {
     ServerProcess server;
     const std::string key = server.superKey();
-    const auto tenant = server.post("/v1/tenants", key, R"({"name":"Durable","timezone":"Europe/Berlin"})");
+    const auto tenant =
+        server.post("/v1/tenants", key, R"({"name":"Durable","timezone":"Europe/Berlin"})");
     BOOST_REQUIRE_EQUAL(tenant.status, 201);
     const std::string id = tenant.json().find("id")->asString();
-    BOOST_REQUIRE_EQUAL(server.request("PUT", "/v1/tenants/" + id + "/billing-config", key,
-                                       std::string(R"({"flat_rate_amount":"10.00","currency":"EUR",
-        "billing_frequency":"monthly","billing_email":"d@example.com"})")).status, 200);
-    const auto invoice = server.post("/v1/tenants/" + id + "/invoices", key, R"({"period_start":"2025-01-01"})");
+    BOOST_REQUIRE_EQUAL(server
+                            .request("PUT", "/v1/tenants/" + id + "/billing-config", key,
+                                     std::string(R"({"flat_rate_amount":"10.00","currency":"EUR",
+        "billing_frequency":"monthly","billing_email":"d@example.com"})"))
+                            .status,
+                        200);
+    const auto invoice =
+        server.post("/v1/tenants/" + id + "/invoices", key, R"({"period_start":"2025-01-01"})");
     BOOST_REQUIRE_EQUAL(invoice.status, 201);
 
     BOOST_CHECK_EQUAL(server.stop(), 0);
     server.start();
-    const auto again = server.get("/v1/tenants/" + id + "/invoices/" + invoice.json().find("id")->asString(), key);
+    const auto again =
+        server.get("/v1/tenants/" + id + "/invoices/" + invoice.json().find("id")->asString(), key);
     BOOST_REQUIRE_EQUAL(again.status, 200);
-    BOOST_CHECK_EQUAL(again.json().find("invoice_number")->asString(), invoice.json().find("invoice_number")->asString());
+    BOOST_CHECK_EQUAL(again.json().find("invoice_number")->asString(),
+                      invoice.json().find("invoice_number")->asString());
     BOOST_CHECK_EQUAL(again.json().find("amount")->asString(), "10.00");
-    BOOST_CHECK_EQUAL(server.get("/v1/tenants/" + id, key).json().find("timezone")->asString(), "Europe/Berlin");
-    BOOST_CHECK(server.stderrText().find("migration applied") == std::string::npos);  // nothing left to apply
+    BOOST_CHECK_EQUAL(server.get("/v1/tenants/" + id, key).json().find("timezone")->asString(),
+                      "Europe/Berlin");
+    BOOST_CHECK(server.stderrText().find("migration applied") ==
+                std::string::npos);  // nothing left to apply
 }
 
 BOOST_AUTO_TEST_CASE(sigterm_shuts_down_cleanly_with_idle_keep_alive_connections_open) {
@@ -119,16 +129,19 @@ BOOST_AUTO_TEST_CASE(the_command_line_wins_over_the_environment_which_wins_over_
     std::ofstream(file) << "database.url = sqlite:" << dir << "/from-file.db\nlog.level = loud\n";
     // The file's bad log.level is overridden by the environment, the environment's bad
     // database.url by the command line.
-    const auto ok = runBillwrightd({"--config=" + file, "-Ddatabase.url=sqlite:" + dir + "/from-cli.db", "--migrate"},
-                                   {{"BILLWRIGHT_LOG_LEVEL", "warning"}, {"BILLWRIGHT_DATABASE_URL", "bogus"}});
+    const auto ok = runBillwrightd(
+        {"--config=" + file, "-Ddatabase.url=sqlite:" + dir + "/from-cli.db", "--migrate"},
+        {{"BILLWRIGHT_LOG_LEVEL", "warning"}, {"BILLWRIGHT_DATABASE_URL", "bogus"}});
     BOOST_CHECK_MESSAGE(ok.exit_code == 0, ok.err);
     BOOST_CHECK(std::ifstream(dir + "/from-cli.db").good());
     BOOST_CHECK(!std::ifstream(dir + "/from-file.db").good());
-    const auto file_wins = runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
+    const auto file_wins =
+        runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
     BOOST_CHECK_EQUAL(file_wins.exit_code, 0);
     BOOST_CHECK(std::ifstream(dir + "/from-file.db").good());
     std::ofstream(file, std::ios::app) << "http.colour = blue\n";
-    const auto unknown = runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
+    const auto unknown =
+        runBillwrightd({"--config=" + file, "--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "error"}});
     BOOST_CHECK_EQUAL(unknown.exit_code, 78);
     BOOST_CHECK(unknown.err.find("http.colour") != std::string::npos);
 }
@@ -136,17 +149,19 @@ BOOST_AUTO_TEST_CASE(the_command_line_wins_over_the_environment_which_wins_over_
 BOOST_AUTO_TEST_CASE(help_lists_every_configuration_key_with_its_default) {
     const auto result = runBillwrightd({"--help"});
     BOOST_CHECK_EQUAL(result.exit_code, 0);
-    for (const std::string& key : std::vector<std::string>{"http.host", "http.port", "http.threads", "http.max_body_bytes", "tls.certificate",
-                                  "tls.private_key", "database.url", "database.pool_size", "log.level", "log.format",
-                                  "bootstrap.key_file", "bootstrap.demo_data", "platform.timezone",
-                                  "scheduler.interval_seconds", "scheduler.catch_up_days"}) {
+    for (const std::string& key : std::vector<std::string>{
+             "http.host", "http.port", "http.threads", "http.max_body_bytes", "tls.certificate",
+             "tls.private_key", "database.url", "database.pool_size", "log.level", "log.format",
+             "bootstrap.key_file", "bootstrap.demo_data", "platform.timezone",
+             "scheduler.interval_seconds", "scheduler.catch_up_days"}) {
         BOOST_CHECK_MESSAGE(result.out.find(key + " (env BILLWRIGHT_") != std::string::npos, key);
     }
     BOOST_CHECK(result.out.find("default: 8080") != std::string::npos);
     BOOST_CHECK(result.out.find("--define") != std::string::npos);
     // The shipped configuration file uses only known keys.
-    const auto shipped = runBillwrightd({"--config=" + sourceDir() + "/conf/billwright.properties",
-                                         "-Ddatabase.url=sqlite:" + makeTempDir() + "/x.db", "--migrate"});
+    const auto shipped =
+        runBillwrightd({"--config=" + sourceDir() + "/conf/billwright.properties",
+                        "-Ddatabase.url=sqlite:" + makeTempDir() + "/x.db", "--migrate"});
     BOOST_CHECK_MESSAGE(shipped.exit_code == 0, shipped.err);
 }
 
@@ -161,7 +176,8 @@ BOOST_AUTO_TEST_CASE(migrate_applies_the_schema_and_exits) {
 }
 
 BOOST_AUTO_TEST_CASE(every_route_is_in_openapi_and_every_openapi_path_is_a_route) {
-    const auto routes = runBillwrightd({"--list-routes", "-Ddatabase.url=sqlite:" + makeTempDir() + "/r.db"});
+    const auto routes =
+        runBillwrightd({"--list-routes", "-Ddatabase.url=sqlite:" + makeTempDir() + "/r.db"});
     BOOST_REQUIRE_EQUAL(routes.exit_code, 0);
     std::set<std::string> server_ops;
     std::istringstream lines(routes.out);
@@ -171,8 +187,10 @@ BOOST_AUTO_TEST_CASE(every_route_is_in_openapi_and_every_openapi_path_is_a_route
     }
     const auto documented = openapiOperations();
     BOOST_REQUIRE(!server_ops.empty());
-    for (const auto& op : server_ops) BOOST_CHECK_MESSAGE(documented.count(op) == 1, "undocumented: " << op);
-    for (const auto& op : documented) BOOST_CHECK_MESSAGE(server_ops.count(op) == 1, "not served: " << op);
+    for (const auto& op : server_ops)
+        BOOST_CHECK_MESSAGE(documented.count(op) == 1, "undocumented: " << op);
+    for (const auto& op : documented)
+        BOOST_CHECK_MESSAGE(server_ops.count(op) == 1, "not served: " << op);
 
     std::ifstream in(sourceDir() + "/docs/openapi.yaml");
     std::stringstream yaml;

@@ -12,7 +12,8 @@ std::int64_t totalTenants() {
     return dash.json().find("total_tenants")->asInt64().value();
 }
 
-const std::string kConfig = R"({"flat_rate_amount":"1500.00","currency":"USD","billing_frequency":"monthly",
+const std::string kConfig =
+    R"({"flat_rate_amount":"1500.00","currency":"USD","billing_frequency":"monthly",
     "billing_email":"billing@example.com","auto_generate_invoices":false,"billing_day_of_month":1,
     "payment_due_days":15,"email_notifications":true})";
 
@@ -22,7 +23,8 @@ BOOST_AUTO_TEST_SUITE(tenants_api)
 
 BOOST_AUTO_TEST_CASE(a_super_key_creates_reads_lists_and_updates_a_tenant) {
     const auto created = asSuper().post(
-        "/v1/tenants", R"({"name":"Hashpower Hosting","timezone":"America/Chicago","default_currency":"EUR"})");
+        "/v1/tenants",
+        R"({"name":"Hashpower Hosting","timezone":"America/Chicago","default_currency":"EUR"})");
     BOOST_REQUIRE_EQUAL(created.status, 201);
     const auto body = created.json();
     const std::string id = str(body, "id");
@@ -36,7 +38,8 @@ BOOST_AUTO_TEST_CASE(a_super_key_creates_reads_lists_and_updates_a_tenant) {
     BOOST_REQUIRE_EQUAL(read.status, 200);
     BOOST_CHECK(read.json() == body);
 
-    const auto patched = asSuper().patch("/v1/tenants/" + id, R"({"status":"suspended","name":"HH"})");
+    const auto patched =
+        asSuper().patch("/v1/tenants/" + id, R"({"status":"suspended","name":"HH"})");
     BOOST_REQUIRE_EQUAL(patched.status, 200);
     BOOST_CHECK_EQUAL(str(patched.json(), "status"), "suspended");
     BOOST_CHECK_EQUAL(str(patched.json(), "name"), "HH");
@@ -85,8 +88,9 @@ BOOST_AUTO_TEST_CASE(tenant_validation_errors_name_the_field_and_create_nothing)
 BOOST_AUTO_TEST_CASE(a_rejected_tenant_patch_changes_nothing) {
     const std::string id = createTenant("Patch Target", "");
     const auto before = asSuper().get("/v1/tenants/" + id).json();
-    for (const std::string& body : std::vector<std::string>{R"({"timezone":"Nowhere/Land"})", R"({"name":"ok","status":"gone"})",
-                                   R"({"default_currency":"usd"})", R"({"id":"ten_x"})"}) {
+    for (const std::string& body : std::vector<std::string>{
+             R"({"timezone":"Nowhere/Land"})", R"({"name":"ok","status":"gone"})",
+             R"({"default_currency":"usd"})", R"({"id":"ten_x"})"}) {
         BOOST_TEST_CONTEXT(body) {
             const auto r = asSuper().patch("/v1/tenants/" + id, body);
             BOOST_CHECK_EQUAL(r.status, 422);
@@ -97,8 +101,10 @@ BOOST_AUTO_TEST_CASE(a_rejected_tenant_patch_changes_nothing) {
 
 BOOST_AUTO_TEST_CASE(an_unknown_tenant_is_404) {
     BOOST_CHECK_EQUAL(asSuper().get("/v1/tenants/ten_doesnotexist").status, 404);
-    BOOST_CHECK_EQUAL(asSuper().patch("/v1/tenants/ten_doesnotexist", R"({"name":"x"})").status, 404);
-    BOOST_CHECK_EQUAL(asSuper().put("/v1/tenants/ten_doesnotexist/billing-config", kConfig).status, 404);
+    BOOST_CHECK_EQUAL(asSuper().patch("/v1/tenants/ten_doesnotexist", R"({"name":"x"})").status,
+                      404);
+    BOOST_CHECK_EQUAL(asSuper().put("/v1/tenants/ten_doesnotexist/billing-config", kConfig).status,
+                      404);
     BOOST_CHECK_EQUAL(asSuper().get("/v1/tenants/ten_doesnotexist/billing-config").status, 404);
 }
 
@@ -120,13 +126,15 @@ BOOST_AUTO_TEST_CASE(billing_config_round_trips_with_the_seeds_field_names) {
     BOOST_CHECK_EQUAL(str(b, "email_notifications"), "true");
 
     // Amounts may be JSON numbers with no more decimals than the currency has.
-    const auto jpy = asSuper().put("/v1/tenants/" + id + "/billing-config",
-                                   R"({"flat_rate_amount":250000,"currency":"JPY","billing_frequency":"quarterly",
+    const auto jpy = asSuper().put(
+        "/v1/tenants/" + id + "/billing-config",
+        R"({"flat_rate_amount":250000,"currency":"JPY","billing_frequency":"quarterly",
         "billing_email":"a@b.co","billing_day_of_month":31,"payment_due_days":0})");
     BOOST_REQUIRE_MESSAGE(jpy.status == 200, jpy.body);
     BOOST_CHECK_EQUAL(str(jpy.json(), "flat_rate_amount"), "250000");
-    const auto kwd = asSuper().put("/v1/tenants/" + id + "/billing-config",
-                                   R"({"flat_rate_amount":12.345,"currency":"KWD","billing_frequency":"annually",
+    const auto kwd =
+        asSuper().put("/v1/tenants/" + id + "/billing-config",
+                      R"({"flat_rate_amount":12.345,"currency":"KWD","billing_frequency":"annually",
         "billing_email":"a@b.co"})");
     BOOST_REQUIRE_MESSAGE(kwd.status == 200, kwd.body);
     BOOST_CHECK_EQUAL(str(kwd.json(), "flat_rate_amount"), "12.345");
@@ -136,10 +144,12 @@ BOOST_AUTO_TEST_CASE(every_billing_config_validation_error_names_its_field_and_c
     const std::string id = createTenant("Strict Config", kConfig);
     const auto before = asSuper().get("/v1/tenants/" + id + "/billing-config").body;
     auto with = [](const std::string& field, const std::string& value) {
-        std::string body = R"({"flat_rate_amount":"1500.00","currency":"USD","billing_frequency":"monthly",
+        std::string body =
+            R"({"flat_rate_amount":"1500.00","currency":"USD","billing_frequency":"monthly",
             "billing_email":"billing@example.com","billing_day_of_month":1,"payment_due_days":15})";
         const auto at = body.find("\"" + field + "\"");
-        if (at == std::string::npos) return body.substr(0, body.size() - 1) + ",\"" + field + "\":" + value + "}";
+        if (at == std::string::npos)
+            return body.substr(0, body.size() - 1) + ",\"" + field + "\":" + value + "}";
         const auto colon = body.find(':', at);
         const auto end = body.find_first_of(",}", colon);
         return body.substr(0, colon + 1) + value + body.substr(end);
@@ -170,8 +180,8 @@ BOOST_AUTO_TEST_CASE(every_billing_config_validation_error_names_its_field_and_c
         {with("auto_generate_invoices", R"("yes")"), "auto_generate_invoices", "wrong_type"},
         {with("email_notifications", "1"), "email_notifications", "wrong_type"},
         {with("surprise", "1"), "surprise", "unknown_field"},
-        {R"({"currency":"USD","billing_frequency":"monthly","billing_email":"a@b.co"})", "flat_rate_amount",
-         "required"},
+        {R"({"currency":"USD","billing_frequency":"monthly","billing_email":"a@b.co"})",
+         "flat_rate_amount", "required"},
     };
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.body) {
@@ -187,14 +197,16 @@ BOOST_AUTO_TEST_CASE(every_billing_config_validation_error_names_its_field_and_c
 
 BOOST_AUTO_TEST_CASE(a_billing_config_change_writes_an_audit_event_with_before_and_after) {
     const std::string id = createTenant("Audited", kConfig);
-    const auto changed = asSuper().put("/v1/tenants/" + id + "/billing-config",
-                                       R"({"flat_rate_amount":"2000.00","currency":"USD","billing_frequency":"monthly",
+    const auto changed = asSuper().put(
+        "/v1/tenants/" + id + "/billing-config",
+        R"({"flat_rate_amount":"2000.00","currency":"USD","billing_frequency":"monthly",
         "billing_email":"new@example.com"})");
     BOOST_REQUIRE_EQUAL(changed.status, 200);
     const auto events = asSuper().get("/v1/audit-events?tenant_id=" + id);
     BOOST_REQUIRE_EQUAL(events.status, 200);
     const auto& data = events.json().find("data")->items();
-    BOOST_REQUIRE_GE(data.size(), 3U);  // tenant.created, billing_config.created, billing_config.updated
+    BOOST_REQUIRE_GE(data.size(),
+                     3U);  // tenant.created, billing_config.created, billing_config.updated
     const auto& latest = data[0];
     BOOST_CHECK_EQUAL(latest.find("action")->asString(), "billing_config.updated");
     BOOST_CHECK_EQUAL(latest.find("actor_role")->asString(), "super");

@@ -14,7 +14,8 @@ HandlerResult createKey(ApiContext& ctx, Request& r) {
     FieldReader f(*body);
     services::NewApiKey input;
     input.name = f.string("name", Presence::kRequired, domain::kMaxNameLength).value_or("");
-    const auto role = f.oneOf("role", Presence::kRequired, {"super", "tenant_admin", "tenant_viewer"});
+    const auto role =
+        f.oneOf("role", Presence::kRequired, {"super", "tenant_admin", "tenant_viewer"});
     input.tenant_id = f.string("tenant_id", Presence::kOptional, 64);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     input.role = *domain::parseRole(*role);
@@ -39,7 +40,8 @@ HandlerResult listKeys(ApiContext& ctx, Request& r) {
 
 HandlerResult revokeKey(ApiContext& ctx, Request& r) {
     if (auto s = requireWriter(r); !s.ok()) return std::move(s).error();
-    auto key = ctx.keys.revoke(r.caller(), services::Actor::of(r.caller(), r.request_id), r.param("key_id"));
+    auto key = ctx.keys.revoke(r.caller(), services::Actor::of(r.caller(), r.request_id),
+                               r.param("key_id"));
     if (!key.ok()) return std::move(key).error();
     return Response::json(200, services::toJson(*key));
 }
@@ -65,7 +67,8 @@ HandlerResult listAudit(ApiContext& ctx, Request& r) {
 void registerApiKeyRoutes(Router& router, ApiContext& ctx) {
     router.add({"POST", "/v1/api-keys", Access::kAuthenticated, bindHandler(ctx, createKey)});
     router.add({"GET", "/v1/api-keys", Access::kAuthenticated, bindHandler(ctx, listKeys)});
-    router.add({"DELETE", "/v1/api-keys/{key_id}", Access::kAuthenticated, bindHandler(ctx, revokeKey)});
+    router.add(
+        {"DELETE", "/v1/api-keys/{key_id}", Access::kAuthenticated, bindHandler(ctx, revokeKey)});
 }
 
 void registerAuditRoutes(Router& router, ApiContext& ctx) {

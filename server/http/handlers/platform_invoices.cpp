@@ -24,8 +24,10 @@ HandlerResult generateInvoice(ApiContext& ctx, Request& r) {
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto generated = ctx.billing.generateInvoice(actorOf(r), tenant_id, *period_start);
     if (!generated.ok()) return std::move(generated).error();
-    Response response = Response::json(generated->created ? 201 : 200, services::toJson(generated->invoice));
-    response.headers.emplace_back("Location", "/v1/tenants/" + tenant_id + "/invoices/" + generated->invoice.id);
+    Response response =
+        Response::json(generated->created ? 201 : 200, services::toJson(generated->invoice));
+    response.headers.emplace_back(
+        "Location", "/v1/tenants/" + tenant_id + "/invoices/" + generated->invoice.id);
     return response;
 }
 
@@ -115,7 +117,8 @@ HandlerResult recordFailure(ApiContext& ctx, Request& r) {
 HandlerResult dashboard(ApiContext& ctx, Request& r) {
     if (auto s = requireSuper(r); !s.ok()) return std::move(s).error();
     if (!r.query.empty()) {
-        return Error::validation(r.query.begin()->first, "unknown_parameter", "is not a known parameter");
+        return Error::validation(r.query.begin()->first, "unknown_parameter",
+                                 "is not a known parameter");
     }
     const auto m = ctx.billing.dashboard();
     core::JsonValue revenue = core::JsonValue::array();
@@ -140,12 +143,14 @@ HandlerResult dashboard(ApiContext& ctx, Request& r) {
 
 void registerPlatformInvoiceRoutes(Router& router, ApiContext& ctx) {
     auto bind = [&ctx](ContextHandler fn) { return bindHandler(ctx, fn); };
-    router.add({"POST", "/v1/tenants/{tenant_id}/invoices", Access::kAuthenticated, bind(generateInvoice)});
-    router.add({"GET", "/v1/tenants/{tenant_id}/invoices", Access::kAuthenticated, bind(listInvoices)});
+    router.add({"POST", "/v1/tenants/{tenant_id}/invoices", Access::kAuthenticated,
+                bind(generateInvoice)});
+    router.add(
+        {"GET", "/v1/tenants/{tenant_id}/invoices", Access::kAuthenticated, bind(listInvoices)});
     router.add({"GET", "/v1/tenants/{tenant_id}/invoices/{invoice_id}", Access::kAuthenticated,
                 bind(getInvoice)});
-    router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/payments", Access::kAuthenticated,
-                bind(recordPayment)});
+    router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/payments",
+                Access::kAuthenticated, bind(recordPayment)});
     router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/payment-failures",
                 Access::kAuthenticated, bind(recordFailure)});
     router.add({"GET", "/v1/dashboard/billing", Access::kAuthenticated, bind(dashboard)});

@@ -16,7 +16,8 @@ void registerSystemRoutes(Router& router, ApiContext& ctx) {
                     const bool ready = reachable && version == latest;
                     core::JsonValue body = core::JsonValue::object();
                     body.set("status", core::JsonValue::string(ready ? "ready" : "not_ready"))
-                        .set("database", core::JsonValue::string(reachable ? "reachable" : "unreachable"))
+                        .set("database",
+                             core::JsonValue::string(reachable ? "reachable" : "unreachable"))
                         .set("schema_version", core::JsonValue::number(version))
                         .set("latest_schema_version", core::JsonValue::number(latest));
                     return Response::json(ready ? 200 : 503, body);

@@ -36,14 +36,16 @@ HandlerResult listTenants(ApiContext& ctx, Request& r) {
     std::optional<domain::TenantStatus> status;
     if (const auto it = r.query.find("status"); it != r.query.end()) {
         status = domain::parseTenantStatus(it->second);
-        if (!status) return Error::validation("status", "invalid_enum", "must be active or suspended");
+        if (!status)
+            return Error::validation("status", "invalid_enum", "must be active or suspended");
     }
     if (!r.caller().isSuper()) {
         // A tenant key sees exactly its own tenant.
         std::vector<domain::Tenant> own;
         auto t = ctx.billing.getTenant(*r.caller().tenant_id);
         if (t.ok() && (!status || t->status == *status)) own.push_back(*t);
-        return Response::json(200, listJson(own, false, [](const auto& x) { return services::toJson(x); }));
+        return Response::json(
+            200, listJson(own, false, [](const auto& x) { return services::toJson(x); }));
     }
     const auto result = ctx.billing.listTenants(status, *page);
     return Response::json(200, listJson(result.items, result.has_more,
@@ -92,12 +94,15 @@ HandlerResult putBillingConfig(ApiContext& ctx, Request& r) {
     const auto frequency =
         f.oneOf("billing_frequency", Presence::kRequired, {"monthly", "quarterly", "annually"});
     config.billing_email = f.string("billing_email", Presence::kRequired, 254).value_or("");
-    config.auto_generate_invoices = f.boolean("auto_generate_invoices", Presence::kOptional).value_or(false);
+    config.auto_generate_invoices =
+        f.boolean("auto_generate_invoices", Presence::kOptional).value_or(false);
     config.billing_day_of_month =
         static_cast<int>(f.integer("billing_day_of_month", Presence::kOptional, 1, 31).value_or(1));
     config.payment_due_days = static_cast<int>(
-        f.integer("payment_due_days", Presence::kOptional, 0, domain::kMaxPaymentDueDays).value_or(30));
-    config.email_notifications = f.boolean("email_notifications", Presence::kOptional).value_or(true);
+        f.integer("payment_due_days", Presence::kOptional, 0, domain::kMaxPaymentDueDays)
+            .value_or(30));
+    config.email_notifications =
+        f.boolean("email_notifications", Presence::kOptional).value_or(true);
     if (frequency) config.billing_frequency = *domain::parseBillingFrequency(*frequency);
     if (currency_code) {
         if (const auto c = domain::findCurrency(*currency_code)) {
@@ -106,7 +111,8 @@ HandlerResult putBillingConfig(ApiContext& ctx, Request& r) {
                 auto money = domain::parseMoney("flat_rate_amount", *amount, *c);
                 if (money.ok()) {
                     config.flat_rate_minor = money->minor;
-                    if (money->minor < 0) f.addError("flat_rate_amount", "out_of_range", "must be zero or more");
+                    if (money->minor < 0)
+                        f.addError("flat_rate_amount", "out_of_range", "must be zero or more");
                 } else {
                     const auto& fe = money.error().fields[0];
                     f.addError(fe.field, fe.code, fe.message);

@@ -30,7 +30,8 @@ DbErrorKind classify(const Poco::Exception& e) {
     }
     if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
         const std::string text = e.displayText();
-        if (text.find("UNIQUE") != std::string::npos || text.find("PRIMARY KEY") != std::string::npos) {
+        if (text.find("UNIQUE") != std::string::npos ||
+            text.find("PRIMARY KEY") != std::string::npos) {
             return DbErrorKind::kUniqueViolation;
         }
         if (text.find("FOREIGN KEY") != std::string::npos) return DbErrorKind::kForeignKeyViolation;
@@ -122,7 +123,8 @@ SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options)
     try {
         release(acquire());  // open one connection now so a bad path fails at start
     } catch (const Poco::Exception& e) {
-        throw DbError(DbErrorKind::kConnectionLost, "cannot open " + path_ + ": " + e.displayText());
+        throw DbError(DbErrorKind::kConnectionLost,
+                      "cannot open " + path_ + ": " + e.displayText());
     }
 }
 
@@ -132,9 +134,9 @@ const Dialect& SqliteDatabase::dialect() const { return kDialect; }
 
 std::unique_ptr<SqliteConnection> SqliteDatabase::acquire() {
     std::unique_lock lock(mutex_);
-    const bool got = available_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms), [&] {
-        return !idle_.empty() || open_count_ < options_.pool_size;
-    });
+    const bool got =
+        available_.wait_for(lock, std::chrono::milliseconds(options_.busy_timeout_ms),
+                            [&] { return !idle_.empty() || open_count_ < options_.pool_size; });
     if (!got) throw DbError(DbErrorKind::kBusy, "no database connection available");
     if (!idle_.empty()) {
         auto connection = std::move(idle_.back());

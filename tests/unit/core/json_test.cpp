@@ -619,9 +619,15 @@ BOOST_AUTO_TEST_CASE(mutated_documents_never_crash_and_valid_results_round_trip)
             const std::size_t at = next() % doc.size();
             const char c = alphabet[next() % alphabet.size()];
             switch (next() % 3) {
-                case 0: doc[at] = c; break;
-                case 1: doc.insert(doc.begin() + static_cast<std::ptrdiff_t>(at), c); break;
-                default: doc.erase(at, 1); break;
+                case 0:
+                    doc[at] = c;
+                    break;
+                case 1:
+                    doc.insert(doc.begin() + static_cast<std::ptrdiff_t>(at), c);
+                    break;
+                default:
+                    doc.erase(at, 1);
+                    break;
             }
         }
         const auto result = parseJson(doc);

@@ -25,9 +25,12 @@ BOOST_AUTO_TEST_CASE(a_failing_job_is_counted_and_does_not_stop_the_others) {
     s.tick();
     BOOST_CHECK_EQUAL(ran, 2);
     const std::string text = metrics.render();
-    BOOST_CHECK(text.find(R"(billwright_job_runs_total{job="broken",outcome="error"} 2)") != std::string::npos);
-    BOOST_CHECK(text.find(R"(billwright_job_runs_total{job="counter",outcome="ok"} 2)") != std::string::npos);
-    BOOST_CHECK(text.find(R"(billwright_job_items_total{job="counter",result="processed"} 4)") != std::string::npos);
+    BOOST_CHECK(text.find(R"(billwright_job_runs_total{job="broken",outcome="error"} 2)") !=
+                std::string::npos);
+    BOOST_CHECK(text.find(R"(billwright_job_runs_total{job="counter",outcome="ok"} 2)") !=
+                std::string::npos);
+    BOOST_CHECK(text.find(R"(billwright_job_items_total{job="counter",result="processed"} 4)") !=
+                std::string::npos);
     std::fclose(sink);
 }
 
@@ -42,7 +45,8 @@ BOOST_AUTO_TEST_CASE(the_platform_jobs_generate_and_sweep_as_the_clock_moves) {
     jobs::addPlatformJobs(s, billing, idempotency);
 
     const services::Actor actor{"key_x", "super", std::nullopt};
-    const auto tenant = billing.createTenant(actor, {"Jobs", domain::TenantStatus::kActive, "UTC", "EUR"}).value();
+    const auto tenant =
+        billing.createTenant(actor, {"Jobs", domain::TenantStatus::kActive, "UTC", "EUR"}).value();
     domain::BillingConfig c;
     c.tenant_id = tenant.id;
     c.flat_rate_minor = 9900;
@@ -71,8 +75,10 @@ BOOST_AUTO_TEST_CASE(the_platform_jobs_generate_and_sweep_as_the_clock_moves) {
     f.setLocal("UTC", 2026, 5, 1, 6, 0);
     s.tick();
     BOOST_CHECK_EQUAL(billing.listInvoices(filter).value().items.size(), 2U);
-    BOOST_CHECK(metrics.render().find(R"(billwright_job_items_total{job="auto_generate_invoices",result="processed"} 2)") !=
-                std::string::npos);
+    BOOST_CHECK(
+        metrics.render().find(
+            R"(billwright_job_items_total{job="auto_generate_invoices",result="processed"} 2)") !=
+        std::string::npos);
     std::fclose(sink);
 }
 
@@ -87,7 +93,8 @@ BOOST_AUTO_TEST_CASE(expired_idempotency_keys_are_purged_and_the_key_can_be_used
     BOOST_CHECK(replay.kind == Kind::kReplay);
     BOOST_CHECK_EQUAL(replay.status, 201);
     BOOST_CHECK(idempotency.begin("key_a", "k1", "hash2").kind == Kind::kMismatch);
-    BOOST_CHECK(idempotency.begin("key_b", "k1", "hash2").kind == Kind::kProceed);  // scoped per key
+    BOOST_CHECK(idempotency.begin("key_b", "k1", "hash2").kind ==
+                Kind::kProceed);                 // scoped per key
     idempotency.finish("key_b", "k1", 503, "");  // server errors are not kept
     BOOST_CHECK(idempotency.begin("key_b", "k1", "hash2").kind == Kind::kProceed);
 

@@ -13,7 +13,8 @@ struct BillingFixture : StoreFixture {
     services::Actor actor{"key_test", "super", std::nullopt};
 
     std::string tenant(const std::string& zone = "America/New_York") {
-        auto t = billing.createTenant(actor, {"Tenant", domain::TenantStatus::kActive, zone, "USD"});
+        auto t =
+            billing.createTenant(actor, {"Tenant", domain::TenantStatus::kActive, zone, "USD"});
         BOOST_REQUIRE(t.ok());
         return t->id;
     }
@@ -41,11 +42,14 @@ struct BillingFixture : StoreFixture {
     }
 
     std::vector<storage::OutboxMessage> outbox(const std::string& tenant_id) {
-        return store->read([&](storage::UnitOfWork& uow) { return uow.outbox().listForTenant(tenant_id); });
+        return store->read(
+            [&](storage::UnitOfWork& uow) { return uow.outbox().listForTenant(tenant_id); });
     }
 
     std::vector<domain::AuditEvent> audit(const std::string& tenant_id) {
-        return store->read([&](storage::UnitOfWork& uow) { return uow.audit().list(tenant_id, {100, std::nullopt}); });
+        return store->read([&](storage::UnitOfWork& uow) {
+            return uow.audit().list(tenant_id, {100, std::nullopt});
+        });
     }
 };
 
@@ -53,10 +57,12 @@ struct BillingFixture : StoreFixture {
 
 BOOST_FIXTURE_TEST_SUITE(platform_billing, BillingFixture)
 
-BOOST_AUTO_TEST_CASE(auto_generation_creates_the_invoice_on_the_billing_day_in_the_tenants_time_zone) {
+BOOST_AUTO_TEST_CASE(
+    auto_generation_creates_the_invoice_on_the_billing_day_in_the_tenants_time_zone) {
     const auto t = tenant("America/New_York");
     configure(t, 15, true);
-    setLocal("America/New_York", 2026, 3, 14, 23, 30);  // 03:30Z on the 15th: still the 14th in New York
+    setLocal("America/New_York", 2026, 3, 14, 23,
+             30);  // 03:30Z on the 15th: still the 14th in New York
     BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 0);
     BOOST_CHECK(invoices(t).empty());
 
@@ -94,7 +100,8 @@ BOOST_AUTO_TEST_CASE(auto_generation_uses_the_last_day_of_a_short_month_for_bill
     BOOST_CHECK(list[0].period.end == ymd(2026, 3, 31));
 }
 
-BOOST_AUTO_TEST_CASE(auto_generation_catches_up_after_downtime_but_not_long_after_the_period_began) {
+BOOST_AUTO_TEST_CASE(
+    auto_generation_catches_up_after_downtime_but_not_long_after_the_period_began) {
     const auto t = tenant("UTC");
     configure(t, 1, true);
     setLocal("UTC", 2026, 3, 7, 9, 0);  // six days late: still generated
@@ -128,7 +135,8 @@ BOOST_AUTO_TEST_CASE(a_new_invoice_puts_one_email_in_the_outbox_when_notificatio
     configure(off, 1, false, false);
     setLocal("UTC", 2026, 3, 2, 10, 0);
     BOOST_REQUIRE(billing.generateInvoice(actor, on, ymd(2026, 3, 1)).ok());
-    BOOST_REQUIRE(billing.generateInvoice(actor, on, ymd(2026, 3, 1)).ok());  // repeated: no second mail
+    BOOST_REQUIRE(
+        billing.generateInvoice(actor, on, ymd(2026, 3, 1)).ok());  // repeated: no second mail
     BOOST_REQUIRE(billing.generateInvoice(actor, off, ymd(2026, 3, 1)).ok());
     const auto messages = outbox(on);
     BOOST_REQUIRE_EQUAL(messages.size(), 1U);
@@ -163,11 +171,13 @@ BOOST_AUTO_TEST_CASE(the_overdue_sweep_moves_unpaid_invoices_past_their_due_date
     BOOST_CHECK(events[0].after_json->find("\"overdue\"") != std::string::npos);
 
     // A failed attempt on an overdue invoice is recorded, and the invoice stays overdue.
-    const auto failed = billing.recordFailure(actor, t, inv.id, {std::string("card declined"), std::nullopt, std::nullopt});
+    const auto failed = billing.recordFailure(
+        actor, t, inv.id, {std::string("card declined"), std::nullopt, std::nullopt});
     BOOST_REQUIRE(failed.ok());
     BOOST_CHECK(failed->status == PlatformInvoiceStatus::kOverdue);
     BOOST_CHECK_EQUAL(failed->failed_attempts, 1);
-    const auto paid = billing.recordPayment(actor, t, inv.id, {std::nullopt, std::string("W-1"), std::string("wire")});
+    const auto paid = billing.recordPayment(
+        actor, t, inv.id, {std::nullopt, std::string("W-1"), std::string("wire")});
     BOOST_REQUIRE(paid.ok());
     BOOST_CHECK(paid->status == PlatformInvoiceStatus::kPaid);
     BOOST_CHECK(*paid->paid_date == ymd(2026, 3, 17));
@@ -188,14 +198,19 @@ BOOST_AUTO_TEST_CASE(the_overdue_sweep_also_covers_failed_invoices_and_leaves_pa
     BOOST_CHECK(outbox(t).empty());  // notifications are off
 }
 
-BOOST_AUTO_TEST_CASE(monthly_revenue_counts_payments_received_this_month_in_the_platforms_time_zone) {
-    services::PlatformBilling auckland{*store, clock, core::TimeZone::load("Pacific/Auckland").value()};
+BOOST_AUTO_TEST_CASE(
+    monthly_revenue_counts_payments_received_this_month_in_the_platforms_time_zone) {
+    services::PlatformBilling auckland{*store, clock,
+                                       core::TimeZone::load("Pacific/Auckland").value()};
     const auto t = tenant("UTC");
     configure(t, 1, false);
     setLocal("UTC", 2026, 3, 31, 11, 30);
     const auto march = billing.generateInvoice(actor, t, ymd(2026, 3, 1)).value().invoice;
-    BOOST_REQUIRE(billing.recordPayment(actor, t, march.id, {ymd(2026, 3, 31), std::nullopt, std::nullopt}).ok());
-    // 11:30 UTC on 31 March is 00:30 on 1 April in Auckland (UTC+13): the March payment is not this month's.
+    BOOST_REQUIRE(
+        billing.recordPayment(actor, t, march.id, {ymd(2026, 3, 31), std::nullopt, std::nullopt})
+            .ok());
+    // 11:30 UTC on 31 March is 00:30 on 1 April in Auckland (UTC+13): the March payment is not this
+    // month's.
     const auto nz = auckland.dashboard();
     BOOST_CHECK_EQUAL(nz.month, "2026-04");
     BOOST_CHECK(nz.monthly_revenue.empty());

@@ -21,12 +21,12 @@ struct StoreFixture {
     std::string dir;
     std::unique_ptr<storage::Database> db;
     std::unique_ptr<storage::Store> store;
-    core::ManualClock clock{std::chrono::sys_days{core::Date{std::chrono::year{2026}, std::chrono::March,
-                                                             std::chrono::day{1}}}};
+    core::ManualClock clock{std::chrono::sys_days{
+        core::Date{std::chrono::year{2026}, std::chrono::March, std::chrono::day{1}}}};
 
     StoreFixture() {
-        dir = (std::filesystem::temp_directory_path() / ("bwunit-" + std::to_string(::getpid()) + "-" +
-                                                         std::to_string(counter()++)))
+        dir = (std::filesystem::temp_directory_path() /
+               ("bwunit-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)))
                   .string();
         std::filesystem::create_directories(dir);
         db = storage::openDatabase("sqlite:" + dir + "/test.db", {});

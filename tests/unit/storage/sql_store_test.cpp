@@ -16,12 +16,14 @@ domain::Tenant makeTenant(const std::string& id) {
     return t;
 }
 
-domain::PlatformInvoice makeInvoice(const std::string& tenant, const std::string& id, const std::string& number,
-                                    core::Date start, std::int64_t amount) {
+domain::PlatformInvoice makeInvoice(const std::string& tenant, const std::string& id,
+                                    const std::string& number, core::Date start,
+                                    std::int64_t amount) {
     domain::BillingConfig config;
     config.tenant_id = tenant;
     config.flat_rate_minor = amount;
-    auto inv = domain::draftPlatformInvoice(config, {start, core::addMonthsClamped(start, 1)}, start);
+    auto inv =
+        domain::draftPlatformInvoice(config, {start, core::addMonthsClamped(start, 1)}, start);
     inv.id = id;
     inv.invoice_number = number;
     return inv;
@@ -47,31 +49,45 @@ BOOST_AUTO_TEST_CASE(migrations_bring_an_empty_database_to_the_latest_version_on
 
 BOOST_AUTO_TEST_CASE(money_beyond_32_bits_round_trips_exactly) {
     write(*store, [](auto& uow) { uow.tenants().insert(makeTenant("ten_a")); });
-    const std::vector<std::int64_t> amounts = {5000000000LL, std::numeric_limits<std::int64_t>::max(), 0, 1};
+    const std::vector<std::int64_t> amounts = {5000000000LL,
+                                               std::numeric_limits<std::int64_t>::max(), 0, 1};
     for (std::size_t i = 0; i < amounts.size(); ++i) {
         write(*store, [&](auto& uow) {
-            uow.platformInvoices().insert(makeInvoice("ten_a", "inv_" + std::to_string(i), "N-" + std::to_string(i),
-                                                      ymd(2020 + static_cast<int>(i), 1, 1), amounts[i]));
+            uow.platformInvoices().insert(
+                makeInvoice("ten_a", "inv_" + std::to_string(i), "N-" + std::to_string(i),
+                            ymd(2020 + static_cast<int>(i), 1, 1), amounts[i]));
         });
-        const auto back = store->read([&](auto& uow) { return uow.platformInvoices().find("ten_a", "inv_" + std::to_string(i)); });
+        const auto back = store->read([&](auto& uow) {
+            return uow.platformInvoices().find("ten_a", "inv_" + std::to_string(i));
+        });
         BOOST_REQUIRE(back.has_value());
         BOOST_CHECK_EQUAL(back->amount_minor, amounts[i]);
     }
-    const auto totals = store->read([](auto& uow) { return uow.platformInvoices().countByStatus(domain::PlatformInvoiceStatus::kPendingPayment); });
+    const auto totals = store->read([](auto& uow) {
+        return uow.platformInvoices().countByStatus(domain::PlatformInvoiceStatus::kPendingPayment);
+    });
     BOOST_CHECK_EQUAL(totals, 4);
 }
 
 BOOST_AUTO_TEST_CASE(the_database_refuses_a_second_invoice_for_one_tenant_and_period) {
     write(*store, [](auto& uow) { uow.tenants().insert(makeTenant("ten_a")); });
-    write(*store, [](auto& uow) { uow.platformInvoices().insert(makeInvoice("ten_a", "inv_1", "N-1", ymd(2026, 1, 1), 100)); });
+    write(*store, [](auto& uow) {
+        uow.platformInvoices().insert(makeInvoice("ten_a", "inv_1", "N-1", ymd(2026, 1, 1), 100));
+    });
     try {
-        write(*store, [](auto& uow) { uow.platformInvoices().insert(makeInvoice("ten_a", "inv_2", "N-2", ymd(2026, 1, 1), 100)); });
+        write(*store, [](auto& uow) {
+            uow.platformInvoices().insert(
+                makeInvoice("ten_a", "inv_2", "N-2", ymd(2026, 1, 1), 100));
+        });
         BOOST_FAIL("a duplicate period was stored");
     } catch (const storage::DbError& e) {
         BOOST_CHECK(e.kind() == storage::DbErrorKind::kUniqueViolation);
     }
     try {
-        write(*store, [](auto& uow) { uow.platformInvoices().insert(makeInvoice("ten_a", "inv_3", "N-1", ymd(2026, 2, 1), 100)); });
+        write(*store, [](auto& uow) {
+            uow.platformInvoices().insert(
+                makeInvoice("ten_a", "inv_3", "N-1", ymd(2026, 2, 1), 100));
+        });
         BOOST_FAIL("a duplicate invoice number was stored");
     } catch (const storage::DbError& e) {
         BOOST_CHECK(e.kind() == storage::DbErrorKind::kUniqueViolation);
@@ -80,7 +96,10 @@ BOOST_AUTO_TEST_CASE(the_database_refuses_a_second_invoice_for_one_tenant_and_pe
 
 BOOST_AUTO_TEST_CASE(foreign_keys_keep_an_invoice_from_pointing_at_a_missing_tenant) {
     try {
-        write(*store, [](auto& uow) { uow.platformInvoices().insert(makeInvoice("ten_ghost", "inv_1", "N-1", ymd(2026, 1, 1), 1)); });
+        write(*store, [](auto& uow) {
+            uow.platformInvoices().insert(
+                makeInvoice("ten_ghost", "inv_1", "N-1", ymd(2026, 1, 1), 1));
+        });
         BOOST_FAIL("an orphan invoice was stored");
     } catch (const storage::DbError& e) {
         BOOST_CHECK(e.kind() == storage::DbErrorKind::kForeignKeyViolation);
@@ -104,7 +123,8 @@ BOOST_AUTO_TEST_CASE(a_transaction_that_fails_half_way_leaves_nothing_behind) {
 BOOST_AUTO_TEST_CASE(invoice_sequences_are_gap_free_per_year_and_roll_back_with_their_transaction) {
     auto next = [&](int year) {
         std::int64_t n = 0;
-        write(*store, [&](auto& uow) { n = uow.platformInvoices().nextSequence("platform", year); });
+        write(*store,
+              [&](auto& uow) { n = uow.platformInvoices().nextSequence("platform", year); });
         return n;
     };
     BOOST_CHECK_EQUAL(next(2026), 1);
@@ -121,14 +141,20 @@ BOOST_AUTO_TEST_CASE(lists_page_newest_first_by_id) {
     for (const auto* id : {"ten_01", "ten_02", "ten_03", "ten_04", "ten_05"}) {
         write(*store, [&](auto& uow) { uow.tenants().insert(makeTenant(id)); });
     }
-    const auto first = store->read([](auto& uow) { return uow.tenants().list(std::nullopt, {2, std::nullopt}); });
+    const auto first = store->read([](auto& uow) {
+        return uow.tenants().list(std::nullopt, {2, std::nullopt});
+    });
     BOOST_REQUIRE_EQUAL(first.size(), 3U);  // limit + 1 tells the caller there is more
     BOOST_CHECK_EQUAL(first[0].id, "ten_05");
     BOOST_CHECK_EQUAL(first[1].id, "ten_04");
-    const auto second = store->read([](auto& uow) { return uow.tenants().list(std::nullopt, {2, std::string("ten_04")}); });
+    const auto second = store->read([](auto& uow) {
+        return uow.tenants().list(std::nullopt, {2, std::string("ten_04")});
+    });
     BOOST_REQUIRE_EQUAL(second.size(), 3U);
     BOOST_CHECK_EQUAL(second[0].id, "ten_03");
-    const auto last = store->read([](auto& uow) { return uow.tenants().list(std::nullopt, {2, std::string("ten_02")}); });
+    const auto last = store->read([](auto& uow) {
+        return uow.tenants().list(std::nullopt, {2, std::string("ten_02")});
+    });
     BOOST_REQUIRE_EQUAL(last.size(), 1U);
     BOOST_CHECK_EQUAL(last[0].id, "ten_01");
 }
@@ -150,7 +176,8 @@ BOOST_AUTO_TEST_CASE(outbox_messages_are_deduplicated_by_their_event_key) {
     write(*store, [&](auto& uow) { second = uow.outbox().enqueue(m); });
     BOOST_CHECK(first);
     BOOST_CHECK(!second);
-    BOOST_CHECK_EQUAL(store->read([](auto& uow) { return uow.outbox().listForTenant("ten_a"); }).size(), 1U);
+    BOOST_CHECK_EQUAL(
+        store->read([](auto& uow) { return uow.outbox().listForTenant("ten_a"); }).size(), 1U);
 }
 
 BOOST_AUTO_TEST_CASE(an_unusable_database_url_is_refused) {
