@@ -157,12 +157,8 @@ BOOST_AUTO_TEST_CASE(validate_billing_config_accepts_the_boundaries_of_each_rang
         std::int64_t amount;
     };
     const Case cases[] = {
-        {1, 30, 150000},
-        {31, 30, 150000},
-        {28, 0, 150000},
-        {29, 365, 150000},
-        {1, 0, 0},
-        {31, 365, std::numeric_limits<std::int64_t>::max()},
+        {1, 30, 150000},   {31, 30, 150000}, {28, 0, 150000},
+        {29, 365, 150000}, {1, 0, 0},        {31, 365, std::numeric_limits<std::int64_t>::max()},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT("day " << c.billing_day << ", due " << c.due_days << ", amount "
@@ -186,9 +182,9 @@ BOOST_AUTO_TEST_CASE(is_valid_email_accepts_ordinary_addresses) {
         "billing@acme.example",
         "BILLING@ACME.EXAMPLE",
         "a_b-c@x-y.example.org",
-        repeat('l', 64) + "@b.co",               // the longest local part
-        "a@" + repeat('d', 63) + ".co",          // the longest label
-        addressOf(64, 254),                      // the longest address
+        repeat('l', 64) + "@b.co",       // the longest local part
+        "a@" + repeat('d', 63) + ".co",  // the longest label
+        addressOf(64, 254),              // the longest address
     };
     for (const std::string& address : cases) {
         BOOST_TEST_CONTEXT(printable(address) << " (" << address.size() << " bytes)") {

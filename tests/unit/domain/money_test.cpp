@@ -28,9 +28,12 @@ constexpr Currency kAllExponents[] = {kUsd, kJpy, kKwd, kBhd, kClp, kUyw};
 
 std::string_view errorName(MoneyParseError e) {
     switch (e) {
-        case MoneyParseError::kSyntax: return "syntax";
-        case MoneyParseError::kTooManyDecimals: return "too_many_decimals";
-        case MoneyParseError::kOutOfRange: return "out_of_range";
+        case MoneyParseError::kSyntax:
+            return "syntax";
+        case MoneyParseError::kTooManyDecimals:
+            return "too_many_decimals";
+        case MoneyParseError::kOutOfRange:
+            return "out_of_range";
     }
     return "unknown";
 }
@@ -78,29 +81,14 @@ BOOST_AUTO_TEST_CASE(parse_minor_units_scales_plain_decimals_by_the_currency_exp
         std::int64_t minor;
     };
     const Case cases[] = {
-        {kUsd, "1500", 150000},
-        {kUsd, "1500.5", 150050},
-        {kUsd, "1500.50", 150050},
-        {kUsd, "0.01", 1},
-        {kUsd, "0.1", 10},
-        {kUsd, "-0.25", -25},
-        {kUsd, "0", 0},
-        {kUsd, "0.00", 0},
-        {kUsd, "-0", 0},
-        {kUsd, "10", 1000},
-        {kJpy, "1500", 1500},
-        {kJpy, "0", 0},
-        {kJpy, "-7", -7},
-        {kClp, "1500", 1500},
-        {kKwd, "1.234", 1234},
-        {kKwd, "1.2", 1200},
-        {kKwd, "-0.005", -5},
-        {kKwd, "1", 1000},
-        {kBhd, "1.234", 1234},
-        {kBhd, "0.001", 1},
-        {kUyw, "1.2345", 12345},
-        {kUyw, "0.0001", 1},
-        {kUyw, "1", 10000},
+        {kUsd, "1500", 150000}, {kUsd, "1500.5", 150050}, {kUsd, "1500.50", 150050},
+        {kUsd, "0.01", 1},      {kUsd, "0.1", 10},        {kUsd, "-0.25", -25},
+        {kUsd, "0", 0},         {kUsd, "0.00", 0},        {kUsd, "-0", 0},
+        {kUsd, "10", 1000},     {kJpy, "1500", 1500},     {kJpy, "0", 0},
+        {kJpy, "-7", -7},       {kClp, "1500", 1500},     {kKwd, "1.234", 1234},
+        {kKwd, "1.2", 1200},    {kKwd, "-0.005", -5},     {kKwd, "1", 1000},
+        {kBhd, "1.234", 1234},  {kBhd, "0.001", 1},       {kUyw, "1.2345", 12345},
+        {kUyw, "0.0001", 1},    {kUyw, "1", 10000},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT(c.currency.code << " " << printable(c.text)) {
@@ -118,9 +106,18 @@ BOOST_AUTO_TEST_CASE(parse_minor_units_refuses_any_decimal_beyond_the_exponent_e
         std::string_view text;
     };
     const Case cases[] = {
-        {kJpy, "1500.0"},  {kJpy, "1500.5"},  {kJpy, "0.0"},     {kClp, "1.00"},
-        {kUsd, "1.001"},   {kUsd, "1.000"},   {kUsd, "-0.255"},  {kKwd, "1.2345"},
-        {kKwd, "1.2340"},  {kBhd, "0.0001"},  {kUyw, "1.23456"}, {kUyw, "0.00000"},
+        {kJpy, "1500.0"},
+        {kJpy, "1500.5"},
+        {kJpy, "0.0"},
+        {kClp, "1.00"},
+        {kUsd, "1.001"},
+        {kUsd, "1.000"},
+        {kUsd, "-0.255"},
+        {kKwd, "1.2345"},
+        {kKwd, "1.2340"},
+        {kBhd, "0.0001"},
+        {kUyw, "1.23456"},
+        {kUyw, "0.00000"},
         // Too many decimals is reported even when the amount would also be out of range.
         {kUsd, "99999999999999999999999.001"},
     };
@@ -160,9 +157,9 @@ BOOST_AUTO_TEST_CASE(parse_minor_units_refuses_anything_but_a_plain_decimal_as_s
         "abc",
         "NaN",
         "Infinity",
-        "\xef\xbc\x91",          // full-width digit one
-        "1\xef\xbc\x90",         // "1" followed by a full-width zero
-        "\xd9\xa1",              // Arabic-Indic digit one
+        "\xef\xbc\x91",   // full-width digit one
+        "1\xef\xbc\x90",  // "1" followed by a full-width zero
+        "\xd9\xa1",       // Arabic-Indic digit one
         std::string_view("1\0", 2),
         "\t1",
         "1\n",
@@ -314,11 +311,30 @@ BOOST_AUTO_TEST_CASE(format_minor_units_writes_exactly_the_currency_decimals) {
 
 BOOST_AUTO_TEST_CASE(formatted_amounts_parse_back_to_the_same_minor_units_in_every_exponent) {
     const std::int64_t values[] = {
-        0,           1,          -1,          9,          -9,          10,
-        99,          100,        -100,        101,        999,         1000,
-        1001,        9999,       10000,       -10001,     123456789,   -987654321,
-        kInt64Max,   kInt64Max - 1,           kInt64Min,  kInt64Min + 1,
-        kInt64Max / 10,          kInt64Min / 10,
+        0,
+        1,
+        -1,
+        9,
+        -9,
+        10,
+        99,
+        100,
+        -100,
+        101,
+        999,
+        1000,
+        1001,
+        9999,
+        10000,
+        -10001,
+        123456789,
+        -987654321,
+        kInt64Max,
+        kInt64Max - 1,
+        kInt64Min,
+        kInt64Min + 1,
+        kInt64Max / 10,
+        kInt64Min / 10,
     };
     for (const auto currency : kAllExponents) {
         for (const std::int64_t minor : values) {
@@ -368,11 +384,22 @@ BOOST_AUTO_TEST_CASE(find_currency_knows_active_iso_codes_and_their_exponents) {
         int exponent;
     };
     const Case cases[] = {
-        {"USD", 2}, {"EUR", 2}, {"GBP", 2}, {"KES", 2}, {"JPY", 0}, {"CLP", 0},
-        {"ISK", 0}, {"KRW", 0}, {"KWD", 3}, {"BHD", 3}, {"OMR", 3}, {"TND", 3},
+        {"USD", 2},
+        {"EUR", 2},
+        {"GBP", 2},
+        {"KES", 2},
+        {"JPY", 0},
+        {"CLP", 0},
+        {"ISK", 0},
+        {"KRW", 0},
+        {"KWD", 3},
+        {"BHD", 3},
+        {"OMR", 3},
+        {"TND", 3},
         {"UYW", 4},
         // The ends of the sorted table.
-        {"AED", 2}, {"ZWG", 2},
+        {"AED", 2},
+        {"ZWG", 2},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT(c.code) {
@@ -386,10 +413,10 @@ BOOST_AUTO_TEST_CASE(find_currency_knows_active_iso_codes_and_their_exponents) {
 
 BOOST_AUTO_TEST_CASE(find_currency_refuses_unknown_lowercase_partial_and_empty_codes) {
     const std::string_view cases[] = {
-        "XXX", "usd", "Usd", "US", "U", "", "USDX", "USD ", " USD",
-        "AAA", "ZZZ",  // before the first and after the last entry
-        "XAU",         // precious metal
-        "CLF",         // fund code
+        "XXX",  "usd",  "Usd",  "US",  "U",   "",
+        "USDX", "USD ", " USD", "AAA", "ZZZ",  // before the first and after the last entry
+        "XAU",                                 // precious metal
+        "CLF",                                 // fund code
     };
     for (const std::string_view code : cases) {
         BOOST_TEST_CONTEXT(printable(code)) { BOOST_TEST(!findCurrency(code).has_value()); }

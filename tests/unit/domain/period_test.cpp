@@ -37,8 +37,7 @@ bool before(Date a, Date b) { return std::chrono::sys_days{a} < std::chrono::sys
 
 unsigned lastDayOf(std::chrono::year_month ym) {
     return static_cast<unsigned>(
-        std::chrono::year_month_day_last{ym.year(), std::chrono::month_day_last{ym.month()}}
-            .day());
+        std::chrono::year_month_day_last{ym.year(), std::chrono::month_day_last{ym.month()}}.day());
 }
 
 }  // namespace
@@ -222,8 +221,7 @@ BOOST_AUTO_TEST_CASE(periods_tile_every_day_of_three_years_for_every_frequency_a
                               "periodStartingOn disagrees with the period's own start") &&
                         check(starting.has_value() == is_start && (!starting || *starting == p),
                               day, p, "periodStartingOn is wrong for this day") &&
-                        check(!previous || *previous == p ||
-                                  (previous->end == day && is_start),
+                        check(!previous || *previous == p || (previous->end == day && is_start),
                               day, p, "consecutive days jump between non-adjacent periods");
                     if (!ok) break;
                     previous = p;

@@ -130,21 +130,17 @@ BOOST_AUTO_TEST_CASE(draft_platform_invoice_is_due_payment_due_days_after_the_is
         std::string_view due;
     };
     const Case cases[] = {
-        {ymd(2026, 3, 1), 0, "2026-03-01"},
-        {ymd(2026, 1, 15), 30, "2026-02-14"},
-        {ymd(2026, 1, 31), 30, "2026-03-02"},
-        {ymd(2026, 2, 28), 1, "2026-03-01"},
-        {ymd(2024, 2, 28), 1, "2024-02-29"},
-        {ymd(2026, 12, 20), 15, "2027-01-04"},
-        {ymd(2026, 12, 31), 1, "2027-01-01"},
-        {ymd(2026, 3, 1), 365, "2027-03-01"},
-        {ymd(2024, 1, 1), 365, "2024-12-31"},
-        {ymd(2023, 3, 1), 365, "2024-02-29"},
+        {ymd(2026, 3, 1), 0, "2026-03-01"},   {ymd(2026, 1, 15), 30, "2026-02-14"},
+        {ymd(2026, 1, 31), 30, "2026-03-02"}, {ymd(2026, 2, 28), 1, "2026-03-01"},
+        {ymd(2024, 2, 28), 1, "2024-02-29"},  {ymd(2026, 12, 20), 15, "2027-01-04"},
+        {ymd(2026, 12, 31), 1, "2027-01-01"}, {ymd(2026, 3, 1), 365, "2027-03-01"},
+        {ymd(2024, 1, 1), 365, "2024-12-31"}, {ymd(2023, 3, 1), 365, "2024-02-29"},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT(iso(c.issue) << " + " << c.due_days << " days") {
             const Period period{c.issue, core::addMonthsClamped(c.issue, 1)};
-            const PlatformInvoice inv = draftPlatformInvoice(configDueIn(c.due_days), period, c.issue);
+            const PlatformInvoice inv =
+                draftPlatformInvoice(configDueIn(c.due_days), period, c.issue);
             BOOST_TEST(iso(inv.issue_date) == iso(c.issue));
             BOOST_TEST(iso(inv.due_date) == c.due);
         }
@@ -158,10 +154,8 @@ BOOST_AUTO_TEST_CASE(format_invoice_number_zero_pads_the_sequence_to_six_digits_
         std::string_view expected;
     };
     const Case cases[] = {
-        {2026, 42, "BW-2026-000042"},
-        {2026, 1, "BW-2026-000001"},
-        {2027, 999999, "BW-2027-999999"},
-        {2026, 1000000, "BW-2026-1000000"},
+        {2026, 42, "BW-2026-000042"},       {2026, 1, "BW-2026-000001"},
+        {2027, 999999, "BW-2027-999999"},   {2026, 1000000, "BW-2026-1000000"},
         {2026, 1234567, "BW-2026-1234567"},
     };
     for (const Case& c : cases) {
@@ -185,8 +179,8 @@ BOOST_AUTO_TEST_CASE(platform_invoice_status_names_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(parse_platform_invoice_status_refuses_unknown_names) {
-    const std::string_view cases[] = {"",          "Paid",   "PAID",   "pending", "pending-payment",
-                                      "overdue ", " paid", "draft",  "issued",  "cancelled",
+    const std::string_view cases[] = {"",           "Paid",  "PAID",  "pending", "pending-payment",
+                                      "overdue ",   " paid", "draft", "issued",  "cancelled",
                                       "written_off"};
     for (const std::string_view name : cases) {
         BOOST_TEST_CONTEXT('"' << name << '"') {
@@ -202,7 +196,8 @@ BOOST_AUTO_TEST_CASE(platform_invoice_event_names_are_distinct_and_stable) {
 }
 
 BOOST_AUTO_TEST_CASE(is_known_payment_method_accepts_only_the_listed_methods) {
-    for (const std::string_view method : {"ach", "wire", "card", "crypto", "check", "cash", "other"}) {
+    for (const std::string_view method :
+         {"ach", "wire", "card", "crypto", "check", "cash", "other"}) {
         BOOST_TEST_CONTEXT(method) { BOOST_TEST(isKnownPaymentMethod(method)); }
     }
     for (const std::string_view method : kPaymentMethods) {

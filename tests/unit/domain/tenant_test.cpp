@@ -80,9 +80,7 @@ BOOST_AUTO_TEST_CASE(tenant_status_names_round_trip_and_unknown_names_are_refuse
     BOOST_TEST(tenantStatusName(TenantStatus::kActive) == "active");
     BOOST_TEST(tenantStatusName(TenantStatus::kSuspended) == "suspended");
     for (const std::string_view name : {"", "Active", "ACTIVE", "active ", "deleted", "disabled"}) {
-        BOOST_TEST_CONTEXT('"' << name << '"') {
-            BOOST_TEST(!parseTenantStatus(name).has_value());
-        }
+        BOOST_TEST_CONTEXT('"' << name << '"') { BOOST_TEST(!parseTenantStatus(name).has_value()); }
     }
 }
 
