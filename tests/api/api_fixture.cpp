@@ -75,4 +75,17 @@ std::string problemFieldCode(const HttpResult& result) {
     return e == nullptr ? std::string() : e->find("code")->asString();
 }
 
+void expectEveryCall(const std::string& key, const std::vector<Call>& calls, int status,
+                     const std::string& code) {
+    for (const auto& c : calls) {
+        BOOST_TEST_CONTEXT(c.method << " " << c.path) {
+            const auto r = sharedServer().request(
+                c.method, c.path, key,
+                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
+            BOOST_CHECK_EQUAL(r.status, status);
+            if (!code.empty()) BOOST_CHECK_EQUAL(problemCode(r), code);
+        }
+    }
+}
+
 }  // namespace billwright::testing

@@ -53,4 +53,14 @@ std::string problemFieldCode(const HttpResult& result);
 
 std::string str(const core::JsonValue& object, const std::string& field);
 
+struct Call {
+    std::string method;
+    std::string path;
+    std::string body;  // empty: no body
+};
+// Sends every call with `key` and checks each answers `status` with problem code `code`
+// (any code when `code` is empty).
+void expectEveryCall(const std::string& key, const std::vector<Call>& calls, int status,
+                     const std::string& code);
+
 }  // namespace billwright::testing

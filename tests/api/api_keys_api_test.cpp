@@ -212,11 +212,6 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_of_a_gets_404_from_every_tenant_b_endpoint) 
     const std::string tb = "/v1/tenants/" + b;
     const std::string config =
         R"({"flat_rate_amount":"1.00","currency":"USD","billing_frequency":"monthly","billing_email":"x@y.co"})";
-    struct Call {
-        std::string method;
-        std::string path;
-        std::string body;
-    };
     const std::vector<Call> calls = {
         {"GET", tb, ""},
         {"PATCH", tb, R"({"name":"mine now"})"},
@@ -233,15 +228,7 @@ BOOST_AUTO_TEST_CASE(a_tenant_admin_of_a_gets_404_from_every_tenant_b_endpoint) 
     };
     const auto snapshot =
         asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body;
-    for (const auto& c : calls) {
-        BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(
-                c.method, c.path, admin_a.key,
-                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
-            BOOST_CHECK_EQUAL(r.status, 404);
-            BOOST_CHECK_EQUAL(problemCode(r), "not_found");
-        }
-    }
+    expectEveryCall(admin_a.key, calls, 404, "not_found");
     BOOST_CHECK_EQUAL(asSuper().get(tb + "/invoices/" + invoice_b).body + asSuper().get(tb).body,
                       snapshot);
     const auto list = admin_a.get("/v1/tenants");
@@ -258,11 +245,6 @@ BOOST_AUTO_TEST_CASE(a_viewer_can_read_its_tenant_but_every_write_is_403) {
     BOOST_CHECK_EQUAL(viewer.get(tp + "/billing-config").status, 200);
     BOOST_CHECK_EQUAL(viewer.get(tp + "/invoices").status, 200);
     BOOST_CHECK_EQUAL(viewer.get(tp + "/invoices/" + invoice).status, 200);
-    struct Call {
-        std::string method;
-        std::string path;
-        std::string body;
-    };
     const std::vector<Call> writes = {
         {"POST", "/v1/tenants", R"({"name":"new"})"},
         {"PATCH", tp, R"({"name":"renamed"})"},
@@ -277,15 +259,7 @@ BOOST_AUTO_TEST_CASE(a_viewer_can_read_its_tenant_but_every_write_is_403) {
         {"GET", "/v1/dashboard/billing", ""},
     };
     const auto before = asSuper().get(tp + "/invoices/" + invoice).body + asSuper().get(tp).body;
-    for (const auto& c : writes) {
-        BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(
-                c.method, c.path, viewer.key,
-                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
-            BOOST_CHECK_EQUAL(r.status, 403);
-            BOOST_CHECK_EQUAL(problemCode(r), "forbidden");
-        }
-    }
+    expectEveryCall(viewer.key, writes, 403, "forbidden");
     BOOST_CHECK_EQUAL(asSuper().get(tp + "/invoices/" + invoice).body + asSuper().get(tp).body,
                       before);
 }
@@ -295,11 +269,6 @@ BOOST_AUTO_TEST_CASE(super_only_operations_are_403_for_a_tenant_admin_on_its_own
     const std::string invoice = generateInvoice(t, "2025-01-01");
     const auto admin = as(createKey("tenant_admin", t));
     const std::string tp = "/v1/tenants/" + t;
-    struct Call {
-        std::string method;
-        std::string path;
-        std::string body;
-    };
     const std::vector<Call> calls = {
         {"POST", "/v1/tenants", R"({"name":"new"})"},
         {"PATCH", tp, R"({"status":"active"})"},
@@ -310,14 +279,7 @@ BOOST_AUTO_TEST_CASE(super_only_operations_are_403_for_a_tenant_admin_on_its_own
         {"POST", tp + "/invoices/" + invoice + "/payment-failures", "{}"},
         {"GET", "/v1/dashboard/billing", ""},
     };
-    for (const auto& c : calls) {
-        BOOST_TEST_CONTEXT(c.method << " " << c.path) {
-            const auto r = sharedServer().request(
-                c.method, c.path, admin.key,
-                c.body.empty() ? std::nullopt : std::optional<std::string>(c.body));
-            BOOST_CHECK_EQUAL(r.status, 403);
-        }
-    }
+    expectEveryCall(admin.key, calls, 403, "");
     BOOST_CHECK_EQUAL(str(asSuper().get(tp + "/invoices/" + invoice).json(), "status"),
                       "pending_payment");
     BOOST_CHECK_EQUAL(admin.get(tp + "/billing-config").status, 200);

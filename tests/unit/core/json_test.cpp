@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "support/printable.h"
+
 #include "core/json.h"
 
 using billwright::core::ErrorCode;
@@ -19,22 +21,7 @@ using namespace std::string_view_literals;
 
 namespace {
 
-// Test inputs hold raw control and non-UTF-8 bytes; keep failure messages readable.
-std::string printable(std::string_view s) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out;
-    for (const char c : s) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 0x20 && b < 0x7F && c != '\\') {
-            out.push_back(c);
-        } else {
-            out += "\\x";
-            out.push_back(kHex[b >> 4]);
-            out.push_back(kHex[b & 0xF]);
-        }
-    }
-    return out;
-}
+using billwright::testing::printable;
 
 // Boost builds assertion messages eagerly, so they must not touch error() of a success.
 template <typename T>

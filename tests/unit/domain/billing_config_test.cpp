@@ -10,27 +10,14 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "support/printable.h"
+
 #include "core/error.h"
 
 namespace billwright::domain {
 namespace {
 
-// Inputs include control bytes; keep failure messages readable.
-std::string printable(std::string_view s) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out = "\"";
-    for (const char c : s) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 0x20 && b < 0x7F && c != '\\') {
-            out.push_back(c);
-        } else {
-            out += "\\x";
-            out.push_back(kHex[b >> 4]);
-            out.push_back(kHex[b & 0xF]);
-        }
-    }
-    return out + "\"";
-}
+using billwright::testing::printable;
 
 BillingConfig validConfig() {
     BillingConfig config;

@@ -8,6 +8,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include "support/printable.h"
+
 #include "core/error.h"
 #include "domain/currency.h"
 
@@ -38,22 +40,7 @@ std::string_view errorName(MoneyParseError e) {
     return "unknown";
 }
 
-// Inputs include raw non-ASCII bytes; keep failure messages readable.
-std::string printable(std::string_view s) {
-    static constexpr std::string_view kHex = "0123456789abcdef";
-    std::string out = "\"";
-    for (const char c : s) {
-        const auto b = static_cast<unsigned char>(c);
-        if (b >= 0x20 && b < 0x7F && c != '\\') {
-            out.push_back(c);
-        } else {
-            out += "\\x";
-            out.push_back(kHex[b >> 4]);
-            out.push_back(kHex[b & 0xF]);
-        }
-    }
-    return out + "\"";
-}
+using billwright::testing::printable;
 
 std::string minorText(std::optional<std::int64_t> minor) {
     return minor ? std::to_string(*minor) : "(refused)";
