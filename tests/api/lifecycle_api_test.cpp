@@ -1,4 +1,10 @@
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/StreamCopier.h>
 #include <sys/stat.h>
+
 #include <boost/test/unit_test.hpp>
 
 #include <cstdio>
@@ -198,6 +204,53 @@ BOOST_AUTO_TEST_CASE(every_route_is_in_openapi_and_every_openapi_path_is_a_route
     const auto served = sharedServer().get("/v1/openapi.yaml", "");
     BOOST_CHECK_EQUAL(served.status, 200);
     BOOST_CHECK(served.body == yaml.str());
+}
+
+BOOST_AUTO_TEST_CASE(log_format_json_writes_one_json_object_per_line) {
+    ServerProcess server({"log.format=json"});
+    BOOST_REQUIRE_EQUAL(server.get("/v1/tenants", server.superKey()).status, 200);
+    server.stop();
+    std::istringstream lines(server.stderrText());
+    std::string line;
+    int requests = 0;
+    while (std::getline(lines, line)) {
+        auto parsed = billwright::core::parseJson(line);
+        BOOST_REQUIRE_MESSAGE(parsed.ok(), "not JSON: " << line);
+        BOOST_CHECK(parsed->find("ts") != nullptr && parsed->find("level") != nullptr);
+        if (parsed->find("msg")->asString() == "request") {
+            ++requests;
+            BOOST_CHECK_EQUAL(parsed->find("route")->asString(), "/v1/tenants");
+            BOOST_CHECK_EQUAL(parsed->find("status")->asString(), "200");
+        }
+    }
+    BOOST_CHECK_EQUAL(requests, 1);
+}
+
+BOOST_AUTO_TEST_CASE(with_a_certificate_and_key_the_server_speaks_https_only) {
+    const std::string dir = makeTempDir();
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 -keyout " + dir +
+        "/key.pem -out " + dir + "/cert.pem >/dev/null 2>&1";
+    BOOST_REQUIRE_EQUAL(std::system(cmd.c_str()), 0);
+    ServerProcess server(
+        {"tls.certificate=" + dir + "/cert.pem", "tls.private_key=" + dir + "/key.pem"});
+
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", dir + "/cert.pem",
+                               Poco::Net::Context::VERIFY_RELAXED);
+    Poco::Net::HTTPSClientSession session("127.0.0.1", server.port(), context);
+    Poco::Net::HTTPRequest request("GET", "/v1/tenants", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.set("Authorization", "Bearer " + server.superKey());
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), body);
+    BOOST_CHECK_EQUAL(static_cast<int>(response.getStatus()), 200);
+    BOOST_CHECK(body.find("\"object\":\"list\"") != std::string::npos);
+    BOOST_CHECK(server.stderrText().find("url=https://") != std::string::npos);
+
+    // Plain HTTP to the TLS port gets no HTTP answer.
+    BOOST_CHECK_THROW(server.get("/healthz", ""), std::exception);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
