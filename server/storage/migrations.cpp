@@ -150,11 +150,14 @@ int readVersion(Connection& c) {
 
 int currentSchemaVersion(Database& db) {
     int version = 0;
-    db.transact(TxMode::kWrite, [&](Connection& c) {
-        ensureMigrationTable(c);
-        version = readVersion(c);
-        return true;
-    });
+    try {
+        db.transact(TxMode::kRead, [&](Connection& c) {
+            version = readVersion(c);
+            return true;
+        });
+    } catch (const DbError&) {
+        return 0;  // no schema_migrations table yet: nothing applied
+    }
     return version;
 }
 
