@@ -6,10 +6,16 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "http/request.h"
+#include "services/actor.h"
 
 namespace billwright::http {
 
 // Another tenant's object answers 404, exactly like a missing one.
+// The audit actor of a request: its key and request id.
+inline services::Actor actorOf(const Request& request) {
+    return services::Actor::of(request.caller(), request.request_id);
+}
+
 core::Status requireVisibleTenant(const Request& request, const std::string& tenant_id);
 core::Status requireSuper(const Request& request);
 // tenant_admin or super; tenant_viewer is read-only.

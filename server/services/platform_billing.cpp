@@ -47,6 +47,18 @@ core::Status checkText(const std::string& field, const std::optional<std::string
     return {};
 }
 
+// The reference and method both a payment and a failed attempt may carry.
+void checkPaymentFields(const std::optional<std::string>& reference,
+                        const std::optional<std::string>& method, Error& errors) {
+    if (auto s = checkText("payment_reference", reference, kMaxReferenceLength); !s.ok()) {
+        errors.fields.push_back(s.error().fields[0]);
+    }
+    if (method && !domain::isKnownPaymentMethod(*method)) {
+        errors.fields.push_back({"payment_method", "invalid_enum",
+                                 "must be one of ach, wire, card, crypto, check, cash, other"});
+    }
+}
+
 Error invalidTransition(PlatformInvoiceStatus current, PlatformInvoiceEvent event) {
     Error e{ErrorCode::kInvalidTransition,
             "cannot apply " + std::string(domain::platformInvoiceEventName(event)) +
@@ -308,14 +320,7 @@ core::Result<domain::PlatformInvoice> PlatformBilling::recordPayment(
     const Actor& actor, const std::string& tenant_id, const std::string& invoice_id,
     const PaymentDetails& details) {
     Error errors{ErrorCode::kValidationFailed, "the payment has invalid fields", {}};
-    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength);
-        !s.ok()) {
-        errors.fields.push_back(s.error().fields[0]);
-    }
-    if (details.payment_method && !domain::isKnownPaymentMethod(*details.payment_method)) {
-        errors.fields.push_back({"payment_method", "invalid_enum",
-                                 "must be one of ach, wire, card, crypto, check, cash, other"});
-    }
+    checkPaymentFields(details.payment_reference, details.payment_method, errors);
     if (!errors.fields.empty()) return errors;
     return applyEvent(actor, tenant_id, invoice_id, PlatformInvoiceEvent::kPaymentRecorded,
                       &details, nullptr);
@@ -328,14 +333,7 @@ core::Result<domain::PlatformInvoice> PlatformBilling::recordFailure(
     if (auto s = checkText("failure_reason", details.failure_reason, kMaxReasonLength); !s.ok()) {
         errors.fields.push_back(s.error().fields[0]);
     }
-    if (auto s = checkText("payment_reference", details.payment_reference, kMaxReferenceLength);
-        !s.ok()) {
-        errors.fields.push_back(s.error().fields[0]);
-    }
-    if (details.payment_method && !domain::isKnownPaymentMethod(*details.payment_method)) {
-        errors.fields.push_back({"payment_method", "invalid_enum",
-                                 "must be one of ach, wire, card, crypto, check, cash, other"});
-    }
+    checkPaymentFields(details.payment_reference, details.payment_method, errors);
     if (!errors.fields.empty()) return errors;
     return applyEvent(actor, tenant_id, invoice_id, PlatformInvoiceEvent::kPaymentFailed, nullptr,
                       &details);

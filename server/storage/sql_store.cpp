@@ -17,6 +17,9 @@ Date dateFrom(const std::string& text) {
     if (!d) throw DbError(DbErrorKind::kOther, "stored date is malformed: " + text);
     return *d;
 }
+SqlValue optionalDateValue(const std::optional<Date>& d) {
+    return d ? SqlValue{dateText(*d)} : sqlNull();
+}
 std::optional<Date> optionalDate(const std::optional<std::string>& text) {
     if (!text) return std::nullopt;
     return dateFrom(*text);
@@ -286,10 +289,9 @@ public:
              std::string(domain::platformInvoiceStatusName(i.status)),
              std::string(domain::billingFrequencyName(i.billing_frequency)),
              dateText(i.period.start), dateText(i.period.end), dateText(i.issue_date),
-             dateText(i.due_date), i.paid_date ? SqlValue{dateText(*i.paid_date)} : sqlNull(),
-             sqlOptional(i.payment_reference), sqlOptional(i.payment_method),
-             std::int64_t{i.failed_attempts}, sqlOptional(i.last_failure_reason),
-             unix(i.created_at), unix(i.updated_at)});
+             dateText(i.due_date), optionalDateValue(i.paid_date), sqlOptional(i.payment_reference),
+             sqlOptional(i.payment_method), std::int64_t{i.failed_attempts},
+             sqlOptional(i.last_failure_reason), unix(i.created_at), unix(i.updated_at)});
     }
 
     void update(const domain::PlatformInvoice& i) override {
@@ -298,10 +300,9 @@ public:
             "payment_method = ?, failed_attempts = ?, last_failure_reason = ?, updated_at = ? "
             "WHERE tenant_id = ? AND id = ?",
             {std::string(domain::platformInvoiceStatusName(i.status)),
-             i.paid_date ? SqlValue{dateText(*i.paid_date)} : sqlNull(),
-             sqlOptional(i.payment_reference), sqlOptional(i.payment_method),
-             std::int64_t{i.failed_attempts}, sqlOptional(i.last_failure_reason),
-             unix(i.updated_at), i.tenant_id, i.id});
+             optionalDateValue(i.paid_date), sqlOptional(i.payment_reference),
+             sqlOptional(i.payment_method), std::int64_t{i.failed_attempts},
+             sqlOptional(i.last_failure_reason), unix(i.updated_at), i.tenant_id, i.id});
     }
 
     std::int64_t countByStatus(domain::PlatformInvoiceStatus status) override {
@@ -333,8 +334,8 @@ public:
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             {a.tenant_id, a.id, a.invoice_id, a.outcome, a.amount_minor, a.currency,
              sqlOptional(a.payment_method), sqlOptional(a.payment_reference),
-             a.paid_date ? SqlValue{dateText(*a.paid_date)} : sqlNull(),
-             sqlOptional(a.failure_reason), a.actor, unix(a.created_at)});
+             optionalDateValue(a.paid_date), sqlOptional(a.failure_reason), a.actor,
+             unix(a.created_at)});
     }
 
     std::vector<PaymentAttempt> listAttempts(std::string_view tenant_id,

@@ -1,4 +1,5 @@
 #include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
@@ -7,6 +8,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -84,8 +86,23 @@ BOOST_AUTO_TEST_CASE(data_survives_a_clean_stop_and_restart) {
 
 BOOST_AUTO_TEST_CASE(sigterm_shuts_down_cleanly_with_idle_keep_alive_connections_open) {
     ServerProcess server;
-    BOOST_REQUIRE_EQUAL(server.get("/healthz", "").status, 200);
+    // One kept-alive connection that has finished a request and stays open, idle.
+    Poco::Net::HTTPClientSession idle("127.0.0.1", server.port());
+    idle.setKeepAlive(true);
+    Poco::Net::HTTPRequest request("GET", "/healthz", Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setKeepAlive(true);
+    idle.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::string body;
+    Poco::StreamCopier::copyToString(idle.receiveResponse(response), body);
+    BOOST_REQUIRE_EQUAL(static_cast<int>(response.getStatus()), 200);
+    BOOST_REQUIRE(response.getKeepAlive());
+    BOOST_REQUIRE(idle.connected());
+
+    const auto started = std::chrono::steady_clock::now();
     BOOST_CHECK_EQUAL(server.stop(), 0);
+    // The idle connection must not hold shutdown until its 10 s keep-alive timeout runs out.
+    BOOST_CHECK_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(8));
     BOOST_CHECK(server.stderrText().find("stopped") != std::string::npos);
 }
 

@@ -19,7 +19,7 @@ HandlerResult createKey(ApiContext& ctx, Request& r) {
     input.tenant_id = f.string("tenant_id", Presence::kOptional, 64);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     input.role = *domain::parseRole(*role);
-    auto issued = ctx.keys.create(r.caller(), services::Actor::of(r.caller(), r.request_id), input);
+    auto issued = ctx.keys.create(r.caller(), actorOf(r), input);
     if (!issued.ok()) return std::move(issued).error();
     core::JsonValue out = services::toJson(issued->key);
     out.set("secret", core::JsonValue::string(issued->secret));
@@ -40,8 +40,7 @@ HandlerResult listKeys(ApiContext& ctx, Request& r) {
 
 HandlerResult revokeKey(ApiContext& ctx, Request& r) {
     if (auto s = requireWriter(r); !s.ok()) return std::move(s).error();
-    auto key = ctx.keys.revoke(r.caller(), services::Actor::of(r.caller(), r.request_id),
-                               r.param("key_id"));
+    auto key = ctx.keys.revoke(r.caller(), actorOf(r), r.param("key_id"));
     if (!key.ok()) return std::move(key).error();
     return Response::json(200, services::toJson(*key));
 }

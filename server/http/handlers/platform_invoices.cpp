@@ -9,15 +9,11 @@ namespace {
 
 using core::Error;
 
-services::Actor actorOf(const Request& r) { return services::Actor::of(r.caller(), r.request_id); }
-
-core::Result<core::JsonValue> readBody(const Request& r) { return parseBody(r.body); }
-
 HandlerResult generateInvoice(ApiContext& ctx, Request& r) {
     const auto& tenant_id = r.param("tenant_id");
     if (auto s = requireVisibleTenant(r, tenant_id); !s.ok()) return std::move(s).error();
     if (auto s = requireSuper(r); !s.ok()) return std::move(s).error();
-    auto body = readBody(r);
+    auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
     FieldReader f(*body);
     const auto period_start = f.date("period_start", Presence::kRequired);
@@ -84,7 +80,7 @@ HandlerResult recordPayment(ApiContext& ctx, Request& r) {
     const auto& tenant_id = r.param("tenant_id");
     if (auto s = requireVisibleTenant(r, tenant_id); !s.ok()) return std::move(s).error();
     if (auto s = requireSuper(r); !s.ok()) return std::move(s).error();
-    auto body = readBody(r);
+    auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
     FieldReader f(*body);
     services::PaymentDetails details;
@@ -101,7 +97,7 @@ HandlerResult recordFailure(ApiContext& ctx, Request& r) {
     const auto& tenant_id = r.param("tenant_id");
     if (auto s = requireVisibleTenant(r, tenant_id); !s.ok()) return std::move(s).error();
     if (auto s = requireSuper(r); !s.ok()) return std::move(s).error();
-    auto body = readBody(r);
+    auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
     FieldReader f(*body);
     services::FailureDetails details;

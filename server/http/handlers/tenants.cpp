@@ -10,8 +10,6 @@ namespace {
 using core::Error;
 using core::ErrorCode;
 
-services::Actor actorOf(const Request& r) { return services::Actor::of(r.caller(), r.request_id); }
-
 HandlerResult createTenant(ApiContext& ctx, Request& r) {
     if (auto s = requireSuper(r); !s.ok()) return std::move(s).error();
     auto body = parseBody(r.body);
