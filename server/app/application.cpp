@@ -169,9 +169,16 @@ private:
             std::cout << issued.secret << std::endl;
             return EXIT_OK;
         }
+        services::Inventory inventory(*store, clock);
+        services::TelemetryOptions telemetry_options;
+        telemetry_options.future_tolerance_seconds = settings.telemetry_future_tolerance_seconds;
+        telemetry_options.max_hold_seconds = settings.telemetry_max_hold_seconds;
+        services::Telemetry telemetry(*store, clock, telemetry_options);
+        services::Contracts contracts(*store, clock);
         core::Metrics metrics;
-        http::Api api(
-            {billing, keys, idempotency, *store, metrics, log_, std::string(openapiDocument())});
+        http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, *store, metrics,
+                       log_, std::string(openapiDocument()), settings.http_max_body_bytes,
+                       settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())
                 std::cout << r.method << " " << r.pattern << "\n";
@@ -199,13 +206,13 @@ private:
         server_options.host = settings.http_host;
         server_options.port = settings.http_port;
         server_options.threads = settings.http_threads;
-        server_options.max_body_bytes = settings.http_max_body_bytes;
         server_options.tls_certificate = settings.tls_certificate;
         server_options.tls_private_key = settings.tls_private_key;
         http::Server server(api, server_options);
         server.start();
         jobs::Scheduler scheduler(log_, metrics);
         jobs::addPlatformJobs(scheduler, billing, idempotency);
+        jobs::addContractJobs(scheduler, contracts);
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
 
         const std::string url = std::string(server.tls() ? "https" : "http") + "://" +

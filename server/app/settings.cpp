@@ -55,6 +55,12 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"http.threads", "64",
          "request threads; one per keep-alive connection, so size above expected clients"},
         {"http.max_body_bytes", "1048576", "largest request body accepted; larger bodies get 413"},
+        {"http.max_bulk_body_bytes", "33554432",
+         "largest upload (telemetry, CSV imports) accepted; larger bodies get 413"},
+        {"telemetry.future_tolerance_seconds", "300",
+         "telemetry samples further ahead of the server clock are rejected"},
+        {"telemetry.max_hold_seconds", "7200",
+         "how long a power or hashrate sample stands for when no newer one follows"},
         {"tls.certificate", "", "PEM certificate file; with tls.private_key, serve HTTPS"},
         {"tls.private_key", "", "PEM private key file for tls.certificate"},
         {"database.url", "sqlite:var/billwright.db",
@@ -139,6 +145,18 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         integerIn("http.max_body_bytes", values["http.max_body_bytes"], 1024, 64 * 1024 * 1024);
     if (!body.ok()) return std::move(body).error();
     s.http_max_body_bytes = static_cast<std::size_t>(*body);
+    auto bulk = integerIn("http.max_bulk_body_bytes", values["http.max_bulk_body_bytes"], 1024,
+                          std::int64_t{1024} * 1024 * 1024);
+    if (!bulk.ok()) return std::move(bulk).error();
+    s.http_max_bulk_body_bytes = static_cast<std::size_t>(*bulk);
+    auto tolerance = integerIn("telemetry.future_tolerance_seconds",
+                               values["telemetry.future_tolerance_seconds"], 0, 86400);
+    if (!tolerance.ok()) return std::move(tolerance).error();
+    s.telemetry_future_tolerance_seconds = *tolerance;
+    auto hold = integerIn("telemetry.max_hold_seconds", values["telemetry.max_hold_seconds"], 60,
+                          7 * 86400);
+    if (!hold.ok()) return std::move(hold).error();
+    s.telemetry_max_hold_seconds = *hold;
 
     s.tls_certificate = values["tls.certificate"];
     s.tls_private_key = values["tls.private_key"];

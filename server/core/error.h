@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,9 +33,18 @@ enum class ErrorCode {
 std::string_view errorCodeName(ErrorCode code);
 
 struct FieldError {
+    FieldError(std::string field_name, std::string field_code, std::string text,
+               std::optional<std::size_t> line_number = std::nullopt)
+        : field(std::move(field_name)),
+          code(std::move(field_code)),
+          message(std::move(text)),
+          line(line_number) {}
+
     std::string field;  // JSON path of the offending field, e.g. "billing_day_of_month"
     std::string code;   // stable, e.g. "out_of_range", "unknown_field", "wrong_type"
     std::string message;
+    // For uploads (CSV imports, telemetry): the 1-based line of the body the problem is on.
+    std::optional<std::size_t> line;
 };
 
 struct Error {

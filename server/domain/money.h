@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "domain/currency.h"
+#include "domain/decimal.h"
 
 namespace billwright::domain {
 
@@ -16,11 +17,7 @@ struct Money {
     Currency currency;
 };
 
-enum class MoneyParseError {
-    kSyntax,  // not a plain decimal: "1,5", "1e3", "+1", " 1", "", "1."
-    kTooManyDecimals,
-    kOutOfRange,  // does not fit int64 minor units
-};
+using MoneyParseError = DecimalParseError;
 
 // Parses a plain decimal ("1500", "1500.5", "-0.25") into minor units of `currency`. More
 // decimals than the currency allows is an error, never a rounding. The JSON layer passes a

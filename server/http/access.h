@@ -7,6 +7,7 @@
 #include "core/json.h"
 #include "http/request.h"
 #include "services/actor.h"
+#include "storage/repositories.h"
 
 namespace billwright::http {
 
@@ -20,6 +21,14 @@ core::Status requireVisibleTenant(const Request& request, const std::string& ten
 core::Status requireSuper(const Request& request);
 // tenant_admin or super; tenant_viewer is read-only.
 core::Status requireWriter(const Request& request);
+
+// The tenant a tenant-scoped route (/v1/customers, /v1/contracts, ...) acts in. A tenant key
+// acts in its own tenant; a Billwright-Tenant header naming another tenant answers 404 like
+// any other tenant's object. A super key must name an existing tenant with Billwright-Tenant
+// (422 naming the header when it is missing, 404 when the tenant does not exist).
+core::Result<std::string> tenantScope(const Request& request, storage::Store& store);
+// tenantScope for a write: also refuses viewer keys (403).
+core::Result<std::string> writableTenantScope(const Request& request, storage::Store& store);
 
 // {"object": "list", "data": [...], "has_more": bool, "next_cursor": id | null}
 template <typename T, typename ToJson>

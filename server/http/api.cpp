@@ -36,14 +36,20 @@ bool isPrintableAscii(std::string_view value) {
     return true;
 }
 
-// "application/json", any case, optionally with parameters ("; charset=utf-8"). A missing
-// Content-Type is accepted: the body is parsed as JSON either way.
-bool isJsonContentType(const std::string& value) {
-    if (value.empty()) return true;
+// The media type of a Content-Type value, lower case, without parameters ("; charset=utf-8").
+// A missing Content-Type reads as application/json.
+std::string mediaType(const std::string& value) {
+    if (value.empty()) return "application/json";
     std::string media = value.substr(0, value.find(';'));
     while (!media.empty() && media.back() == ' ') media.pop_back();
     for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return media == "application/json";
+    return media;
+}
+
+bool acceptsMediaType(BodyKind kind, const std::string& media) {
+    if (media == "application/json") return true;
+    return kind == BodyKind::kBulk && (media == "application/x-ndjson" ||
+                                       media == "application/ndjson" || media == "text/csv");
 }
 
 bool hasBody(const std::string& method) {
@@ -58,10 +64,20 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
     registerPlatformInvoiceRoutes(router_, ctx_);
     registerApiKeyRoutes(router_, ctx_);
     registerAuditRoutes(router_, ctx_);
+    registerCustomerRoutes(router_, ctx_);
+    registerSiteRoutes(router_, ctx_);
+    registerEquipmentRoutes(router_, ctx_);
+    registerTelemetryRoutes(router_, ctx_);
+    registerContractRoutes(router_, ctx_);
     ctx_.metrics.describe("billwright_http_requests_total", "counter",
                           "HTTP requests by route template, method and status");
     ctx_.metrics.describe("billwright_http_request_duration_seconds", "histogram",
                           "HTTP request latency by route template and method");
+}
+
+std::size_t Api::bodyLimit(std::string_view method, std::string_view path) const {
+    return router_.bodyKind(method, path) == BodyKind::kBulk ? ctx_.max_bulk_body_bytes
+                                                             : ctx_.max_body_bytes;
 }
 
 Response Api::handle(const RawRequest& raw) {
@@ -174,14 +190,20 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
         request.principal = principal.value();
     }
 
-    if (hasBody(raw.method)) {
-        if (!raw.body.empty() && !isJsonContentType(header(raw, "content-type"))) {
-            return problemResponse(
-                Error{ErrorCode::kUnsupportedMediaType, "send the body as application/json", {}},
-                request.request_id);
-        }
+    request.content_type = mediaType(header(raw, "content-type"));
+    if (hasBody(raw.method) && !raw.body.empty() &&
+        !acceptsMediaType(route.body, request.content_type)) {
+        return problemResponse(
+            Error{ErrorCode::kUnsupportedMediaType,
+                  route.body == BodyKind::kBulk
+                      ? "send the body as application/json, application/x-ndjson or text/csv"
+                      : "send the body as application/json",
+                  {}},
+            request.request_id);
     }
     request.body = raw.body;
+    if (const auto it = raw.headers.find("billwright-tenant"); it != raw.headers.end())
+        request.acting_tenant = it->second;
 
     const std::string idem_key = header(raw, "idempotency-key");
     const bool idempotent = raw.method == "POST" && !idem_key.empty() && request.principal;
@@ -193,7 +215,11 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
     }
     if (idempotent) {
         request.idempotency_key = idem_key;
-        const std::string hash = services::sha256Hex(raw.method + " " + raw.path + "\n" + raw.body);
+        // The acting tenant is part of the request: the same body sent into another tenant is
+        // another request.
+        const std::string hash =
+            services::sha256Hex(raw.method + " " + raw.path + "\n" +
+                                request.acting_tenant.value_or("") + "\n" + raw.body);
         const auto decision = ctx_.idempotency.begin(request.caller().key_id, idem_key, hash);
         using Kind = services::IdempotencyDecision::Kind;
         switch (decision.kind) {

@@ -12,8 +12,11 @@
 #include "http/request.h"
 #include "http/router.h"
 #include "services/api_keys.h"
+#include "services/contracts.h"
 #include "services/idempotency.h"
+#include "services/inventory.h"
 #include "services/platform_billing.h"
+#include "services/telemetry.h"
 #include "storage/repositories.h"
 
 namespace billwright::http {
@@ -23,10 +26,15 @@ struct ApiContext {
     services::PlatformBilling& billing;
     services::ApiKeys& keys;
     services::Idempotency& idempotency;
+    services::Inventory& inventory;
+    services::Telemetry& telemetry;
+    services::Contracts& contracts;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
     std::string openapi_yaml;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_bulk_body_bytes = 32 * 1024 * 1024;
 };
 
 // A request as it came off the wire, before routing and authentication.
@@ -46,6 +54,8 @@ public:
     // Never throws: every failure becomes a problem response, logged once.
     Response handle(const RawRequest& raw);
     const Router& router() const { return router_; }
+    // The largest body the route for (method, path) accepts; the server reads no more.
+    std::size_t bodyLimit(std::string_view method, std::string_view path) const;
 
 private:
     Response dispatch(const RawRequest& raw, Request& request, std::string& route_name);
@@ -65,5 +75,10 @@ void registerTenantRoutes(Router& router, ApiContext& ctx);
 void registerPlatformInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerApiKeyRoutes(Router& router, ApiContext& ctx);
 void registerAuditRoutes(Router& router, ApiContext& ctx);
+void registerCustomerRoutes(Router& router, ApiContext& ctx);
+void registerSiteRoutes(Router& router, ApiContext& ctx);
+void registerEquipmentRoutes(Router& router, ApiContext& ctx);
+void registerTelemetryRoutes(Router& router, ApiContext& ctx);
+void registerContractRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "domain/decimal.h"
+
 namespace billwright::http {
 
 using core::Error;
@@ -13,6 +15,34 @@ FieldReader::FieldReader(const JsonValue& body)
       error_{ErrorCode::kValidationFailed, "the request has invalid fields", {}},
       body_is_object_(body.isObject()) {
     if (!body_is_object_) addError("", "wrong_type", "the body must be a JSON object");
+}
+
+bool FieldReader::isNull(std::string_view name) {
+    const JsonValue* v = body_is_object_ ? body_.find(name) : nullptr;
+    if (v == nullptr || !v->isNull()) return false;
+    seen_.emplace(name);
+    return true;
+}
+
+std::optional<std::int64_t> FieldReader::fixed(std::string_view name, Presence presence,
+                                               int decimals, std::int64_t min, std::int64_t max) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isString() && !v->isNumber()) {
+        wrongType(name, "a decimal number such as \"12.5\"");
+        return std::nullopt;
+    }
+    auto value = domain::parseFixedField(name, v->isString() ? v->asString() : v->numberText(),
+                                         decimals, min, max);
+    if (!value.ok()) {
+        addError(value.error());
+        return std::nullopt;
+    }
+    return value.value();
+}
+
+void FieldReader::addError(const core::Error& error) {
+    for (const auto& f : error.fields) error_.fields.push_back(f);
 }
 
 void FieldReader::addError(std::string field, std::string code, std::string message) {

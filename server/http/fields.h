@@ -34,7 +34,15 @@ public:
     std::optional<std::string> oneOf(std::string_view name, Presence presence,
                                      std::initializer_list<std::string_view> allowed);
 
+    // True when the field is present as JSON null (marks it read): "clear this value".
+    bool isNull(std::string_view name);
+    // A fixed-point decimal (string or number) with at most `decimals` places in [min, max]
+    // (scaled values), e.g. fixed("rate_per_kwh", kOptional, 6, 0, ...).
+    std::optional<std::int64_t> fixed(std::string_view name, Presence presence, int decimals,
+                                      std::int64_t min, std::int64_t max);
+
     void addError(std::string field, std::string code, std::string message);
+    void addError(const core::Error& error);  // appends the error's field entries
     // The collected problems (unknown fields included) or success.
     core::Status finish();
 

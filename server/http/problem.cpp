@@ -59,6 +59,8 @@ Response problemResponse(const core::Error& error, const std::string& request_id
             item.set("field", core::JsonValue::string(f.field))
                 .set("code", core::JsonValue::string(f.code))
                 .set("message", core::JsonValue::string(f.message));
+            if (f.line)
+                item.set("line", core::JsonValue::number(static_cast<std::int64_t>(*f.line)));
             errors.push(std::move(item));
         }
         body.set("errors", std::move(errors));

@@ -22,9 +22,12 @@ struct Request {
     std::map<std::string, std::string> query;
     std::map<std::string, std::string> params;
     std::string body;
+    std::string content_type;  // media type, lower case, parameters dropped ("text/csv")
     std::string request_id;
     std::optional<std::string> idempotency_key;
     std::optional<domain::Principal> principal;
+    // Billwright-Tenant: the tenant a super key acts in on tenant-scoped routes.
+    std::optional<std::string> acting_tenant;
 
     const std::string& param(const std::string& name) const { return params.at(name); }
     const domain::Principal& caller() const { return *principal; }

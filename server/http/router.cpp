@@ -53,4 +53,9 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     return result;
 }
 
+BodyKind Router::bodyKind(std::string_view method, std::string_view path) const {
+    const RouteMatch m = match(method, path);
+    return m.route == nullptr ? BodyKind::kJson : m.route->body;
+}
+
 }  // namespace billwright::http

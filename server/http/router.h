@@ -18,11 +18,16 @@ enum class Access {
     kAuthenticated,  // any valid key; the handler checks the role and tenant
 };
 
+// What a route's body may be: a JSON document within http.max_body_bytes, or a bulk upload
+// (JSON, NDJSON or CSV) within http.max_bulk_body_bytes.
+enum class BodyKind { kJson, kBulk };
+
 struct Route {
     std::string method;
     std::string pattern;  // "/v1/tenants/{tenant_id}/invoices"
     Access access = Access::kAuthenticated;
     Handler handler;
+    BodyKind body = BodyKind::kJson;
 };
 
 struct RouteMatch {
@@ -37,6 +42,8 @@ class Router {
 public:
     void add(Route route);
     RouteMatch match(std::string_view method, std::string_view path) const;
+    // The body kind of the route a request would reach (kJson when none matches).
+    BodyKind bodyKind(std::string_view method, std::string_view path) const;
     const std::vector<Route>& routes() const { return routes_; }
 
 private:

@@ -26,7 +26,7 @@ std::string lower(std::string s) {
 
 class ApiRequestHandler final : public Poco::Net::HTTPRequestHandler {
 public:
-    ApiRequestHandler(Api& api, std::size_t max_body) : api_(api), max_body_(max_body) {}
+    explicit ApiRequestHandler(Api& api) : api_(api) {}
 
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
@@ -41,16 +41,20 @@ public:
         }
         for (const auto& [name, value] : request) raw.headers[lower(name)] = value;
 
+        const std::size_t max_body = raw.bad_uri ? 0 : api_.bodyLimit(raw.method, raw.path);
         if (request.hasContentLength() &&
-            request.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+            request.getContentLength64() > static_cast<Poco::Int64>(max_body)) {
             raw.body_too_large = true;
         } else {
             // Read at most one byte past the limit, so a chunked body cannot exhaust memory.
             std::istream& in = request.stream();
-            raw.body.resize(max_body_ + 1);
+            raw.body.resize(std::min<std::size_t>(
+                max_body + 1, request.hasContentLength()
+                                  ? static_cast<std::size_t>(request.getContentLength64()) + 1
+                                  : max_body + 1));
             in.read(raw.body.data(), static_cast<std::streamsize>(raw.body.size()));
             raw.body.resize(static_cast<std::size_t>(in.gcount()));
-            if (raw.body.size() > max_body_) {
+            if (raw.body.size() > max_body) {
                 raw.body_too_large = true;
                 raw.body.clear();
             }
@@ -67,20 +71,18 @@ public:
 
 private:
     Api& api_;
-    std::size_t max_body_;
 };
 
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 public:
-    Factory(Api& api, std::size_t max_body) : api_(api), max_body_(max_body) {}
+    explicit Factory(Api& api) : api_(api) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest&) override {
-        return new ApiRequestHandler(api_, max_body_);
+        return new ApiRequestHandler(api_);
     }
 
 private:
     Api& api_;
-    std::size_t max_body_;
 };
 
 }  // namespace
@@ -116,8 +118,7 @@ void Server::start() {
     params->setKeepAliveTimeout(Poco::Timespan(10, 0));
     params->setTimeout(Poco::Timespan(30, 0));
     pool_ = std::make_unique<Poco::ThreadPool>(2, options_.threads + 4);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(api_, options_.max_body_bytes),
-                                                      *pool_, *socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(api_), *pool_, *socket, params);
     server_->start();
 }
 

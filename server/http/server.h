@@ -18,9 +18,8 @@ namespace billwright::http {
 
 struct ServerOptions {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;  // 0 picks a free port
-    int threads = 64;           // one per keep-alive connection: size above expected clients
-    std::size_t max_body_bytes = 1024 * 1024;
+    std::uint16_t port = 8080;    // 0 picks a free port
+    int threads = 64;             // one per keep-alive connection: size above expected clients
     std::string tls_certificate;  // both set: HTTPS
     std::string tls_private_key;
 };

@@ -69,4 +69,14 @@ void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
                    }});
 }
 
+void addContractJobs(Scheduler& scheduler, services::Contracts& contracts) {
+    scheduler.add({"contract_end_dates", [&contracts] {
+                       const services::ContractJobOutcome done = contracts.processEndDates();
+                       services::JobOutcome outcome;
+                       outcome.processed = done.renewed + done.expired;
+                       outcome.failed = done.failed;
+                       return outcome;
+                   }});
+}
+
 }  // namespace billwright::jobs

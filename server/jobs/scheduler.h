@@ -10,6 +10,7 @@
 
 #include "core/log.h"
 #include "core/metrics.h"
+#include "services/contracts.h"
 #include "services/idempotency.h"
 #include "services/platform_billing.h"
 
@@ -47,5 +48,8 @@ private:
 // The platform's jobs: invoice auto-generation, the overdue sweep, idempotency-key expiry.
 void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
                      services::Idempotency& idempotency);
+// Hosting contracts' end dates: renewals and expiries (each run handles what is due today in
+// each tenant's time zone; running more often than daily is harmless).
+void addContractJobs(Scheduler& scheduler, services::Contracts& contracts);
 
 }  // namespace billwright::jobs

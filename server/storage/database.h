@@ -57,6 +57,26 @@ private:
     DbErrorKind kind_;
 };
 
+// A statement prepared once and run many times inside one transaction: the bulk path
+// (telemetry ingestion, CSV imports, sample scans), where re-preparing and boxing every value
+// would cost more than the insert itself. Parameters are 1-based. Text is copied by bind.
+class PreparedStatement {
+public:
+    virtual ~PreparedStatement() = default;
+    virtual void bind(int index, std::int64_t value) = 0;
+    virtual void bind(int index, std::string_view value) = 0;
+    virtual void bindNull(int index) = 0;
+    // Runs a write with the current bindings and resets for the next run; returns rows changed.
+    virtual std::int64_t run() = 0;
+    // Steps a query: true while a row is available (read it with column*); reset() afterwards
+    // to run again with new bindings.
+    virtual bool step() = 0;
+    virtual std::int64_t columnInt(int column) = 0;  // 0-based
+    virtual std::string columnText(int column) = 0;
+    virtual bool columnIsNull(int column) = 0;
+    virtual void reset() = 0;
+};
+
 // One driver connection. Not thread-safe; a transaction owns it for its duration.
 class Connection {
 public:
@@ -64,6 +84,8 @@ public:
     virtual std::vector<SqlRow> query(std::string_view sql, const SqlParams& params = {}) = 0;
     // Returns the number of rows changed.
     virtual std::int64_t execute(std::string_view sql, const SqlParams& params = {}) = 0;
+    // The statement lives no longer than the transaction that prepared it.
+    virtual std::unique_ptr<PreparedStatement> prepare(std::string_view sql) = 0;
 };
 
 class Dialect {
@@ -73,6 +95,10 @@ public:
     // Appended to a SELECT that claims rows for background work; empty where the database
     // serialises writers anyway (SQLite).
     virtual std::string_view forUpdateSkipLocked() const = 0;
+    // Table option for a table stored in primary-key order ("WITHOUT ROWID" in SQLite).
+    virtual std::string_view clusteredTableOption() const = 0;
+    // "INSERT OR IGNORE" / "INSERT IGNORE": an insert that skips rows whose key exists.
+    virtual std::string_view insertIgnore() const = 0;
 };
 
 enum class TxMode { kRead, kWrite };

@@ -127,6 +127,179 @@ const std::vector<Migration>& migrations() {
                  created_at BIGINT NOT NULL,
                  PRIMARY KEY (principal, idem_key)))",
          }},
+        {2,
+         "hosting inventory: customers, sites, equipment, telemetry, contracts",
+         {
+             R"(CREATE TABLE tenant_sequences (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 name VARCHAR(32) NOT NULL,
+                 last_value BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, name),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE tenant_billing_settings (
+                 tenant_id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 default_energy_rate_micro BIGINT,
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE customers (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 name VARCHAR(200) NOT NULL,
+                 company_name VARCHAR(200),
+                 contact_email VARCHAR(254) NOT NULL,
+                 billing_email VARCHAR(254),
+                 phone VARCHAR(40),
+                 billing_currency CHAR(3),
+                 active BIGINT NOT NULL,
+                 portal_access BIGINT NOT NULL,
+                 internal_notes TEXT,
+                 in_default BIGINT NOT NULL,
+                 default_reason VARCHAR(500),
+                 default_since BIGINT,
+                 billing_hold BIGINT NOT NULL,
+                 pool_redirect BIGINT NOT NULL,
+                 auto_pay BIGINT NOT NULL,
+                 credit_balance_minor BIGINT NOT NULL,
+                 archived_at BIGINT,
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 CONSTRAINT customers_id UNIQUE (id),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE sites (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 name VARCHAR(200) NOT NULL,
+                 location VARCHAR(500),
+                 energy_cost_rate_micro BIGINT,
+                 currency CHAR(3) NOT NULL,
+                 operated_for_customer_id VARCHAR(40),
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 CONSTRAINT sites_id UNIQUE (id),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id),
+                 FOREIGN KEY (tenant_id, operated_for_customer_id)
+                     REFERENCES customers (tenant_id, id)))",
+             R"(CREATE TABLE equipment (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 serial_number VARCHAR(100) NOT NULL,
+                 model VARCHAR(200) NOT NULL,
+                 hashrate_mth BIGINT NOT NULL,
+                 power_mw BIGINT NOT NULL,
+                 efficiency_mjth BIGINT NOT NULL,
+                 efficiency_computed BIGINT NOT NULL,
+                 site_id VARCHAR(40),
+                 owner_customer_id VARCHAR(40),
+                 status VARCHAR(16) NOT NULL,
+                 pdu_port VARCHAR(100),
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 CONSTRAINT equipment_id UNIQUE (id),
+                 CONSTRAINT equipment_serial UNIQUE (tenant_id, serial_number),
+                 CONSTRAINT equipment_port UNIQUE (tenant_id, pdu_port),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id),
+                 FOREIGN KEY (tenant_id, site_id) REFERENCES sites (tenant_id, id),
+                 FOREIGN KEY (tenant_id, owner_customer_id) REFERENCES customers (tenant_id, id)))",
+             R"(CREATE TABLE telemetry_samples (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 equipment_id VARCHAR(40) NOT NULL,
+                 kind BIGINT NOT NULL,
+                 ts BIGINT NOT NULL,
+                 value BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, equipment_id, kind, ts),
+                 FOREIGN KEY (tenant_id, equipment_id) REFERENCES equipment (tenant_id, id))
+                 {clustered})",
+             R"(CREATE TABLE contracts (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 customer_id VARCHAR(40) NOT NULL,
+                 contract_number VARCHAR(32),
+                 type VARCHAR(16) NOT NULL,
+                 status VARCHAR(16) NOT NULL,
+                 term VARCHAR(20) NOT NULL,
+                 term_days BIGINT,
+                 start_date CHAR(10) NOT NULL,
+                 end_date CHAR(10) NOT NULL,
+                 end_date_overridden BIGINT NOT NULL,
+                 auto_renew BIGINT NOT NULL,
+                 notice_days BIGINT NOT NULL,
+                 notice_given_on CHAR(10),
+                 max_extensions BIGINT NOT NULL,
+                 extensions_used BIGINT NOT NULL,
+                 currency CHAR(3) NOT NULL,
+                 billing_methods VARCHAR(64) NOT NULL,
+                 rate_micro BIGINT,
+                 power_cap_w BIGINT,
+                 failover_mode VARCHAR(16) NOT NULL,
+                 failover_hashprice_bp BIGINT,
+                 failover_hashprice_source VARCHAR(32),
+                 failover_rate_micro BIGINT,
+                 miner_model VARCHAR(200),
+                 miner_hashrate_mth BIGINT,
+                 miner_efficiency_mjth BIGINT,
+                 quantity BIGINT,
+                 connector_fee_bp BIGINT,
+                 payout_wallet VARCHAR(128),
+                 service_fee_per_site_minor BIGINT,
+                 management_fee_rate_micro BIGINT,
+                 notes TEXT,
+                 activated_at BIGINT,
+                 ended_on CHAR(10),
+                 end_reason VARCHAR(500),
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 CONSTRAINT contracts_id UNIQUE (id),
+                 CONSTRAINT contracts_number UNIQUE (tenant_id, contract_number),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id),
+                 FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id)))",
+             "CREATE INDEX contracts_status ON contracts (status, end_date)",
+             "CREATE INDEX contracts_customer ON contracts (tenant_id, customer_id)",
+             // active_equipment_id equals equipment_id while the contract is active and is NULL
+             // otherwise; the unique constraint (NULLs never collide) keeps a unit of equipment
+             // in at most one active contract.
+             R"(CREATE TABLE contract_equipment (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 contract_id VARCHAR(40) NOT NULL,
+                 equipment_id VARCHAR(40) NOT NULL,
+                 active_equipment_id VARCHAR(40),
+                 assigned_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, contract_id, equipment_id),
+                 CONSTRAINT contract_equipment_active UNIQUE (tenant_id, active_equipment_id),
+                 FOREIGN KEY (tenant_id, contract_id) REFERENCES contracts (tenant_id, id),
+                 FOREIGN KEY (tenant_id, equipment_id) REFERENCES equipment (tenant_id, id)))",
+             "CREATE INDEX contract_equipment_equipment ON contract_equipment (tenant_id, "
+             "equipment_id)",
+             R"(CREATE TABLE contract_sites (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 contract_id VARCHAR(40) NOT NULL,
+                 site_id VARCHAR(40) NOT NULL,
+                 active_site_id VARCHAR(40),
+                 assigned_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, contract_id, site_id),
+                 CONSTRAINT contract_sites_active UNIQUE (tenant_id, active_site_id),
+                 FOREIGN KEY (tenant_id, contract_id) REFERENCES contracts (tenant_id, id),
+                 FOREIGN KEY (tenant_id, site_id) REFERENCES sites (tenant_id, id)))",
+             R"(CREATE TABLE contract_events (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 contract_id VARCHAR(40) NOT NULL,
+                 kind VARCHAR(32) NOT NULL,
+                 occurred_on CHAR(10) NOT NULL,
+                 previous_end_date CHAR(10),
+                 new_end_date CHAR(10),
+                 detail VARCHAR(500),
+                 actor VARCHAR(80) NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 FOREIGN KEY (tenant_id, contract_id) REFERENCES contracts (tenant_id, id)))",
+             "CREATE INDEX contract_events_contract ON contract_events (tenant_id, contract_id, "
+             "id)",
+         }},
     };
     return kMigrations;
 }
@@ -139,6 +312,16 @@ void ensureMigrationTable(Connection& c) {
     c.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY, "
         "name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL)");
+}
+
+// "{clustered}" marks a table stored in primary-key order: SQLite needs WITHOUT ROWID for that,
+// InnoDB does it anyway.
+std::string withDialect(std::string_view statement, const Dialect& dialect) {
+    std::string out(statement);
+    constexpr std::string_view kClustered = "{clustered}";
+    if (const auto at = out.find(kClustered); at != std::string::npos)
+        out.replace(at, kClustered.size(), dialect.clusteredTableOption());
+    return out;
 }
 
 int readVersion(Connection& c) {
@@ -170,7 +353,8 @@ MigrationReport applyMigrations(Database& db, std::int64_t now_unix) {
         db.transact(TxMode::kWrite, [&](Connection& c) {
             ensureMigrationTable(c);
             if (readVersion(c) >= m.version) return true;
-            for (const auto statement : m.statements) c.execute(statement);
+            for (const auto statement : m.statements)
+                c.execute(withDialect(statement, db.dialect()));
             c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                       {std::int64_t{m.version}, std::string(m.name), now_unix});
             report.applied_now.push_back(m.version);

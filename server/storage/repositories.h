@@ -15,6 +15,7 @@
 #include "domain/platform_invoice.h"
 #include "domain/tenant.h"
 #include "storage/database.h"
+#include "storage/hosting_repositories.h"
 
 namespace billwright::storage {
 
@@ -168,6 +169,12 @@ public:
     virtual AuditRepository& audit() = 0;
     virtual OutboxRepository& outbox() = 0;
     virtual IdempotencyRepository& idempotency() = 0;
+    virtual CustomerRepository& customers() = 0;
+    virtual SiteRepository& sites() = 0;
+    virtual EquipmentRepository& equipment() = 0;
+    virtual TelemetryRepository& telemetry() = 0;
+    virtual ContractRepository& contracts() = 0;
+    virtual TenantSettingsRepository& tenantSettings() = 0;
 };
 
 class Store {

@@ -2,48 +2,13 @@
 
 #include "storage/migrations.h"
 #include "storage/repositories.h"
+#include "storage/sql_hosting.h"
+#include "storage/sql_util.h"
 
 namespace billwright::storage {
 namespace {
 
-using core::Date;
-using core::SysSeconds;
-
-std::int64_t unix(SysSeconds t) { return t.time_since_epoch().count(); }
-SysSeconds fromUnix(std::int64_t s) { return SysSeconds{std::chrono::seconds{s}}; }
-std::string dateText(Date d) { return core::formatIsoDate(d); }
-Date dateFrom(const std::string& text) {
-    const auto d = core::parseIsoDate(text);
-    if (!d) throw DbError(DbErrorKind::kOther, "stored date is malformed: " + text);
-    return *d;
-}
-SqlValue optionalDateValue(const std::optional<Date>& d) {
-    return d ? SqlValue{dateText(*d)} : sqlNull();
-}
-std::optional<Date> optionalDate(const std::optional<std::string>& text) {
-    if (!text) return std::nullopt;
-    return dateFrom(*text);
-}
-domain::Currency currencyFrom(const std::string& code) {
-    const auto c = domain::findCurrency(code);
-    if (!c) throw DbError(DbErrorKind::kOther, "stored currency is unknown: " + code);
-    return *c;
-}
-std::int64_t boolInt(bool b) { return b ? 1 : 0; }
-std::int64_t limitPlusOne(const PageRequest& page) {
-    return static_cast<std::int64_t>(page.limit) + 1;
-}
-
-// Appends "AND id < ?" for cursor pagination (ids sort by creation time, lists are newest first).
-void addCursor(std::string& sql, SqlParams& params, const PageRequest& page,
-               std::string_view column) {
-    if (page.starting_after) {
-        sql += " AND ";
-        sql += column;
-        sql += " < ?";
-        params.emplace_back(*page.starting_after);
-    }
-}
+using namespace sql;  // NOLINT(google-build-using-namespace): storage-internal helpers
 
 class SqlTenants final : public TenantRepository {
 public:
@@ -608,14 +573,15 @@ private:
 
 class SqlUnitOfWork final : public UnitOfWork {
 public:
-    explicit SqlUnitOfWork(Connection& c)
+    SqlUnitOfWork(Connection& c, const Dialect& dialect)
         : tenants_(c),
           configs_(c),
           invoices_(c),
           keys_(c),
           audit_(c),
           outbox_(c),
-          idempotency_(c) {}
+          idempotency_(c),
+          hosting_(c, dialect) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -623,6 +589,12 @@ public:
     AuditRepository& audit() override { return audit_; }
     OutboxRepository& outbox() override { return outbox_; }
     IdempotencyRepository& idempotency() override { return idempotency_; }
+    CustomerRepository& customers() override { return *hosting_.customers; }
+    SiteRepository& sites() override { return *hosting_.sites; }
+    EquipmentRepository& equipment() override { return *hosting_.equipment; }
+    TelemetryRepository& telemetry() override { return *hosting_.telemetry; }
+    ContractRepository& contracts() override { return *hosting_.contracts; }
+    TenantSettingsRepository& tenantSettings() override { return *hosting_.tenant_settings; }
 
 private:
     SqlTenants tenants_;
@@ -632,6 +604,7 @@ private:
     SqlAudit audit_;
     SqlOutbox outbox_;
     SqlIdempotency idempotency_;
+    HostingRepositories hosting_;
 };
 
 class SqlStore final : public Store {
@@ -639,7 +612,7 @@ public:
     explicit SqlStore(Database& db) : db_(db) {}
     void transact(TxMode mode, const std::function<bool(UnitOfWork&)>& body) override {
         db_.transact(mode, [&](Connection& c) {
-            SqlUnitOfWork uow(c);
+            SqlUnitOfWork uow(c, db_.dialect());
             return body(uow);
         });
     }

@@ -19,6 +19,8 @@ class SqliteDialect final : public Dialect {
 public:
     std::string_view name() const override { return "sqlite"; }
     std::string_view forUpdateSkipLocked() const override { return ""; }
+    std::string_view clusteredTableOption() const override { return "WITHOUT ROWID"; }
+    std::string_view insertIgnore() const override { return "INSERT OR IGNORE"; }
 };
 
 const SqliteDialect kDialect;
@@ -40,6 +42,81 @@ DbErrorKind classify(const Poco::Exception& e) {
 }
 
 [[noreturn]] void rethrow(const Poco::Exception& e) { throw DbError(classify(e), e.displayText()); }
+
+[[noreturn]] void throwSqlite(sqlite3* db, const char* what) {
+    const int code = sqlite3_extended_errcode(db);
+    DbErrorKind kind = DbErrorKind::kOther;
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        kind = DbErrorKind::kUniqueViolation;
+    } else if (code == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        kind = DbErrorKind::kForeignKeyViolation;
+    } else if ((code & 0xFF) == SQLITE_BUSY || (code & 0xFF) == SQLITE_LOCKED) {
+        kind = DbErrorKind::kBusy;
+    }
+    throw DbError(kind, std::string(what) + ": " + sqlite3_errmsg(db));
+}
+
+// Straight on the C API: Poco's Statement re-prepares on every execute (toolchain notes).
+class SqlitePrepared final : public PreparedStatement {
+public:
+    SqlitePrepared(sqlite3* db, std::string_view sql) : db_(db) {
+        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
+            throwSqlite(db_, "prepare");
+        }
+    }
+    ~SqlitePrepared() override { sqlite3_finalize(stmt_); }
+    SqlitePrepared(const SqlitePrepared&) = delete;
+    SqlitePrepared& operator=(const SqlitePrepared&) = delete;
+
+    void bind(int index, std::int64_t value) override {
+        check(sqlite3_bind_int64(stmt_, index, value), "bind");
+    }
+    void bind(int index, std::string_view value) override {
+        check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                SQLITE_TRANSIENT),
+              "bind");
+    }
+    void bindNull(int index) override { check(sqlite3_bind_null(stmt_, index), "bind"); }
+
+    std::int64_t run() override {
+        const int rc = sqlite3_step(stmt_);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+            sqlite3_reset(stmt_);
+            throwSqlite(db_, "step");
+        }
+        sqlite3_reset(stmt_);
+        return sqlite3_changes(db_);
+    }
+    bool step() override {
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        sqlite3_reset(stmt_);
+        throwSqlite(db_, "step");
+    }
+    std::int64_t columnInt(int column) override { return sqlite3_column_int64(stmt_, column); }
+    std::string columnText(int column) override {
+        const auto* text = sqlite3_column_text(stmt_, column);
+        if (text == nullptr) return {};
+        return std::string(reinterpret_cast<const char*>(text),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+    }
+    bool columnIsNull(int column) override {
+        return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+    }
+    void reset() override {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+    }
+
+private:
+    void check(int rc, const char* what) {
+        if (rc != SQLITE_OK) throwSqlite(db_, what);
+    }
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
 
 }  // namespace
 
@@ -96,6 +173,11 @@ public:
         } catch (const Poco::Exception& e) {
             rethrow(e);
         }
+    }
+
+    std::unique_ptr<PreparedStatement> prepare(std::string_view sql) override {
+        return std::make_unique<SqlitePrepared>(Poco::Data::SQLite::Utility::dbHandle(session_),
+                                                sql);
     }
 
 private:

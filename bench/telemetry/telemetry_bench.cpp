@@ -1,0 +1,736 @@
+// Telemetry ingestion benchmark: POST /v1/telemetry against a running billwrightd, next to a raw
+// sqlite3 prepared-statement insert of the same rows, measured in the same run.
+// bench/telemetry/run drives it; see bench/README.md ("Telemetry ingestion").
+//
+//   telemetry_bench --url=http://127.0.0.1:PORT --key-file=super.key --server-db=bw.db
+//                   --raw-db=raw.db [--service-db=svc.db] [--concurrency=2] [--batch=10000]
+//                   [--format=ndjson|csv] [--miners=2000] [--hours=24] [--interval=300]
+//                   [--seed=N] [--duplicates=0.01] [--http-only]
+//
+// Phases:
+//   1. set-up through the API: a tenant (super key) and its equipment (CSV import);
+//   2. generate the telemetry (generator.h) and pre-render it into request bodies;
+//   3. API: post every body over `concurrency` keep-alive connections; wall time, rows/s, and
+//      every response checked (200, received == rows, stored + duplicates == rows, no rejects);
+//      the server's own latency histogram for the route is read from /metrics before and after;
+//   4. raw: the same rows, the same batches, into raw.db (migrated by `billwrightd --migrate`)
+//      through one sqlite3 connection with the server's pragmas, one BEGIN IMMEDIATE transaction
+//      and one prepared INSERT OR IGNORE per batch, tenant and equipment rows copied first;
+//   5. check that the server's table and the raw table hold the same rows (count and sums);
+//   6. optional breakdown (--service-db): parse-only, HTTP-only (bodies sent with a bad key, so
+//      they are read and answered 401 without parsing), and the server's ingest service called
+//      in-process (no HTTP) on a third database.
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/clock.h"
+#include "domain/telemetry.h"
+#include "generator.h"
+#include "services/actor.h"
+#include "services/telemetry.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/repositories.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Options {
+    std::string url = "http://127.0.0.1:8080";
+    std::string key_file;
+    std::string server_db;
+    std::string raw_db;
+    std::string service_db;  // empty: no in-process breakdown
+    std::size_t concurrency = 2;
+    std::size_t batch = 10000;
+    std::string format = "ndjson";
+    bool http_only = false;  // also time bodies answered 401 (transport + body read only)
+    bench::GeneratorOptions gen;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+    std::cerr << "telemetry_bench: " << problem << "\n"
+              << "usage: telemetry_bench --url=URL --key-file=PATH --server-db=PATH "
+                 "--raw-db=PATH [--service-db=PATH] [--concurrency=N] [--batch=N] "
+                 "[--format=ndjson|csv] [--miners=N] [--hours=N] [--interval=SECONDS] "
+                 "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--http-only]\n";
+    std::exit(2);
+}
+
+Options parseOptions(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const auto eq = arg.find('=');
+        const std::string name = arg.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+        const auto number = [&]() -> long long {
+            try {
+                std::size_t used = 0;
+                const long long v = std::stoll(value, &used);
+                if (used != value.size() || v < 0) throw std::invalid_argument(value);
+                return v;
+            } catch (const std::exception&) {
+                usage(name + " needs a non-negative integer");
+            }
+        };
+        if (name == "--url") {
+            o.url = value;
+        } else if (name == "--key-file") {
+            o.key_file = value;
+        } else if (name == "--server-db") {
+            o.server_db = value;
+        } else if (name == "--raw-db") {
+            o.raw_db = value;
+        } else if (name == "--service-db") {
+            o.service_db = value;
+        } else if (name == "--concurrency") {
+            o.concurrency = static_cast<std::size_t>(number());
+        } else if (name == "--batch") {
+            o.batch = static_cast<std::size_t>(number());
+        } else if (name == "--format") {
+            o.format = value;
+        } else if (name == "--http-only") {
+            o.http_only = true;
+        } else if (name == "--miners") {
+            o.gen.miners = static_cast<std::size_t>(number());
+        } else if (name == "--hours") {
+            o.gen.hours = number();
+        } else if (name == "--interval") {
+            o.gen.interval_seconds = number();
+        } else if (name == "--start") {
+            o.gen.start = number();
+        } else if (name == "--seed") {
+            o.gen.seed = static_cast<std::uint64_t>(number());
+        } else if (name == "--duplicates") {
+            o.gen.duplicate_share = std::stod(value);
+        } else if (name == "--energy-by-port") {
+            o.gen.energy_by_port = value != "0" && value != "false";
+        } else {
+            usage("unknown option " + arg);
+        }
+    }
+    if (o.key_file.empty() || o.server_db.empty() || o.raw_db.empty())
+        usage("--key-file, --server-db and --raw-db are required");
+    if (o.concurrency < 1 || o.batch < 1 || o.gen.miners < 1 || o.gen.hours < 1 ||
+        o.gen.interval_seconds < 1)
+        usage("counts must be at least 1");
+    if (o.format != "ndjson" && o.format != "csv") usage("--format is ndjson or csv");
+    return o;
+}
+
+std::string readKey(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    std::string key;
+    std::getline(in, key);
+    while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+    return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP
+
+struct HttpResult {
+    int status = 0;
+    std::string body;
+    double send_seconds = 0;  // request line, headers and body written
+    double wait_seconds = 0;  // until the response headers arrived
+};
+
+class HttpClient {
+public:
+    HttpClient(const std::string& host, std::uint16_t port) : session_(host, port) {
+        session_.setKeepAlive(true);
+        session_.setTimeout(Poco::Timespan(600, 0));
+    }
+    HttpResult request(const std::string& method, const std::string& path,
+                       const std::map<std::string, std::string>& headers, const std::string* body,
+                       const std::string& content_type = "application/json") {
+        Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+        req.setKeepAlive(true);
+        for (const auto& [k, v] : headers) req.set(k, v);
+        HttpResult out;
+        const auto t0 = Clock::now();
+        if (body != nullptr) {
+            req.setContentType(content_type);
+            req.setContentLength64(static_cast<Poco::Int64>(body->size()));
+            std::ostream& os = session_.sendRequest(req);
+            os.write(body->data(), static_cast<std::streamsize>(body->size()));
+            os.flush();
+        } else {
+            session_.sendRequest(req);
+        }
+        const auto t1 = Clock::now();
+        Poco::Net::HTTPResponse res;
+        std::istream& in = session_.receiveResponse(res);
+        out.send_seconds = std::chrono::duration<double>(t1 - t0).count();
+        out.wait_seconds = secondsSince(t1);
+        Poco::StreamCopier::copyToString(in, out.body);
+        out.status = static_cast<int>(res.getStatus());
+        return out;
+    }
+
+private:
+    Poco::Net::HTTPClientSession session_;
+};
+
+Poco::JSON::Object::Ptr parseJson(const std::string& text) {
+    Poco::JSON::Parser parser;
+    return parser.parse(text).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::size_t jsonCount(const Poco::JSON::Object::Ptr& o, const std::string& name) {
+    return static_cast<std::size_t>(o->getValue<Poco::Int64>(name));
+}
+
+// The server's latency histogram for POST /v1/telemetry: (sum seconds, count).
+std::pair<double, std::size_t> serverLatency(HttpClient& http) {
+    const auto res = http.request("GET", "/metrics", {}, nullptr);
+    double sum = 0;
+    std::size_t count = 0;
+    std::istringstream lines(res.body);
+    std::string line;
+    const std::string family = "billwright_http_request_duration_seconds";
+    while (std::getline(lines, line)) {
+        if (line.find("route=\"/v1/telemetry\"") == std::string::npos ||
+            line.find("method=\"POST\"") == std::string::npos)
+            continue;
+        const auto space = line.rfind(' ');
+        if (line.rfind(family + "_sum{", 0) == 0) sum = std::stod(line.substr(space + 1));
+        if (line.rfind(family + "_count{", 0) == 0)
+            count = static_cast<std::size_t>(std::stoll(line.substr(space + 1)));
+    }
+    return {sum, count};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work
+
+struct Batch {
+    std::size_t first = 0;  // index into Dataset::rows
+    std::size_t count = 0;
+    std::string body;
+};
+
+struct RunStats {
+    double wall_seconds = 0;
+    std::size_t requests = 0;
+    std::size_t rows = 0;
+    std::size_t stored = 0;
+    std::size_t duplicates = 0;
+    std::size_t failures = 0;
+    std::vector<double> latencies;  // per request, seconds
+    double send_seconds = 0;        // summed over requests
+    double wait_seconds = 0;
+    std::string first_failure;
+    double rowsPerSecond() const { return static_cast<double>(rows) / wall_seconds; }
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+// Posts every batch over `concurrency` keep-alive connections. With `expect_status` 200 each
+// response must account for every row; any other status is only counted.
+RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::size_t concurrency,
+                 const std::map<std::string, std::string>& headers,
+                 const std::string& content_type, int expect_status) {
+    RunStats stats;
+    std::atomic<std::size_t> next{0};
+    std::mutex mutex;
+    std::vector<std::thread> threads;
+    const auto t0 = Clock::now();
+    for (std::size_t c = 0; c < concurrency; ++c) {
+        threads.emplace_back([&] {
+            auto http = std::make_unique<HttpClient>(uri.getHost(), uri.getPort());
+            for (std::size_t i = next++; i < batches.size(); i = next++) {
+                const Batch& b = batches[i];
+                const auto started = Clock::now();
+                std::string problem;
+                std::size_t stored = 0;
+                std::size_t duplicates = 0;
+                HttpResult res;
+                try {
+                    res = http->request("POST", "/v1/telemetry", headers, &b.body, content_type);
+                    if (res.status != expect_status) {
+                        problem = "status " + std::to_string(res.status) + ": " +
+                                  res.body.substr(0, 400);
+                    } else if (expect_status == 200) {
+                        const auto o = parseJson(res.body);
+                        stored = jsonCount(o, "stored");
+                        duplicates = jsonCount(o, "duplicates");
+                        if (jsonCount(o, "received") != b.count ||
+                            stored + duplicates != b.count || jsonCount(o, "rejected") != 0) {
+                            problem = "batch " + std::to_string(i) + " of " +
+                                      std::to_string(b.count) + " rows: " + res.body.substr(0, 400);
+                        }
+                    }
+                } catch (const std::exception& e) {
+                    problem = std::string("request failed: ") + e.what();
+                    http = std::make_unique<HttpClient>(uri.getHost(), uri.getPort());
+                }
+                const double latency = secondsSince(started);
+                std::lock_guard lock(mutex);
+                ++stats.requests;
+                stats.rows += b.count;
+                stats.stored += stored;
+                stats.duplicates += duplicates;
+                stats.latencies.push_back(latency);
+                stats.send_seconds += res.send_seconds;
+                stats.wait_seconds += res.wait_seconds;
+                if (!problem.empty()) {
+                    if (stats.failures++ == 0) stats.first_failure = problem;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    stats.wall_seconds = secondsSince(t0);
+    return stats;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQLite, through the C API
+
+class Sqlite {
+public:
+    explicit Sqlite(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+            throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
+    }
+    ~Sqlite() { sqlite3_close_v2(db_); }
+    Sqlite(const Sqlite&) = delete;
+    Sqlite& operator=(const Sqlite&) = delete;
+
+    void exec(const std::string& sql) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+            const std::string message = error != nullptr ? error : "?";
+            sqlite3_free(error);
+            throw std::runtime_error(sql.substr(0, 80) + ": " + message);
+        }
+    }
+    sqlite3_stmt* prepare(const std::string& sql, unsigned flags = 0) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), flags, &stmt,
+                               nullptr) != SQLITE_OK)
+            throw std::runtime_error("prepare " + sql.substr(0, 80) + ": " + sqlite3_errmsg(db_));
+        return stmt;
+    }
+    void check(int rc, const char* what) {
+        if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+            throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db_));
+    }
+    sqlite3* handle() { return db_; }
+
+    // The server's connection settings (server/storage/sqlite/sqlite_database.cpp).
+    void serverPragmas() {
+        exec("PRAGMA busy_timeout = 10000");
+        exec("PRAGMA foreign_keys = ON");
+        exec("PRAGMA synchronous = NORMAL");
+        exec("PRAGMA journal_mode = WAL");
+    }
+
+    struct Digest {
+        std::int64_t rows = 0, ts = 0, value = 0, kind = 0;
+        bool operator==(const Digest&) const = default;
+    };
+    Digest digest(const std::string& schema, const std::string& tenant_id) {
+        sqlite3_stmt* s = prepare("SELECT count(*), total(ts), total(value), total(kind) FROM " +
+                                  schema + ".telemetry_samples WHERE tenant_id = ?");
+        sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
+                          SQLITE_TRANSIENT);
+        Digest d;
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            d.rows = sqlite3_column_int64(s, 0);
+            d.ts = static_cast<std::int64_t>(sqlite3_column_double(s, 1));
+            d.value = static_cast<std::int64_t>(sqlite3_column_double(s, 2));
+            d.kind = static_cast<std::int64_t>(sqlite3_column_double(s, 3));
+        }
+        sqlite3_finalize(s);
+        return d;
+    }
+
+    // Copies the tenant and its equipment from the server's database (the telemetry FK needs
+    // them): the same rows the server holds, untimed.
+    void copyTenantFrom(const std::string& server_db, const std::string& tenant_id) {
+        exec("ATTACH DATABASE '" + server_db + "' AS srv");
+        exec("BEGIN IMMEDIATE");
+        for (const char* table : {"tenants", "equipment"}) {
+            const std::string column = std::string(table) == "tenants" ? "id" : "tenant_id";
+            sqlite3_stmt* s = prepare("INSERT INTO main." + std::string(table) +
+                                      " SELECT * FROM srv." + table + " WHERE " + column + " = ?");
+            sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
+                              SQLITE_TRANSIENT);
+            const int rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+            check(rc, table);
+        }
+        exec("COMMIT");
+        exec("DETACH DATABASE srv");
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+struct RawStats {
+    double wall_seconds = 0;
+    std::size_t rows = 0;
+    std::size_t stored = 0;
+    std::size_t duplicates = 0;
+    std::size_t conflicts = 0;
+};
+
+// What the server's SqlTelemetry::insertBatch does per request, minus everything around it:
+// BEGIN IMMEDIATE, prepare INSERT OR IGNORE (persistent), bind the tenant once, then per row
+// bind equipment id (copied), kind, ts, value, step, reset, read changes(); a row that changed
+// nothing is looked up to tell a duplicate from a conflict; finalize; COMMIT.
+RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::Dataset& data,
+                   const std::string& tenant_id) {
+    RawStats stats;
+    sqlite3* h = db.handle();
+    const auto t0 = Clock::now();
+    for (const Batch& b : batches) {
+        db.exec("BEGIN IMMEDIATE");
+        sqlite3_stmt* insert = db.prepare(
+            "INSERT OR IGNORE INTO telemetry_samples (tenant_id, equipment_id, kind, ts, value) "
+            "VALUES (?, ?, ?, ?, ?)",
+            SQLITE_PREPARE_PERSISTENT);
+        sqlite3_stmt* existing = nullptr;
+        db.check(sqlite3_bind_text(insert, 1, tenant_id.data(),
+                                   static_cast<int>(tenant_id.size()), SQLITE_TRANSIENT),
+                 "bind");
+        for (std::size_t i = b.first; i < b.first + b.count; ++i) {
+            const bench::Row& row = data.rows[i];
+            const std::string& id = data.miners[row.miner].id;
+            db.check(sqlite3_bind_text(insert, 2, id.data(), static_cast<int>(id.size()),
+                                       SQLITE_TRANSIENT),
+                     "bind");
+            db.check(sqlite3_bind_int64(insert, 3, static_cast<sqlite3_int64>(row.kind)), "bind");
+            db.check(sqlite3_bind_int64(insert, 4, row.ts), "bind");
+            db.check(sqlite3_bind_int64(insert, 5, row.value), "bind");
+            const int rc = sqlite3_step(insert);
+            sqlite3_reset(insert);
+            db.check(rc, "insert");
+            if (sqlite3_changes(h) == 1) {
+                ++stats.stored;
+                continue;
+            }
+            if (existing == nullptr) {
+                existing = db.prepare(
+                    "SELECT value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? "
+                    "AND kind = ? AND ts = ?",
+                    SQLITE_PREPARE_PERSISTENT);
+            }
+            sqlite3_bind_text(existing, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_text(existing, 2, id.data(), static_cast<int>(id.size()),
+                              SQLITE_TRANSIENT);
+            sqlite3_bind_int64(existing, 3, static_cast<sqlite3_int64>(row.kind));
+            sqlite3_bind_int64(existing, 4, row.ts);
+            const bool same =
+                sqlite3_step(existing) == SQLITE_ROW && sqlite3_column_int64(existing, 0) == row.value;
+            sqlite3_reset(existing);
+            sqlite3_clear_bindings(existing);
+            ++(same ? stats.duplicates : stats.conflicts);
+        }
+        sqlite3_finalize(existing);
+        sqlite3_finalize(insert);
+        db.exec("COMMIT");
+        stats.rows += b.count;
+    }
+    stats.wall_seconds = secondsSince(t0);
+    return stats;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+std::string fmtRate(double rows_per_second) {
+    const auto n = static_cast<long long>(rows_per_second + 0.5);
+    const std::string digits = std::to_string(n);
+    std::string s;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i != 0 && (digits.size() - i) % 3 == 0) s += ',';
+        s += digits[i];
+    }
+    return s;
+}
+
+void printRun(const char* label, const RunStats& s) {
+    std::printf(
+        "%-28s %9zu rows  %7.3f s  %11s rows/s   %zu requests, latency p50 %.1f ms, p95 %.1f ms, "
+        "max %.1f ms\n",
+        label, s.rows, s.wall_seconds, fmtRate(s.rowsPerSecond()).c_str(), s.requests,
+        percentile(s.latencies, 0.5) * 1e3, percentile(s.latencies, 0.95) * 1e3,
+        percentile(s.latencies, 1.0) * 1e3);
+}
+
+int run(const Options& o) {
+    const Poco::URI uri(o.url);
+    HttpClient http(uri.getHost(), uri.getPort());
+    const std::string key = readKey(o.key_file);
+    std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
+
+    std::printf("sqlite %s; %zu miners, %lld h at %lld s, seed %llu; batch %zu rows; %s; "
+                "%zu connection(s)\n",
+                sqlite3_libversion(), o.gen.miners, static_cast<long long>(o.gen.hours),
+                static_cast<long long>(o.gen.interval_seconds),
+                static_cast<unsigned long long>(o.gen.seed), o.batch, o.format.c_str(),
+                o.concurrency);
+
+    // 1. Data and set-up.
+    auto t = Clock::now();
+    bench::Dataset data = bench::generate(o.gen);
+    const double generate_seconds = secondsSince(t);
+
+    const std::string tenant_body =
+        R"({"name":"Telemetry bench","timezone":"UTC","default_currency":"USD"})";
+    auto res = http.request("POST", "/v1/tenants", auth, &tenant_body);
+    if (res.status != 201) throw std::runtime_error("create tenant: " + res.body);
+    const std::string tenant_id = parseJson(res.body)->getValue<std::string>("id");
+    auth["Billwright-Tenant"] = tenant_id;
+
+    const std::string csv = bench::equipmentCsv(data.miners);
+    res = http.request("POST", "/v1/equipment/import", auth, &csv, "text/csv");
+    if (res.status != 201) throw std::runtime_error("import equipment: " + res.body.substr(0, 600));
+    {
+        std::map<std::string, std::string> ids;
+        const auto list = parseJson(res.body)->getArray("data");
+        for (std::size_t i = 0; i < list->size(); ++i) {
+            const auto e = list->getObject(static_cast<unsigned>(i));
+            ids[e->getValue<std::string>("serial_number")] = e->getValue<std::string>("id");
+        }
+        for (auto& m : data.miners) {
+            const auto it = ids.find(m.serial_number);
+            if (it == ids.end()) throw std::runtime_error("not imported: " + m.serial_number);
+            m.id = it->second;
+        }
+    }
+
+    // 2. Bodies.
+    t = Clock::now();
+    const bool csv_format = o.format == "csv";
+    std::vector<Batch> batches;
+    std::size_t body_bytes = 0;
+    for (std::size_t first = 0; first < data.rows.size(); first += o.batch) {
+        Batch b;
+        b.first = first;
+        b.count = std::min(o.batch, data.rows.size() - first);
+        b.body.reserve(b.count * 96);
+        if (csv_format) b.body = bench::kCsvHeader;
+        for (std::size_t i = first; i < first + b.count; ++i) {
+            if (csv_format) {
+                bench::appendCsv(b.body, data.rows[i], data.miners);
+            } else {
+                bench::appendNdjson(b.body, data.rows[i], data.miners);
+            }
+        }
+        body_bytes += b.body.size();
+        batches.push_back(std::move(b));
+    }
+    const double render_seconds = secondsSince(t);
+    const auto& st = data.stats;
+    std::printf(
+        "rows %zu: energy %zu, power %zu, hashrate %zu, status %zu; of which %zu resent "
+        "duplicates;\n  %zu dropped single rows, %zu silent unit-rounds (gaps), %zu outages, "
+        "%zu counter resets\n",
+        data.rows.size(), st.rows[1], st.rows[2], st.rows[3], st.rows[4], st.duplicates,
+        st.dropped, st.gap_rounds, st.outages, st.resets);
+    std::printf("%zu bodies, %.1f MiB (%.0f bytes/row); generated in %.2f s, rendered in %.2f s\n",
+                batches.size(), static_cast<double>(body_bytes) / 1048576.0,
+                static_cast<double>(body_bytes) / static_cast<double>(data.rows.size()),
+                generate_seconds, render_seconds);
+    {
+        const std::string& body = batches.front().body;
+        const auto end = body.find('\n', csv_format ? body.find('\n') + 1 : 0);
+        std::printf("first body starts:\n%s\n", body.substr(0, end).c_str());
+    }
+
+    // 3. Through the API.
+    const std::string content_type = csv_format ? "text/csv" : "application/x-ndjson";
+    const auto before = serverLatency(http);
+    const RunStats api = postAll(batches, uri, o.concurrency, auth, content_type, 200);
+    const auto after = serverLatency(http);
+    std::printf("\n");
+    printRun("API POST /v1/telemetry", api);
+    const std::size_t server_requests = after.second - before.second;
+    const double server_seconds = after.first - before.first;
+    std::printf(
+        "  client: mean send %.1f ms, mean wait for response %.1f ms; server (/metrics): %zu "
+        "requests, mean %.1f ms handling, %.0f%% of wall x connections\n",
+        api.send_seconds / static_cast<double>(api.requests) * 1e3,
+        api.wait_seconds / static_cast<double>(api.requests) * 1e3, server_requests,
+        server_requests ? server_seconds / static_cast<double>(server_requests) * 1e3 : 0.0,
+        server_seconds / (api.wall_seconds * static_cast<double>(o.concurrency)) * 100.0);
+    if (api.failures != 0) {
+        std::printf("FAILED: %zu of %zu requests; first: %s\n", api.failures, api.requests,
+                    api.first_failure.c_str());
+        return 1;
+    }
+    std::printf("  stored %zu, duplicates %zu (stored + duplicates == rows sent: %s)\n",
+                api.stored, api.duplicates,
+                api.stored + api.duplicates == data.rows.size() ? "yes" : "NO");
+
+    // 4. Raw insert of the same rows.
+    Sqlite raw(o.raw_db);
+    raw.serverPragmas();
+    raw.copyTenantFrom(o.server_db, tenant_id);
+    const RawStats r = rawInsert(raw, batches, data, tenant_id);
+    const double raw_rate = static_cast<double>(r.rows) / r.wall_seconds;
+    std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   %zu transactions; stored %zu, "
+                "duplicates %zu, conflicts %zu\n",
+                "raw sqlite3 prepared insert", r.rows, r.wall_seconds, fmtRate(raw_rate).c_str(),
+                batches.size(), r.stored, r.duplicates, r.conflicts);
+
+    // 5. Same rows on both sides.
+    raw.exec("ATTACH DATABASE '" + o.server_db + "' AS srv");
+    const auto server_digest = raw.digest("srv", tenant_id);
+    const auto raw_digest = raw.digest("main", tenant_id);
+    raw.exec("DETACH DATABASE srv");
+    const bool same = server_digest == raw_digest && r.stored == api.stored &&
+                      r.duplicates == api.duplicates && r.conflicts == 0;
+    std::printf("tables match (count %lld, sum(ts), sum(value), sum(kind)): %s\n",
+                static_cast<long long>(server_digest.rows), same ? "yes" : "NO");
+
+    const double ratio = api.rowsPerSecond() / raw_rate;
+    std::printf("\nAPI / raw = %.2f  (targets: API >= 200,000 rows/s: %s; API >= 0.5 x raw: %s)\n",
+                ratio, api.rowsPerSecond() >= 200000 ? "met" : "NOT met",
+                ratio >= 0.5 ? "met" : "NOT met");
+
+    // 6. Breakdown.
+    double parse_rate = 0;
+    double http_only_rate = 0;
+    double service_rate = 0;
+    if (o.http_only || !o.service_db.empty()) {
+        std::printf("\nbreakdown:\n");
+        // Transport only: the server reads each body, then answers 401 without parsing it.
+        const RunStats bare =
+            postAll(batches, uri, o.concurrency, {{"Authorization", "Bearer invalid"}},
+                    content_type, 401);
+        http_only_rate = bare.rowsPerSecond();
+        printRun("HTTP only (401, unparsed)", bare);
+        if (bare.failures != 0) std::printf("  unexpected: %s\n", bare.first_failure.c_str());
+    }
+    if (!o.service_db.empty()) {
+        namespace domain = billwright::domain;
+        const auto format = csv_format ? domain::TelemetryFormat::kCsv
+                                       : domain::TelemetryFormat::kNdjson;
+        // Parse only, one thread: the server's own parser on the same bodies.
+        t = Clock::now();
+        std::size_t parsed_rows = 0;
+        for (const Batch& b : batches) parsed_rows += domain::parseTelemetry(b.body, format).rows.size();
+        const double parse_seconds = secondsSince(t);
+        parse_rate = static_cast<double>(parsed_rows) / parse_seconds;
+        std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   (1 thread, %.1f ms per body)\n",
+                    "parse only (in-process)", parsed_rows, parse_seconds,
+                    fmtRate(parse_rate).c_str(),
+                    parse_seconds / static_cast<double>(batches.size()) * 1e3);
+
+        // The ingest service in-process: parse + resolve + insert + audit, no HTTP.
+        auto database = billwright::storage::openDatabase("sqlite:" + o.service_db, {});
+        billwright::storage::applyMigrations(
+            *database, std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count());
+        {
+            Sqlite copy(o.service_db);
+            copy.serverPragmas();
+            copy.copyTenantFrom(o.server_db, tenant_id);
+        }
+        auto store = billwright::storage::makeSqlStore(*database);
+        billwright::core::SystemClock clock;
+        billwright::services::Telemetry telemetry(*store, clock, {});
+        const billwright::services::Actor actor{"key_bench", "super", std::nullopt};
+
+        // The per-request equipment lookup on its own.
+        t = Clock::now();
+        constexpr int kRefRuns = 20;
+        for (int i = 0; i < kRefRuns; ++i) {
+            const auto found = store->read([&](billwright::storage::UnitOfWork& uow) {
+                return billwright::core::Result<std::size_t>(uow.equipment().refs(tenant_id).size());
+            });
+            if (!found.ok() || *found != data.miners.size())
+                throw std::runtime_error("equipment refs lookup found the wrong units");
+        }
+        std::printf("  equipment refs lookup (per request): %.2f ms for %zu units\n",
+                    secondsSince(t) / kRefRuns * 1e3, data.miners.size());
+
+        std::atomic<std::size_t> next{0};
+        std::atomic<std::size_t> accounted{0};
+        std::atomic<std::size_t> failures{0};
+        std::vector<std::thread> threads;
+        t = Clock::now();
+        for (std::size_t c = 0; c < o.concurrency; ++c) {
+            threads.emplace_back([&] {
+                for (std::size_t i = next++; i < batches.size(); i = next++) {
+                    auto report = telemetry.ingest(actor, tenant_id, batches[i].body, format);
+                    if (!report.ok() || !report->rejected.empty()) {
+                        ++failures;
+                        continue;
+                    }
+                    accounted += report->stored + report->duplicates;
+                }
+            });
+        }
+        for (auto& th : threads) th.join();
+        const double service_seconds = secondsSince(t);
+        service_rate = static_cast<double>(data.rows.size()) / service_seconds;
+        std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   (%zu threads; %zu failures)\n",
+                    "ingest service (in-process)", accounted.load(), service_seconds,
+                    fmtRate(service_rate).c_str(), o.concurrency, failures.load());
+    }
+
+    std::printf(
+        "\nRESULT format=%s concurrency=%zu batch=%zu rows=%zu api_rows_per_s=%.0f "
+        "raw_rows_per_s=%.0f ratio=%.2f parse_rows_per_s=%.0f http_only_rows_per_s=%.0f "
+        "service_rows_per_s=%.0f server_ms_per_request=%.1f check=%s\n",
+        o.format.c_str(), o.concurrency, o.batch, data.rows.size(), api.rowsPerSecond(), raw_rate,
+        ratio, parse_rate, http_only_rate, service_rate,
+        server_requests ? server_seconds / static_cast<double>(server_requests) * 1e3 : 0.0,
+        same ? "ok" : "mismatch");
+    return same ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(parseOptions(argc, argv));
+    } catch (const std::exception& e) {
+        std::cerr << "telemetry_bench: " << e.what() << "\n";
+        return 1;
+    }
+}

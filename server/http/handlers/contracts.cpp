@@ -1,0 +1,481 @@
+#include "domain/money.h"
+#include "http/access.h"
+#include "http/api.h"
+#include "http/fields.h"
+#include "services/representation.h"
+
+namespace billwright::http {
+namespace {
+
+using core::Error;
+using core::JsonValue;
+using domain::TermKind;
+
+constexpr std::int64_t kMaxRateMicro = std::int64_t{1000} * 1000000;  // 1000 per kWh
+constexpr std::int64_t kMaxQuantity = std::int64_t{1} << 50;
+constexpr std::int64_t kMaxHashpriceBp = 100000;  // 1000 %
+constexpr std::int64_t kMaxPercentBp = 10000;     // 100 %
+constexpr std::size_t kMaxIdsPerCall = 1000;
+constexpr std::size_t kMaxIdLength = 64;
+
+using OptionalFixed = std::optional<std::optional<std::int64_t>>;
+using OptionalText = std::optional<std::optional<std::string>>;
+
+// The body without the array members FieldReader does not read; those are read here.
+JsonValue withoutMembers(const JsonValue& body, std::initializer_list<std::string_view> names) {
+    if (!body.isObject()) return body;
+    JsonValue rest = JsonValue::object();
+    for (const auto& [key, value] : body.members()) {
+        bool skip = false;
+        for (const auto name : names) skip = skip || key == name;
+        if (!skip) rest.set(key, value);
+    }
+    return rest;
+}
+
+// A JSON array of 1..kMaxIdsPerCall distinct-or-not strings (ids); nullopt when absent, null,
+// or wrong (the problem is added to `f`).
+std::optional<std::vector<std::string>> stringArray(const JsonValue& body, std::string_view name,
+                                                    FieldReader& f, std::size_t max_items,
+                                                    std::size_t max_length) {
+    const JsonValue* v = body.isObject() ? body.find(name) : nullptr;
+    if (v == nullptr || v->isNull()) return std::nullopt;
+    if (!v->isArray()) {
+        f.addError(std::string(name), "wrong_type", "must be an array of strings");
+        return std::nullopt;
+    }
+    if (v->items().size() > max_items) {
+        f.addError(std::string(name), "out_of_range",
+                   "at most " + std::to_string(max_items) + " entries");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : v->items()) {
+        if (!item.isString()) {
+            f.addError(std::string(name), "wrong_type", "must be an array of strings");
+            return std::nullopt;
+        }
+        if (item.asString().empty() || item.asString().size() > max_length) {
+            f.addError(std::string(name), "out_of_range",
+                       "each entry must be 1 to " + std::to_string(max_length) + " bytes");
+            return std::nullopt;
+        }
+        out.push_back(item.asString());
+    }
+    return out;
+}
+
+struct ContractFields {
+    std::optional<std::string> customer_id;
+    std::optional<domain::ContractType> type;
+    std::optional<TermKind> term;
+    std::optional<std::optional<std::int64_t>> term_days;
+    std::optional<core::Date> start_date;
+    std::optional<std::optional<core::Date>> end_date;
+    std::optional<bool> auto_renew;
+    std::optional<std::int64_t> notice_days;
+    std::optional<std::int64_t> max_extensions;
+    std::optional<std::vector<domain::BillingMethod>> billing_methods;
+    OptionalFixed rate, power_cap, failover_bp, failover_rate, miner_hashrate, miner_efficiency,
+        quantity, connector_fee, service_fee, management_fee;
+    std::optional<domain::FailoverMode> failover_mode;
+    OptionalText failover_source, miner_model, payout_wallet, notes;
+    bool activate = false;
+};
+
+// The contract fields of a create body (customer_id and type required) or a PATCH body (any
+// subset; JSON null clears an optional field, and end_date null returns to the term's end).
+// `currency` is the contract's, for service_fee_per_site; none when the customer is unknown.
+core::Result<ContractFields> readContractFields(const JsonValue& body, bool creating,
+                                                const std::optional<domain::Currency>& currency,
+                                                FieldReader& f) {
+    const auto req = creating ? Presence::kRequired : Presence::kOptional;
+    const auto opt = Presence::kOptional;
+    ContractFields v;
+    const auto nullableFixed = [&](const char* name, int decimals, std::int64_t min,
+                                   std::int64_t max, OptionalFixed& out) {
+        if (f.isNull(name)) {
+            out = std::optional<std::int64_t>{};
+        } else if (auto n = f.fixed(name, opt, decimals, min, max)) {
+            out = std::optional<std::int64_t>{*n};
+        }
+    };
+    const auto nullableText = [&](const char* name, std::size_t max, OptionalText& out) {
+        if (f.isNull(name)) {
+            out = std::optional<std::string>{};
+        } else if (auto s = f.string(name, opt, max)) {
+            out = std::optional<std::string>{*s};
+        }
+    };
+    v.customer_id = f.string("customer_id", req, kMaxIdLength);
+    if (auto t = f.oneOf("type", req, {"hosted", "lease", "infinity", "o_and_m"}))
+        v.type = domain::parseContractType(*t);
+    if (auto t = f.oneOf("term", opt,
+                         {"month_to_month", "3_months", "6_months", "1_year", "2_years", "custom"}))
+        v.term = domain::parseTermKind(*t);
+    if (f.isNull("term_days")) {
+        v.term_days = std::optional<std::int64_t>{};
+    } else if (auto n = f.integer("term_days", opt, 1, domain::kMaxCustomTermDays)) {
+        v.term_days = std::optional<std::int64_t>{*n};
+    }
+    v.start_date = f.date("start_date", opt);
+    if (f.isNull("end_date")) {
+        v.end_date = std::optional<core::Date>{};
+    } else if (auto d = f.date("end_date", opt)) {
+        v.end_date = std::optional<core::Date>{*d};
+    }
+    v.auto_renew = f.boolean("auto_renew", opt);
+    v.notice_days = f.integer("notice_days", opt, 0, domain::kMaxNoticeDays);
+    v.max_extensions = f.integer("max_extensions", opt, 0, domain::kMaxExtensionsLimit);
+    if (const JsonValue* methods = body.isObject() ? body.find("billing_methods") : nullptr) {
+        if (methods->isNull()) {
+            v.billing_methods = std::vector<domain::BillingMethod>{};
+        } else if (auto names = stringArray(body, "billing_methods", f, 3, 20)) {
+            std::vector<domain::BillingMethod> parsed;
+            for (const auto& name : *names) {
+                if (auto m = domain::parseBillingMethod(name)) {
+                    parsed.push_back(*m);
+                } else {
+                    f.addError("billing_methods", "invalid_enum",
+                               "each entry must be metered, hash or calculated");
+                    parsed.clear();
+                    break;
+                }
+            }
+            if (parsed.size() == names->size()) v.billing_methods = std::move(parsed);
+        }
+    }
+    nullableFixed("rate_per_kwh", 6, 1, kMaxRateMicro, v.rate);
+    nullableFixed("power_cap_kw", 3, 1, kMaxQuantity, v.power_cap);
+    if (auto m = f.oneOf("failover_mode", opt, {"off", "hashprice", "fixed_rate"}))
+        v.failover_mode = domain::parseFailoverMode(*m);
+    nullableFixed("failover_hashprice_percent", 2, 1, kMaxHashpriceBp, v.failover_bp);
+    if (f.isNull("failover_hashprice_source")) {
+        v.failover_source = std::optional<std::string>{};
+    } else if (auto s = f.oneOf("failover_hashprice_source", opt,
+                                {"manual", "luxor", "braiins", "hashrate_index"})) {
+        v.failover_source = std::optional<std::string>{*s};
+    }
+    nullableFixed("failover_rate_per_kwh", 6, 1, kMaxRateMicro, v.failover_rate);
+    nullableText("miner_model", domain::kMaxNameLength, v.miner_model);
+    nullableFixed("miner_hashrate_ths", 3, 1, kMaxQuantity, v.miner_hashrate);
+    nullableFixed("miner_efficiency_jth", 3, 1, kMaxQuantity, v.miner_efficiency);
+    if (f.isNull("quantity")) {
+        v.quantity = std::optional<std::int64_t>{};
+    } else if (auto n = f.integer("quantity", opt, 1, 1000000)) {
+        v.quantity = std::optional<std::int64_t>{*n};
+    }
+    nullableFixed("connector_fee_percent", 2, 0, kMaxPercentBp, v.connector_fee);
+    nullableText("payout_wallet", 128, v.payout_wallet);
+    if (f.isNull("service_fee_per_site")) {
+        v.service_fee = std::optional<std::int64_t>{};
+    } else if (auto text = f.amountText("service_fee_per_site", opt); text && currency) {
+        auto money = domain::parseMoney("service_fee_per_site", *text, *currency);
+        if (!money.ok()) {
+            f.addError(money.error());
+        } else if (money->minor < 0) {
+            f.addError("service_fee_per_site", "out_of_range", "must be zero or more");
+        } else {
+            v.service_fee = std::optional<std::int64_t>{money->minor};
+        }
+    }
+    nullableFixed("management_fee_per_kwh", 6, 0, kMaxRateMicro, v.management_fee);
+    nullableText("notes", domain::kMaxNotesLength, v.notes);
+    if (creating) v.activate = f.boolean("activate", opt).value_or(false);
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    return v;
+}
+
+services::ContractEdit toEdit(ContractFields v, bool creating) {
+    return [v = std::move(v), creating](domain::Contract& c) {
+        if (v.customer_id) c.customer_id = *v.customer_id;
+        if (v.type) c.type = *v.type;
+        if (v.term) {
+            c.term.kind = *v.term;
+            if (*v.term != TermKind::kCustom) c.term.custom_days = 0;
+        }
+        if (v.term_days) c.term.custom_days = static_cast<int>(v.term_days->value_or(0));
+        if (v.start_date) c.start_date = *v.start_date;
+        if (v.end_date) {
+            c.end_date_overridden = v.end_date->has_value();
+            if (*v.end_date) c.end_date = **v.end_date;
+        }
+        if (v.auto_renew) {
+            c.auto_renew = *v.auto_renew;
+        } else if (creating) {
+            // Hosted contracts renew unless told otherwise (seed 002); the others cannot.
+            c.auto_renew = c.type == domain::ContractType::kHosted;
+        }
+        if (v.notice_days) c.notice_days = static_cast<int>(*v.notice_days);
+        if (v.max_extensions) c.max_extensions = static_cast<int>(*v.max_extensions);
+        if (v.billing_methods) c.billing_methods = *v.billing_methods;
+        if (v.rate) c.rate_micro = *v.rate;
+        if (v.power_cap) c.power_cap_w = *v.power_cap;
+        if (v.failover_mode) {
+            // Switching the mode drops the settings the new mode does not use, unless the same
+            // request sends them (then validation names them).
+            c.failover_mode = *v.failover_mode;
+            const bool hashprice = *v.failover_mode == domain::FailoverMode::kHashprice;
+            const bool fixed = *v.failover_mode == domain::FailoverMode::kFixedRate;
+            if (!hashprice && !v.failover_bp) c.failover_hashprice_bp.reset();
+            if (!hashprice && !v.failover_source) c.failover_hashprice_source.reset();
+            if (!fixed && !v.failover_rate) c.failover_rate_micro.reset();
+        }
+        if (v.failover_bp) c.failover_hashprice_bp = *v.failover_bp;
+        if (v.failover_source) c.failover_hashprice_source = *v.failover_source;
+        if (v.failover_rate) c.failover_rate_micro = *v.failover_rate;
+        if (v.miner_model) c.miner_model = *v.miner_model;
+        if (v.miner_hashrate) c.miner_hashrate_mth = *v.miner_hashrate;
+        if (v.miner_efficiency) c.miner_efficiency_mjth = *v.miner_efficiency;
+        if (v.quantity) c.quantity = *v.quantity;
+        if (v.connector_fee) c.connector_fee_bp = *v.connector_fee;
+        if (v.payout_wallet) c.payout_wallet = *v.payout_wallet;
+        if (v.service_fee) c.service_fee_per_site_minor = *v.service_fee;
+        if (v.management_fee) c.management_fee_rate_micro = *v.management_fee;
+        if (v.notes) c.notes = *v.notes;
+    };
+}
+
+Response contractResponse(int status, const services::ContractView& view) {
+    return Response::json(status, services::toJson(view));
+}
+
+// The currency a new contract for `customer_id` will have, when the customer exists.
+std::optional<domain::Currency> customerCurrency(ApiContext& ctx, const std::string& tenant_id,
+                                                 const std::string& customer_id) {
+    auto customer = ctx.inventory.getCustomer(tenant_id, customer_id);
+    if (!customer.ok()) return std::nullopt;
+    if (customer->billing_currency) return domain::findCurrency(*customer->billing_currency);
+    auto tenant = ctx.billing.getTenant(tenant_id);
+    if (!tenant.ok()) return std::nullopt;
+    return tenant->default_currency;
+}
+
+HandlerResult createContract(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    const JsonValue rest = withoutMembers(*body, {"billing_methods"});
+    FieldReader f(rest);
+    std::optional<domain::Currency> currency;
+    if (const JsonValue* id = body->isObject() ? body->find("customer_id") : nullptr;
+        id != nullptr && id->isString() && !id->asString().empty() &&
+        id->asString().size() <= kMaxIdLength) {
+        currency = customerCurrency(ctx, *tenant, id->asString());
+        if (!currency) f.addError("customer_id", "not_found", "no such customer");
+    }
+    auto fields = readContractFields(*body, true, currency, f);
+    if (!fields.ok()) return std::move(fields).error();
+    const std::string customer_id = *fields->customer_id;
+    const bool activate = fields->activate;
+    auto view = ctx.contracts.create(actorOf(r), *tenant, customer_id,
+                                     toEdit(std::move(fields).value(), true), activate);
+    if (!view.ok()) return std::move(view).error();
+    Response response = contractResponse(201, *view);
+    response.headers.emplace_back("Location", "/v1/contracts/" + view->contract.id);
+    return response;
+}
+
+HandlerResult listContracts(ApiContext& ctx, Request& r) {
+    auto tenant = tenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto page = pageRequest(r.query, {"customer_id", "status", "type", "equipment_id"});
+    if (!page.ok()) return std::move(page).error();
+    Error error{core::ErrorCode::kValidationFailed, "the query has invalid parameters", {}};
+    storage::ContractFilter filter;
+    const auto param = [&](const char* name) -> std::optional<std::string> {
+        const auto it = r.query.find(name);
+        if (it == r.query.end()) return std::nullopt;
+        return it->second;
+    };
+    filter.customer_id = param("customer_id");
+    filter.equipment_id = param("equipment_id");
+    if (const auto status = param("status")) {
+        filter.status = domain::parseContractStatus(*status);
+        if (!filter.status)
+            error.fields.push_back(
+                {"status", "invalid_enum", "must be one of draft, active, expired, cancelled"});
+    }
+    if (const auto type = param("type")) {
+        filter.type = domain::parseContractType(*type);
+        if (!filter.type)
+            error.fields.push_back(
+                {"type", "invalid_enum", "must be one of hosted, lease, infinity, o_and_m"});
+    }
+    if (!error.fields.empty()) return error;
+    const auto result = ctx.contracts.list(*tenant, filter, *page);
+    JsonValue data = JsonValue::array();
+    for (const auto& view : result.items) data.push(services::toJson(view, false));
+    JsonValue out = JsonValue::object();
+    out.set("object", JsonValue::string("list"))
+        .set("data", std::move(data))
+        .set("has_more", JsonValue::boolean(result.has_more))
+        .set("next_cursor", result.has_more && !result.items.empty()
+                                ? JsonValue::string(result.items.back().contract.id)
+                                : JsonValue::null());
+    return Response::json(200, out);
+}
+
+HandlerResult getContract(ApiContext& ctx, Request& r) {
+    auto tenant = tenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto view = ctx.contracts.get(*tenant, r.param("contract_id"));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult patchContract(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto existing = ctx.contracts.get(*tenant, r.param("contract_id"));
+    if (!existing.ok()) return std::move(existing).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    const JsonValue rest = withoutMembers(*body, {"billing_methods"});
+    FieldReader f(rest);
+    auto fields = readContractFields(*body, false, existing->contract.currency, f);
+    if (!fields.ok()) return std::move(fields).error();
+    auto view = ctx.contracts.update(actorOf(r), *tenant, r.param("contract_id"),
+                                     toEdit(std::move(fields).value(), false));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult activateContract(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    auto view = ctx.contracts.activate(actorOf(r), *tenant, r.param("contract_id"));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult cancelContract(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    auto reason = f.string("reason", Presence::kOptional, 500);
+    if (reason && reason->empty()) f.addError("reason", "out_of_range", "must be 1 to 500 bytes");
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    auto view = ctx.contracts.cancel(actorOf(r), *tenant, r.param("contract_id"), reason);
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult extendContract(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    const auto days = f.integer("days", Presence::kOptional, 1, domain::kMaxCustomTermDays);
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    auto view =
+        ctx.contracts.extend(actorOf(r), *tenant, r.param("contract_id"),
+                             days ? std::optional<int>(static_cast<int>(*days)) : std::nullopt);
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult giveNotice(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    const auto date = f.date("date", Presence::kOptional);
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    auto view = ctx.contracts.giveNotice(actorOf(r), *tenant, r.param("contract_id"), date);
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult withdrawNotice(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto view = ctx.contracts.withdrawNotice(actorOf(r), *tenant, r.param("contract_id"));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+// {"<name>": ["id", ...]} with 1..kMaxIdsPerCall ids.
+core::Result<std::vector<std::string>> idList(const Request& r, std::string_view name) {
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    const JsonValue rest = withoutMembers(*body, {name});
+    FieldReader f(rest);
+    auto ids = stringArray(*body, name, f, kMaxIdsPerCall, kMaxIdLength);
+    if (!ids && body->isObject() && (body->find(name) == nullptr || body->find(name)->isNull()))
+        f.addError(std::string(name), "required", "is required");
+    if (ids && ids->empty()) f.addError(std::string(name), "required", "name at least one id");
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    return std::move(*ids);
+}
+
+HandlerResult assignEquipment(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto ids = idList(r, "equipment_ids");
+    if (!ids.ok()) return std::move(ids).error();
+    auto view = ctx.contracts.assignEquipment(actorOf(r), *tenant, r.param("contract_id"), *ids);
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult unassignEquipment(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto view = ctx.contracts.unassignEquipment(actorOf(r), *tenant, r.param("contract_id"),
+                                                r.param("equipment_id"));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult assignSites(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto ids = idList(r, "site_ids");
+    if (!ids.ok()) return std::move(ids).error();
+    auto view = ctx.contracts.assignSites(actorOf(r), *tenant, r.param("contract_id"), *ids);
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+HandlerResult unassignSite(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto view =
+        ctx.contracts.unassignSite(actorOf(r), *tenant, r.param("contract_id"), r.param("site_id"));
+    if (!view.ok()) return std::move(view).error();
+    return contractResponse(200, *view);
+}
+
+}  // namespace
+
+void registerContractRoutes(Router& router, ApiContext& ctx) {
+    auto bind = [&ctx](ContextHandler fn) { return bindHandler(ctx, fn); };
+    const auto add = [&](const char* method, const char* pattern, ContextHandler fn) {
+        router.add({method, pattern, Access::kAuthenticated, bind(fn)});
+    };
+    add("POST", "/v1/contracts", createContract);
+    add("GET", "/v1/contracts", listContracts);
+    add("GET", "/v1/contracts/{contract_id}", getContract);
+    add("PATCH", "/v1/contracts/{contract_id}", patchContract);
+    add("POST", "/v1/contracts/{contract_id}/activate", activateContract);
+    add("POST", "/v1/contracts/{contract_id}/cancel", cancelContract);
+    add("POST", "/v1/contracts/{contract_id}/extend", extendContract);
+    add("POST", "/v1/contracts/{contract_id}/notice", giveNotice);
+    add("DELETE", "/v1/contracts/{contract_id}/notice", withdrawNotice);
+    add("POST", "/v1/contracts/{contract_id}/equipment", assignEquipment);
+    add("DELETE", "/v1/contracts/{contract_id}/equipment/{equipment_id}", unassignEquipment);
+    add("POST", "/v1/contracts/{contract_id}/sites", assignSites);
+    add("DELETE", "/v1/contracts/{contract_id}/sites/{site_id}", unassignSite);
+}
+
+}  // namespace billwright::http

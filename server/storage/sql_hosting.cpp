@@ -1,0 +1,970 @@
+// SQL repositories for the hosting inventory: customers, sites, equipment, telemetry, contracts
+// and the tenant's billing settings.
+
+#include "storage/sql_hosting.h"
+
+#include <algorithm>
+
+#include "storage/sql_util.h"
+
+namespace billwright::storage {
+namespace {
+
+using namespace sql;  // NOLINT(google-build-using-namespace): storage-internal helpers
+
+std::string text(std::string_view v) { return std::string(v); }
+
+SqlValue optionalTime(const std::optional<SysSeconds>& t) {
+    return t ? SqlValue{unix(*t)} : sqlNull();
+}
+std::optional<SysSeconds> timeFrom(const std::optional<std::int64_t>& v) {
+    if (!v) return std::nullopt;
+    return fromUnix(*v);
+}
+bool boolFrom(const SqlRow& r, std::size_t i) { return r.getInt(i) != 0; }
+
+// "%term%" for LIKE with % and _ escaped (ESCAPE '\').
+std::string likePattern(const std::string& term) {
+    std::string out = "%";
+    for (const char c : term) {
+        if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+        out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+    out.push_back('%');
+    return out;
+}
+
+void addOptionalBool(std::string& where, SqlParams& params, std::string_view column,
+                     const std::optional<bool>& value) {
+    if (!value) return;
+    where += " AND ";
+    where += column;
+    where += " = ?";
+    params.emplace_back(boolInt(*value));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+class SqlCustomers final : public CustomerRepository {
+public:
+    explicit SqlCustomers(Connection& c) : c_(c) {}
+    static constexpr std::string_view kColumns =
+        "tenant_id, id, name, company_name, contact_email, billing_email, phone, "
+        "billing_currency, active, portal_access, internal_notes, in_default, default_reason, "
+        "default_since, billing_hold, pool_redirect, auto_pay, credit_balance_minor, archived_at, "
+        "created_at, updated_at";
+
+    static domain::Customer fromRow(const SqlRow& r) {
+        domain::Customer c;
+        c.tenant_id = r.getString(0);
+        c.id = r.getString(1);
+        c.name = r.getString(2);
+        c.company_name = r.getOptionalString(3);
+        c.contact_email = r.getString(4);
+        c.billing_email = r.getOptionalString(5);
+        c.phone = r.getOptionalString(6);
+        c.billing_currency = r.getOptionalString(7);
+        c.active = boolFrom(r, 8);
+        c.portal_access = boolFrom(r, 9);
+        c.internal_notes = r.getOptionalString(10);
+        c.in_default = boolFrom(r, 11);
+        c.default_reason = r.getOptionalString(12);
+        c.default_since = timeFrom(r.getOptionalInt(13));
+        c.billing_hold = boolFrom(r, 14);
+        c.pool_redirect = boolFrom(r, 15);
+        c.auto_pay = boolFrom(r, 16);
+        c.credit_balance_minor = r.getInt(17);
+        c.archived_at = timeFrom(r.getOptionalInt(18));
+        c.created_at = fromUnix(r.getInt(19));
+        c.updated_at = fromUnix(r.getInt(20));
+        return c;
+    }
+
+    static SqlParams values(const domain::Customer& c) {
+        return {sqlOptional(c.company_name),
+                c.contact_email,
+                sqlOptional(c.billing_email),
+                sqlOptional(c.phone),
+                sqlOptional(c.billing_currency),
+                boolInt(c.active),
+                boolInt(c.portal_access),
+                sqlOptional(c.internal_notes),
+                boolInt(c.in_default),
+                sqlOptional(c.default_reason),
+                optionalTime(c.default_since),
+                boolInt(c.billing_hold),
+                boolInt(c.pool_redirect),
+                boolInt(c.auto_pay),
+                c.credit_balance_minor,
+                optionalTime(c.archived_at),
+                unix(c.updated_at)};
+    }
+
+    std::optional<domain::Customer> find(std::string_view tenant_id, std::string_view id) override {
+        const auto rows =
+            c_.query("SELECT " + text(kColumns) + " FROM customers WHERE tenant_id = ? AND id = ?",
+                     {text(tenant_id), text(id)});
+        if (rows.empty()) return std::nullopt;
+        return fromRow(rows[0]);
+    }
+
+    std::vector<domain::Customer> list(std::string_view tenant_id, const CustomerFilter& f,
+                                       const PageRequest& page) override {
+        std::string sql = "SELECT " + text(kColumns) + " FROM customers WHERE tenant_id = ?";
+        SqlParams params{text(tenant_id)};
+        sql += f.archived ? " AND archived_at IS NOT NULL" : " AND archived_at IS NULL";
+        if (f.search) {
+            sql +=
+                " AND (LOWER(name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(company_name, '')) LIKE ? "
+                "ESCAPE '\\' OR LOWER(contact_email) LIKE ? ESCAPE '\\' OR "
+                "LOWER(COALESCE(billing_email, '')) LIKE ? ESCAPE '\\')";
+            const std::string pattern = likePattern(*f.search);
+            for (int i = 0; i < 4; ++i) params.emplace_back(pattern);
+        }
+        addOptionalBool(sql, params, "active", f.active);
+        addOptionalBool(sql, params, "in_default", f.in_default);
+        addOptionalBool(sql, params, "billing_hold", f.billing_hold);
+        addCursor(sql, params, page, "id");
+        sql += " ORDER BY id DESC LIMIT ?";
+        params.emplace_back(limitPlusOne(page));
+        std::vector<domain::Customer> out;
+        for (const auto& r : c_.query(sql, params)) out.push_back(fromRow(r));
+        return out;
+    }
+
+    void insert(const domain::Customer& c) override {
+        SqlParams params{c.tenant_id, c.id, c.name};
+        for (auto& v : values(c)) params.push_back(std::move(v));
+        params.emplace_back(unix(c.created_at));
+        c_.execute(
+            "INSERT INTO customers (tenant_id, id, name, company_name, contact_email, "
+            "billing_email, phone, billing_currency, active, portal_access, internal_notes, "
+            "in_default, default_reason, default_since, billing_hold, pool_redirect, auto_pay, "
+            "credit_balance_minor, archived_at, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            params);
+    }
+
+    void update(const domain::Customer& c) override {
+        SqlParams params{c.name};
+        for (auto& v : values(c)) params.push_back(std::move(v));
+        params.emplace_back(c.tenant_id);
+        params.emplace_back(c.id);
+        c_.execute(
+            "UPDATE customers SET name = ?, company_name = ?, contact_email = ?, billing_email = "
+            "?, phone = ?, billing_currency = ?, active = ?, portal_access = ?, internal_notes = "
+            "?, in_default = ?, default_reason = ?, default_since = ?, billing_hold = ?, "
+            "pool_redirect = ?, auto_pay = ?, credit_balance_minor = ?, archived_at = ?, "
+            "updated_at = ? WHERE tenant_id = ? AND id = ?",
+            params);
+    }
+
+private:
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class SqlSites final : public SiteRepository {
+public:
+    explicit SqlSites(Connection& c) : c_(c) {}
+    static constexpr std::string_view kColumns =
+        "tenant_id, id, name, location, energy_cost_rate_micro, currency, "
+        "operated_for_customer_id, created_at, updated_at";
+
+    static domain::Site fromRow(const SqlRow& r) {
+        domain::Site s;
+        s.tenant_id = r.getString(0);
+        s.id = r.getString(1);
+        s.name = r.getString(2);
+        s.location = r.getOptionalString(3);
+        s.energy_cost_rate_micro = r.getOptionalInt(4);
+        s.currency = r.getString(5);
+        s.operated_for_customer_id = r.getOptionalString(6);
+        s.created_at = fromUnix(r.getInt(7));
+        s.updated_at = fromUnix(r.getInt(8));
+        return s;
+    }
+
+    std::optional<domain::Site> find(std::string_view tenant_id, std::string_view id) override {
+        const auto rows =
+            c_.query("SELECT " + text(kColumns) + " FROM sites WHERE tenant_id = ? AND id = ?",
+                     {text(tenant_id), text(id)});
+        if (rows.empty()) return std::nullopt;
+        return fromRow(rows[0]);
+    }
+
+    std::vector<domain::Site> list(std::string_view tenant_id,
+                                   const std::optional<std::string>& operated_for,
+                                   const PageRequest& page) override {
+        std::string sql = "SELECT " + text(kColumns) + " FROM sites WHERE tenant_id = ?";
+        SqlParams params{text(tenant_id)};
+        if (operated_for) {
+            sql += " AND operated_for_customer_id = ?";
+            params.emplace_back(*operated_for);
+        }
+        addCursor(sql, params, page, "id");
+        sql += " ORDER BY id DESC LIMIT ?";
+        params.emplace_back(limitPlusOne(page));
+        std::vector<domain::Site> out;
+        for (const auto& r : c_.query(sql, params)) out.push_back(fromRow(r));
+        return out;
+    }
+
+    void insert(const domain::Site& s) override {
+        c_.execute(
+            "INSERT INTO sites (tenant_id, id, name, location, energy_cost_rate_micro, currency, "
+            "operated_for_customer_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {s.tenant_id, s.id, s.name, sqlOptional(s.location),
+             sqlOptional(s.energy_cost_rate_micro), s.currency,
+             sqlOptional(s.operated_for_customer_id), unix(s.created_at), unix(s.updated_at)});
+    }
+
+    void update(const domain::Site& s) override {
+        c_.execute(
+            "UPDATE sites SET name = ?, location = ?, energy_cost_rate_micro = ?, currency = ?, "
+            "operated_for_customer_id = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            {s.name, sqlOptional(s.location), sqlOptional(s.energy_cost_rate_micro), s.currency,
+             sqlOptional(s.operated_for_customer_id), unix(s.updated_at), s.tenant_id, s.id});
+    }
+
+    void remove(std::string_view tenant_id, std::string_view id) override {
+        c_.execute("DELETE FROM sites WHERE tenant_id = ? AND id = ?", {text(tenant_id), text(id)});
+    }
+
+    std::int64_t countReferences(std::string_view tenant_id, std::string_view id) override {
+        const auto rows = c_.query(
+            "SELECT (SELECT COUNT(*) FROM equipment WHERE tenant_id = ? AND site_id = ?) + "
+            "(SELECT COUNT(*) FROM contract_sites WHERE tenant_id = ? AND site_id = ?)",
+            {text(tenant_id), text(id), text(tenant_id), text(id)});
+        return rows.at(0).getInt(0);
+    }
+
+private:
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+constexpr std::string_view kEquipmentColumns =
+    "e.tenant_id, e.id, e.serial_number, e.model, e.hashrate_mth, e.power_mw, e.efficiency_mjth, "
+    "e.efficiency_computed, e.site_id, e.owner_customer_id, e.status, e.pdu_port, e.created_at, "
+    "e.updated_at";
+constexpr std::string_view kActiveAssignment =
+    "EXISTS (SELECT 1 FROM contract_equipment ce WHERE ce.tenant_id = e.tenant_id AND "
+    "ce.active_equipment_id = e.id)";
+
+domain::Equipment equipmentFromRow(const SqlRow& r) {
+    domain::Equipment e;
+    e.tenant_id = r.getString(0);
+    e.id = r.getString(1);
+    e.serial_number = r.getString(2);
+    e.model = r.getString(3);
+    e.hashrate_mth = r.getInt(4);
+    e.power_mw = r.getInt(5);
+    e.efficiency_mjth = r.getInt(6);
+    e.efficiency_computed = boolFrom(r, 7);
+    e.site_id = r.getOptionalString(8);
+    e.owner_customer_id = r.getOptionalString(9);
+    const auto status = domain::parseEquipmentStatus(r.getString(10));
+    if (!status) throw DbError(DbErrorKind::kOther, "stored equipment status is unknown");
+    e.status = *status;
+    e.pdu_port = r.getOptionalString(11);
+    e.created_at = fromUnix(r.getInt(12));
+    e.updated_at = fromUnix(r.getInt(13));
+    return e;
+}
+
+class SqlEquipment final : public EquipmentRepository {
+public:
+    explicit SqlEquipment(Connection& c) : c_(c) {}
+
+    std::optional<domain::Equipment> find(std::string_view tenant_id,
+                                          std::string_view id) override {
+        const auto rows = c_.query("SELECT " + text(kEquipmentColumns) +
+                                       " FROM equipment e WHERE e.tenant_id = ? AND e.id = ?",
+                                   {text(tenant_id), text(id)});
+        if (rows.empty()) return std::nullopt;
+        return equipmentFromRow(rows[0]);
+    }
+
+    std::vector<domain::Equipment> list(std::string_view tenant_id, const EquipmentFilter& f,
+                                        const PageRequest& page) override {
+        std::string sql =
+            "SELECT " + text(kEquipmentColumns) + " FROM equipment e WHERE e.tenant_id = ?";
+        SqlParams params{text(tenant_id)};
+        if (f.site_id) {
+            sql += " AND e.site_id = ?";
+            params.emplace_back(*f.site_id);
+        }
+        if (f.owner_customer_id) {
+            sql += " AND e.owner_customer_id = ?";
+            params.emplace_back(*f.owner_customer_id);
+        }
+        if (f.tenant_owned_only) sql += " AND e.owner_customer_id IS NULL";
+        if (f.customer_owned_only) sql += " AND e.owner_customer_id IS NOT NULL";
+        if (f.status) {
+            sql += " AND e.status = ?";
+            params.emplace_back(text(domain::equipmentStatusName(*f.status)));
+        }
+        if (f.model) {
+            sql += " AND e.model = ?";
+            params.emplace_back(*f.model);
+        }
+        if (f.search) {
+            sql +=
+                " AND (LOWER(e.serial_number) LIKE ? ESCAPE '\\' OR LOWER(e.model) LIKE ? ESCAPE "
+                "'\\')";
+            const std::string pattern = likePattern(*f.search);
+            params.emplace_back(pattern);
+            params.emplace_back(pattern);
+        }
+        if (f.contracted) {
+            sql += *f.contracted ? " AND " : " AND NOT ";
+            sql += kActiveAssignment;
+        }
+        addCursor(sql, params, page, "e.id");
+        sql += " ORDER BY e.id DESC LIMIT ?";
+        params.emplace_back(limitPlusOne(page));
+        std::vector<domain::Equipment> out;
+        for (const auto& r : c_.query(sql, params)) out.push_back(equipmentFromRow(r));
+        return out;
+    }
+
+    static constexpr std::string_view kInsert =
+        "INSERT INTO equipment (tenant_id, id, serial_number, model, hashrate_mth, power_mw, "
+        "efficiency_mjth, efficiency_computed, site_id, owner_customer_id, status, pdu_port, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    void insert(const domain::Equipment& e) override { insertMany({e}); }
+
+    void insertMany(const std::vector<domain::Equipment>& list) override {
+        auto stmt = c_.prepare(kInsert);
+        for (const auto& e : list) {
+            stmt->bind(1, std::string_view(e.tenant_id));
+            stmt->bind(2, std::string_view(e.id));
+            stmt->bind(3, std::string_view(e.serial_number));
+            stmt->bind(4, std::string_view(e.model));
+            stmt->bind(5, e.hashrate_mth);
+            stmt->bind(6, e.power_mw);
+            stmt->bind(7, e.efficiency_mjth);
+            stmt->bind(8, boolInt(e.efficiency_computed));
+            bindOptional(*stmt, 9, e.site_id);
+            bindOptional(*stmt, 10, e.owner_customer_id);
+            stmt->bind(11, domain::equipmentStatusName(e.status));
+            bindOptional(*stmt, 12, e.pdu_port);
+            stmt->bind(13, unix(e.created_at));
+            stmt->bind(14, unix(e.updated_at));
+            stmt->run();
+        }
+    }
+
+    void update(const domain::Equipment& e) override {
+        c_.execute(
+            "UPDATE equipment SET serial_number = ?, model = ?, hashrate_mth = ?, power_mw = ?, "
+            "efficiency_mjth = ?, efficiency_computed = ?, site_id = ?, owner_customer_id = ?, "
+            "status = ?, pdu_port = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            {e.serial_number, e.model, e.hashrate_mth, e.power_mw, e.efficiency_mjth,
+             boolInt(e.efficiency_computed), sqlOptional(e.site_id),
+             sqlOptional(e.owner_customer_id), text(domain::equipmentStatusName(e.status)),
+             sqlOptional(e.pdu_port), unix(e.updated_at), e.tenant_id, e.id});
+    }
+
+    void remove(std::string_view tenant_id, std::string_view id) override {
+        c_.execute("DELETE FROM equipment WHERE tenant_id = ? AND id = ?",
+                   {text(tenant_id), text(id)});
+    }
+
+    std::vector<std::string> existingSerials(std::string_view tenant_id) override {
+        return column("SELECT serial_number FROM equipment WHERE tenant_id = ?", tenant_id);
+    }
+
+    std::vector<std::string> existingPorts(std::string_view tenant_id) override {
+        return column("SELECT pdu_port FROM equipment WHERE tenant_id = ? AND pdu_port IS NOT NULL",
+                      tenant_id);
+    }
+
+    std::vector<EquipmentRef> refs(std::string_view tenant_id) override {
+        auto stmt = c_.prepare("SELECT id, pdu_port FROM equipment WHERE tenant_id = ?");
+        stmt->bind(1, tenant_id);
+        std::vector<EquipmentRef> out;
+        while (stmt->step()) {
+            EquipmentRef ref;
+            ref.id = stmt->columnText(0);
+            if (!stmt->columnIsNull(1)) ref.pdu_port = stmt->columnText(1);
+            out.push_back(std::move(ref));
+        }
+        return out;
+    }
+
+    std::vector<UncontractedEquipment> listUncontracted(std::string_view tenant_id,
+                                                        std::int64_t since,
+                                                        std::size_t limit) override {
+        std::vector<UncontractedEquipment> out;
+        const auto rows =
+            c_.query(uncontractedSql("SELECT " + text(kEquipmentColumns) + ", s.ts, s.value") +
+                         " ORDER BY e.id LIMIT ?",
+                     {text(tenant_id), since, static_cast<std::int64_t>(limit)});
+        for (const auto& r : rows) {
+            UncontractedEquipment u;
+            u.equipment = equipmentFromRow(r);
+            u.last_hashrate_ts = r.getInt(14);
+            u.last_hashrate_mth = r.getInt(15);
+            out.push_back(std::move(u));
+        }
+        return out;
+    }
+
+    std::int64_t countUncontracted(std::string_view tenant_id, std::int64_t since) override {
+        return c_.query(uncontractedSql("SELECT COUNT(*)"), {text(tenant_id), since})
+            .at(0)
+            .getInt(0);
+    }
+
+    void setStatus(std::string_view tenant_id, std::string_view id, domain::EquipmentStatus status,
+                   core::SysSeconds at) override {
+        c_.execute(
+            "UPDATE equipment SET status = ?, updated_at = ? WHERE tenant_id = ? AND id = ?",
+            {text(domain::equipmentStatusName(status)), unix(at), text(tenant_id), text(id)});
+    }
+
+private:
+    static std::string uncontractedSql(const std::string& select) {
+        // The newest hashrate sample of each unit is found through the primary key.
+        return select +
+               " FROM equipment e JOIN telemetry_samples s ON s.tenant_id = e.tenant_id AND "
+               "s.equipment_id = e.id AND s.kind = 3 AND s.ts = (SELECT MAX(m.ts) FROM "
+               "telemetry_samples m WHERE m.tenant_id = e.tenant_id AND m.equipment_id = e.id AND "
+               "m.kind = 3) WHERE e.tenant_id = ? AND e.status <> 'retired' AND s.ts >= ? AND "
+               "s.value > 0 AND NOT " +
+               text(kActiveAssignment);
+    }
+
+    static void bindOptional(PreparedStatement& stmt, int index,
+                             const std::optional<std::string>& value) {
+        if (value) {
+            stmt.bind(index, std::string_view(*value));
+        } else {
+            stmt.bindNull(index);
+        }
+    }
+
+    std::vector<std::string> column(std::string_view sql, std::string_view tenant_id) {
+        auto stmt = c_.prepare(sql);
+        stmt->bind(1, tenant_id);
+        std::vector<std::string> out;
+        while (stmt->step()) out.push_back(stmt->columnText(0));
+        return out;
+    }
+
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class SqlTelemetry final : public TelemetryRepository {
+public:
+    SqlTelemetry(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
+
+    void insertBatch(std::string_view tenant_id, const std::vector<SampleRow>& rows,
+                     std::vector<SampleOutcome>& outcomes) override {
+        outcomes.clear();
+        outcomes.reserve(rows.size());
+        auto insert = c_.prepare(text(dialect_.insertIgnore()) +
+                                 " INTO telemetry_samples (tenant_id, equipment_id, kind, ts, "
+                                 "value) VALUES (?, ?, ?, ?, ?)");
+        std::unique_ptr<PreparedStatement> existing;  // only prepared when a key repeats
+        insert->bind(1, tenant_id);                   // bindings persist across runs
+        for (const auto& row : rows) {
+            insert->bind(2, row.equipment_id);
+            insert->bind(3, static_cast<std::int64_t>(row.kind));
+            insert->bind(4, row.ts);
+            insert->bind(5, row.value);
+            if (insert->run() == 1) {
+                outcomes.push_back(SampleOutcome::kStored);
+                continue;
+            }
+            if (!existing) {
+                existing = c_.prepare(
+                    "SELECT value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = "
+                    "? AND kind = ? AND ts = ?");
+            }
+            existing->reset();
+            existing->bind(1, tenant_id);
+            existing->bind(2, row.equipment_id);
+            existing->bind(3, static_cast<std::int64_t>(row.kind));
+            existing->bind(4, row.ts);
+            const bool same = existing->step() && existing->columnInt(0) == row.value;
+            existing->reset();
+            outcomes.push_back(same ? SampleOutcome::kDuplicate : SampleOutcome::kConflict);
+        }
+    }
+
+    void loadForUsage(std::string_view tenant_id, std::string_view equipment_id,
+                      domain::UsageInput& input) override {
+        using domain::SampleKind;
+        auto before = c_.prepare(
+            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
+            "kind = ? AND ts < ? ORDER BY ts DESC LIMIT 1");
+        auto range = c_.prepare(
+            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
+            "kind = ? AND ts >= ? AND ts < ? ORDER BY ts");
+        auto after = c_.prepare(
+            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
+            "kind = ? AND ts >= ? ORDER BY ts LIMIT 1");
+        const auto load = [&](SampleKind kind, std::vector<domain::Sample>& out, bool with_after) {
+            out.clear();
+            const auto k = static_cast<std::int64_t>(kind);
+            read(*before, tenant_id, equipment_id, k, {input.from}, out);
+            read(*range, tenant_id, equipment_id, k, {input.from, input.to}, out);
+            if (with_after) read(*after, tenant_id, equipment_id, k, {input.to}, out);
+        };
+        load(SampleKind::kEnergy, input.energy, true);
+        load(SampleKind::kPower, input.power, false);
+        load(SampleKind::kHashrate, input.hashrate, false);
+        load(SampleKind::kStatus, input.status, false);
+    }
+
+    std::optional<domain::Sample> latest(std::string_view tenant_id, std::string_view equipment_id,
+                                         domain::SampleKind kind) override {
+        auto stmt = c_.prepare(
+            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
+            "kind = ? ORDER BY ts DESC LIMIT 1");
+        std::vector<domain::Sample> out;
+        read(*stmt, tenant_id, equipment_id, static_cast<std::int64_t>(kind), {}, out);
+        if (out.empty()) return std::nullopt;
+        return out[0];
+    }
+
+private:
+    static void read(PreparedStatement& stmt, std::string_view tenant_id,
+                     std::string_view equipment_id, std::int64_t kind,
+                     std::initializer_list<std::int64_t> bounds, std::vector<domain::Sample>& out) {
+        stmt.reset();
+        stmt.bind(1, tenant_id);
+        stmt.bind(2, equipment_id);
+        stmt.bind(3, kind);
+        int index = 4;
+        for (const auto b : bounds) stmt.bind(index++, b);
+        while (stmt.step()) out.push_back({stmt.columnInt(0), stmt.columnInt(1)});
+        stmt.reset();
+    }
+
+    Connection& c_;
+    const Dialect& dialect_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+std::string methodsText(const std::vector<domain::BillingMethod>& methods) {
+    std::string out;
+    for (const auto m : methods) {
+        if (!out.empty()) out.push_back(',');
+        out += domain::billingMethodName(m);
+    }
+    return out;
+}
+
+std::vector<domain::BillingMethod> methodsFrom(const std::string& text_value) {
+    std::vector<domain::BillingMethod> out;
+    std::size_t start = 0;
+    while (start < text_value.size()) {
+        const auto comma = text_value.find(',', start);
+        const auto end = comma == std::string::npos ? text_value.size() : comma;
+        const auto m =
+            domain::parseBillingMethod(std::string_view(text_value).substr(start, end - start));
+        if (!m) throw DbError(DbErrorKind::kOther, "stored billing method is unknown");
+        out.push_back(*m);
+        start = end + 1;
+    }
+    return out;
+}
+
+class SqlContracts final : public ContractRepository {
+public:
+    explicit SqlContracts(Connection& c) : c_(c) {}
+    static constexpr std::string_view kColumns =
+        "tenant_id, id, customer_id, contract_number, type, status, term, term_days, start_date, "
+        "end_date, end_date_overridden, auto_renew, notice_days, notice_given_on, max_extensions, "
+        "extensions_used, currency, billing_methods, rate_micro, power_cap_w, failover_mode, "
+        "failover_hashprice_bp, failover_hashprice_source, failover_rate_micro, miner_model, "
+        "miner_hashrate_mth, miner_efficiency_mjth, quantity, connector_fee_bp, payout_wallet, "
+        "service_fee_per_site_minor, management_fee_rate_micro, notes, activated_at, ended_on, "
+        "end_reason, created_at, updated_at";
+
+    static domain::Contract fromRow(const SqlRow& r) {
+        domain::Contract c;
+        c.tenant_id = r.getString(0);
+        c.id = r.getString(1);
+        c.customer_id = r.getString(2);
+        c.contract_number = r.getOptionalString(3);
+        const auto type = domain::parseContractType(r.getString(4));
+        const auto status = domain::parseContractStatus(r.getString(5));
+        const auto term = domain::parseTermKind(r.getString(6));
+        const auto failover = domain::parseFailoverMode(r.getString(20));
+        if (!type || !status || !term || !failover)
+            throw DbError(DbErrorKind::kOther, "stored contract has an unknown enum value");
+        c.type = *type;
+        c.status = *status;
+        c.term.kind = *term;
+        c.term.custom_days = static_cast<int>(r.getOptionalInt(7).value_or(0));
+        c.start_date = dateFrom(r.getString(8));
+        c.end_date = dateFrom(r.getString(9));
+        c.end_date_overridden = boolFrom(r, 10);
+        c.auto_renew = boolFrom(r, 11);
+        c.notice_days = static_cast<int>(r.getInt(12));
+        c.notice_given_on = optionalDate(r.getOptionalString(13));
+        c.max_extensions = static_cast<int>(r.getInt(14));
+        c.extensions_used = static_cast<int>(r.getInt(15));
+        c.currency = currencyFrom(r.getString(16));
+        c.billing_methods = methodsFrom(r.getString(17));
+        c.rate_micro = r.getOptionalInt(18);
+        c.power_cap_w = r.getOptionalInt(19);
+        c.failover_mode = *failover;
+        c.failover_hashprice_bp = r.getOptionalInt(21);
+        c.failover_hashprice_source = r.getOptionalString(22);
+        c.failover_rate_micro = r.getOptionalInt(23);
+        c.miner_model = r.getOptionalString(24);
+        c.miner_hashrate_mth = r.getOptionalInt(25);
+        c.miner_efficiency_mjth = r.getOptionalInt(26);
+        c.quantity = r.getOptionalInt(27);
+        c.connector_fee_bp = r.getOptionalInt(28);
+        c.payout_wallet = r.getOptionalString(29);
+        c.service_fee_per_site_minor = r.getOptionalInt(30);
+        c.management_fee_rate_micro = r.getOptionalInt(31);
+        c.notes = r.getOptionalString(32);
+        c.activated_at = timeFrom(r.getOptionalInt(33));
+        c.ended_on = optionalDate(r.getOptionalString(34));
+        c.end_reason = r.getOptionalString(35);
+        c.created_at = fromUnix(r.getInt(36));
+        c.updated_at = fromUnix(r.getInt(37));
+        return c;
+    }
+
+    // Every column after (tenant_id, id), in kColumns order.
+    static SqlParams values(const domain::Contract& c) {
+        return {c.customer_id,
+                sqlOptional(c.contract_number),
+                text(domain::contractTypeName(c.type)),
+                text(domain::contractStatusName(c.status)),
+                text(domain::termKindName(c.term.kind)),
+                c.term.kind == domain::TermKind::kCustom
+                    ? SqlValue{std::int64_t{c.term.custom_days}}
+                    : sqlNull(),
+                dateText(c.start_date),
+                dateText(c.end_date),
+                boolInt(c.end_date_overridden),
+                boolInt(c.auto_renew),
+                std::int64_t{c.notice_days},
+                optionalDateValue(c.notice_given_on),
+                std::int64_t{c.max_extensions},
+                std::int64_t{c.extensions_used},
+                text(c.currency.code),
+                methodsText(c.billing_methods),
+                sqlOptional(c.rate_micro),
+                sqlOptional(c.power_cap_w),
+                text(domain::failoverModeName(c.failover_mode)),
+                sqlOptional(c.failover_hashprice_bp),
+                sqlOptional(c.failover_hashprice_source),
+                sqlOptional(c.failover_rate_micro),
+                sqlOptional(c.miner_model),
+                sqlOptional(c.miner_hashrate_mth),
+                sqlOptional(c.miner_efficiency_mjth),
+                sqlOptional(c.quantity),
+                sqlOptional(c.connector_fee_bp),
+                sqlOptional(c.payout_wallet),
+                sqlOptional(c.service_fee_per_site_minor),
+                sqlOptional(c.management_fee_rate_micro),
+                sqlOptional(c.notes),
+                optionalTime(c.activated_at),
+                optionalDateValue(c.ended_on),
+                sqlOptional(c.end_reason),
+                unix(c.created_at),
+                unix(c.updated_at)};
+    }
+
+    std::optional<domain::Contract> find(std::string_view tenant_id, std::string_view id) override {
+        const auto rows =
+            c_.query("SELECT " + text(kColumns) + " FROM contracts WHERE tenant_id = ? AND id = ?",
+                     {text(tenant_id), text(id)});
+        if (rows.empty()) return std::nullopt;
+        return fromRow(rows[0]);
+    }
+
+    std::vector<domain::Contract> list(std::string_view tenant_id, const ContractFilter& f,
+                                       const PageRequest& page) override {
+        std::string sql = "SELECT " + text(kColumns) + " FROM contracts WHERE tenant_id = ?";
+        SqlParams params{text(tenant_id)};
+        if (f.customer_id) {
+            sql += " AND customer_id = ?";
+            params.emplace_back(*f.customer_id);
+        }
+        if (f.status) {
+            sql += " AND status = ?";
+            params.emplace_back(text(domain::contractStatusName(*f.status)));
+        }
+        if (f.type) {
+            sql += " AND type = ?";
+            params.emplace_back(text(domain::contractTypeName(*f.type)));
+        }
+        if (f.equipment_id) {
+            sql +=
+                " AND id IN (SELECT contract_id FROM contract_equipment WHERE tenant_id = ? AND "
+                "equipment_id = ?)";
+            params.emplace_back(text(tenant_id));
+            params.emplace_back(*f.equipment_id);
+        }
+        addCursor(sql, params, page, "id");
+        sql += " ORDER BY id DESC LIMIT ?";
+        params.emplace_back(limitPlusOne(page));
+        std::vector<domain::Contract> out;
+        for (const auto& r : c_.query(sql, params)) out.push_back(fromRow(r));
+        return out;
+    }
+
+    void insert(const domain::Contract& c) override {
+        SqlParams params{c.tenant_id, c.id};
+        for (auto& v : values(c)) params.push_back(std::move(v));
+        std::string marks;
+        for (std::size_t i = 0; i < params.size(); ++i) marks += i == 0 ? "?" : ", ?";
+        c_.execute("INSERT INTO contracts (" + text(kColumns) + ") VALUES (" + marks + ")", params);
+    }
+
+    void update(const domain::Contract& c) override {
+        SqlParams params = values(c);
+        // kColumns after "tenant_id, id, " as "col = ?" pairs.
+        std::string set;
+        std::string_view rest = kColumns.substr(std::string_view("tenant_id, id, ").size());
+        while (!rest.empty()) {
+            const auto comma = rest.find(", ");
+            const auto name = rest.substr(0, comma);
+            if (!set.empty()) set += ", ";
+            set += text(name) + " = ?";
+            if (comma == std::string_view::npos) break;
+            rest = rest.substr(comma + 2);
+        }
+        params.emplace_back(c.tenant_id);
+        params.emplace_back(c.id);
+        c_.execute("UPDATE contracts SET " + set + " WHERE tenant_id = ? AND id = ?", params);
+    }
+
+    std::vector<std::string> equipmentIds(std::string_view tenant_id,
+                                          std::string_view contract_id) override {
+        return ids(
+            "SELECT equipment_id FROM contract_equipment WHERE tenant_id = ? AND "
+            "contract_id = ? ORDER BY equipment_id",
+            tenant_id, contract_id);
+    }
+
+    std::vector<std::string> siteIds(std::string_view tenant_id,
+                                     std::string_view contract_id) override {
+        return ids(
+            "SELECT site_id FROM contract_sites WHERE tenant_id = ? AND contract_id = ? "
+            "ORDER BY site_id",
+            tenant_id, contract_id);
+    }
+
+    void assignEquipment(std::string_view tenant_id, std::string_view contract_id,
+                         std::string_view equipment_id, bool active, SysSeconds at) override {
+        c_.execute(
+            "INSERT INTO contract_equipment (tenant_id, contract_id, equipment_id, "
+            "active_equipment_id, assigned_at) VALUES (?, ?, ?, ?, ?)",
+            {text(tenant_id), text(contract_id), text(equipment_id),
+             active ? SqlValue{text(equipment_id)} : sqlNull(), unix(at)});
+    }
+
+    bool unassignEquipment(std::string_view tenant_id, std::string_view contract_id,
+                           std::string_view equipment_id) override {
+        return c_.execute(
+                   "DELETE FROM contract_equipment WHERE tenant_id = ? AND contract_id = ? AND "
+                   "equipment_id = ?",
+                   {text(tenant_id), text(contract_id), text(equipment_id)}) > 0;
+    }
+
+    void assignSite(std::string_view tenant_id, std::string_view contract_id,
+                    std::string_view site_id, bool active, SysSeconds at) override {
+        c_.execute(
+            "INSERT INTO contract_sites (tenant_id, contract_id, site_id, active_site_id, "
+            "assigned_at) VALUES (?, ?, ?, ?, ?)",
+            {text(tenant_id), text(contract_id), text(site_id),
+             active ? SqlValue{text(site_id)} : sqlNull(), unix(at)});
+    }
+
+    bool unassignSite(std::string_view tenant_id, std::string_view contract_id,
+                      std::string_view site_id) override {
+        return c_.execute(
+                   "DELETE FROM contract_sites WHERE tenant_id = ? AND contract_id = ? AND "
+                   "site_id = ?",
+                   {text(tenant_id), text(contract_id), text(site_id)}) > 0;
+    }
+
+    void setAssignmentsActive(std::string_view tenant_id, std::string_view contract_id,
+                              bool active) override {
+        c_.execute(active ? "UPDATE contract_equipment SET active_equipment_id = equipment_id "
+                            "WHERE tenant_id = ? AND contract_id = ?"
+                          : "UPDATE contract_equipment SET active_equipment_id = NULL WHERE "
+                            "tenant_id = ? AND contract_id = ?",
+                   {text(tenant_id), text(contract_id)});
+        c_.execute(active ? "UPDATE contract_sites SET active_site_id = site_id WHERE tenant_id = "
+                            "? AND contract_id = ?"
+                          : "UPDATE contract_sites SET active_site_id = NULL WHERE tenant_id = ? "
+                            "AND contract_id = ?",
+                   {text(tenant_id), text(contract_id)});
+    }
+
+    std::optional<std::string> activeContractForEquipment(std::string_view tenant_id,
+                                                          std::string_view equipment_id) override {
+        const auto rows = c_.query(
+            "SELECT contract_id FROM contract_equipment WHERE tenant_id = ? AND "
+            "active_equipment_id = ?",
+            {text(tenant_id), text(equipment_id)});
+        if (rows.empty()) return std::nullopt;
+        return rows[0].getString(0);
+    }
+
+    std::optional<std::string> activeContractForSite(std::string_view tenant_id,
+                                                     std::string_view site_id) override {
+        const auto rows = c_.query(
+            "SELECT contract_id FROM contract_sites WHERE tenant_id = ? AND active_site_id = ?",
+            {text(tenant_id), text(site_id)});
+        if (rows.empty()) return std::nullopt;
+        return rows[0].getString(0);
+    }
+
+    std::int64_t countActiveForCustomer(std::string_view tenant_id,
+                                        std::string_view customer_id) override {
+        return c_
+            .query(
+                "SELECT COUNT(*) FROM contracts WHERE tenant_id = ? AND customer_id = ? AND "
+                "status IN ('draft', 'active')",
+                {text(tenant_id), text(customer_id)})
+            .at(0)
+            .getInt(0);
+    }
+
+    void insertEvent(const ContractEvent& e) override {
+        c_.execute(
+            "INSERT INTO contract_events (tenant_id, id, contract_id, kind, occurred_on, "
+            "previous_end_date, new_end_date, detail, actor, created_at) VALUES (?, ?, ?, ?, ?, "
+            "?, ?, ?, ?, ?)",
+            {e.tenant_id, e.id, e.contract_id, e.kind, dateText(e.occurred_on),
+             optionalDateValue(e.previous_end_date), optionalDateValue(e.new_end_date),
+             sqlOptional(e.detail), e.actor, unix(e.created_at)});
+    }
+
+    std::vector<ContractEvent> events(std::string_view tenant_id,
+                                      std::string_view contract_id) override {
+        std::vector<ContractEvent> out;
+        for (const auto& r : c_.query(
+                 "SELECT tenant_id, id, contract_id, kind, occurred_on, previous_end_date, "
+                 "new_end_date, detail, actor, created_at FROM contract_events WHERE tenant_id = "
+                 "? AND contract_id = ? ORDER BY id",
+                 {text(tenant_id), text(contract_id)})) {
+            ContractEvent e;
+            e.tenant_id = r.getString(0);
+            e.id = r.getString(1);
+            e.contract_id = r.getString(2);
+            e.kind = r.getString(3);
+            e.occurred_on = dateFrom(r.getString(4));
+            e.previous_end_date = optionalDate(r.getOptionalString(5));
+            e.new_end_date = optionalDate(r.getOptionalString(6));
+            e.detail = r.getOptionalString(7);
+            e.actor = r.getString(8);
+            e.created_at = fromUnix(r.getInt(9));
+            out.push_back(std::move(e));
+        }
+        return out;
+    }
+
+    std::vector<ContractRef> activeEndingBy(core::Date date) override {
+        std::vector<ContractRef> out;
+        for (const auto& r : c_.query(
+                 "SELECT tenant_id, id FROM contracts WHERE status = 'active' AND end_date <= ? "
+                 "ORDER BY tenant_id, id",
+                 {dateText(date)})) {
+            out.push_back({r.getString(0), r.getString(1)});
+        }
+        return out;
+    }
+
+private:
+    std::vector<std::string> ids(std::string_view sql, std::string_view tenant_id,
+                                 std::string_view contract_id) {
+        std::vector<std::string> out;
+        for (const auto& r : c_.query(sql, {text(tenant_id), text(contract_id)}))
+            out.push_back(r.getString(0));
+        return out;
+    }
+
+    Connection& c_;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class SqlTenantSettings final : public TenantSettingsRepository {
+public:
+    explicit SqlTenantSettings(Connection& c) : c_(c) {}
+
+    std::optional<domain::TenantBillingSettings> find(std::string_view tenant_id) override {
+        const auto rows = c_.query(
+            "SELECT tenant_id, default_energy_rate_micro, created_at, updated_at FROM "
+            "tenant_billing_settings WHERE tenant_id = ?",
+            {text(tenant_id)});
+        if (rows.empty()) return std::nullopt;
+        domain::TenantBillingSettings s;
+        s.tenant_id = rows[0].getString(0);
+        s.default_energy_rate_micro = rows[0].getOptionalInt(1);
+        s.created_at = fromUnix(rows[0].getInt(2));
+        s.updated_at = fromUnix(rows[0].getInt(3));
+        return s;
+    }
+
+    void upsert(const domain::TenantBillingSettings& s) override {
+        const auto changed = c_.execute(
+            "UPDATE tenant_billing_settings SET default_energy_rate_micro = ?, updated_at = ? "
+            "WHERE tenant_id = ?",
+            {sqlOptional(s.default_energy_rate_micro), unix(s.updated_at), s.tenant_id});
+        if (changed == 0) {
+            c_.execute(
+                "INSERT INTO tenant_billing_settings (tenant_id, default_energy_rate_micro, "
+                "created_at, updated_at) VALUES (?, ?, ?, ?)",
+                {s.tenant_id, sqlOptional(s.default_energy_rate_micro), unix(s.created_at),
+                 unix(s.updated_at)});
+        }
+    }
+
+    std::int64_t nextSequence(std::string_view tenant_id, std::string_view name) override {
+        const auto changed = c_.execute(
+            "UPDATE tenant_sequences SET last_value = last_value + 1 WHERE tenant_id = ? AND "
+            "name = ?",
+            {text(tenant_id), text(name)});
+        if (changed == 0) {
+            c_.execute(
+                "INSERT INTO tenant_sequences (tenant_id, name, last_value) VALUES (?, ?, 1)",
+                {text(tenant_id), text(name)});
+            return 1;
+        }
+        return c_
+            .query("SELECT last_value FROM tenant_sequences WHERE tenant_id = ? AND name = ?",
+                   {text(tenant_id), text(name)})
+            .at(0)
+            .getInt(0);
+    }
+
+private:
+    Connection& c_;
+};
+
+}  // namespace
+
+HostingRepositories::HostingRepositories(Connection& c, const Dialect& dialect)
+    : customers(std::make_unique<SqlCustomers>(c)),
+      sites(std::make_unique<SqlSites>(c)),
+      equipment(std::make_unique<SqlEquipment>(c)),
+      telemetry(std::make_unique<SqlTelemetry>(c, dialect)),
+      contracts(std::make_unique<SqlContracts>(c)),
+      tenant_settings(std::make_unique<SqlTenantSettings>(c)) {}
+
+HostingRepositories::~HostingRepositories() = default;
+
+}  // namespace billwright::storage

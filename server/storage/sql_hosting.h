@@ -1,0 +1,27 @@
+#pragma once
+
+// The SQL implementations of the hosting repositories (storage-internal), owned by a unit of
+// work for one transaction.
+
+#include <memory>
+
+#include "storage/database.h"
+#include "storage/hosting_repositories.h"
+
+namespace billwright::storage {
+
+struct HostingRepositories {
+    HostingRepositories(Connection& c, const Dialect& dialect);
+    ~HostingRepositories();
+    HostingRepositories(const HostingRepositories&) = delete;
+    HostingRepositories& operator=(const HostingRepositories&) = delete;
+
+    std::unique_ptr<CustomerRepository> customers;
+    std::unique_ptr<SiteRepository> sites;
+    std::unique_ptr<EquipmentRepository> equipment;
+    std::unique_ptr<TelemetryRepository> telemetry;
+    std::unique_ptr<ContractRepository> contracts;
+    std::unique_ptr<TenantSettingsRepository> tenant_settings;
+};
+
+}  // namespace billwright::storage

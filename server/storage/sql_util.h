@@ -1,0 +1,56 @@
+#pragma once
+
+// Conversions shared by the SQL repositories (storage-internal).
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/date.h"
+#include "domain/currency.h"
+#include "storage/database.h"
+#include "storage/repositories.h"
+
+namespace billwright::storage::sql {
+
+using core::Date;
+using core::SysSeconds;
+
+inline std::int64_t unix(SysSeconds t) { return t.time_since_epoch().count(); }
+inline SysSeconds fromUnix(std::int64_t s) { return SysSeconds{std::chrono::seconds{s}}; }
+inline std::string dateText(Date d) { return core::formatIsoDate(d); }
+inline Date dateFrom(const std::string& text) {
+    const auto d = core::parseIsoDate(text);
+    if (!d) throw DbError(DbErrorKind::kOther, "stored date is malformed: " + text);
+    return *d;
+}
+inline SqlValue optionalDateValue(const std::optional<Date>& d) {
+    return d ? SqlValue{dateText(*d)} : sqlNull();
+}
+inline std::optional<Date> optionalDate(const std::optional<std::string>& text) {
+    if (!text) return std::nullopt;
+    return dateFrom(*text);
+}
+inline domain::Currency currencyFrom(const std::string& code) {
+    const auto c = domain::findCurrency(code);
+    if (!c) throw DbError(DbErrorKind::kOther, "stored currency is unknown: " + code);
+    return *c;
+}
+inline std::int64_t boolInt(bool b) { return b ? 1 : 0; }
+inline std::int64_t limitPlusOne(const PageRequest& page) {
+    return static_cast<std::int64_t>(page.limit) + 1;
+}
+
+// Appends "AND id < ?" for cursor pagination (ids sort by creation time, lists are newest first).
+inline void addCursor(std::string& sql, SqlParams& params, const PageRequest& page,
+                      std::string_view column) {
+    if (page.starting_after) {
+        sql += " AND ";
+        sql += column;
+        sql += " < ?";
+        params.emplace_back(*page.starting_after);
+    }
+}
+
+}  // namespace billwright::storage::sql
