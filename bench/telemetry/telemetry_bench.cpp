@@ -44,6 +44,8 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <ctime>
+#include <unistd.h>
 #include <vector>
 
 #include "core/clock.h"
@@ -63,6 +65,32 @@ double secondsSince(Clock::time_point t0) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// CPU seconds (user + system) of a process, from /proc/PID/stat; -1 when unreadable.
+double processCpuSeconds(long pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string stat;
+    if (!in || !std::getline(in, stat)) return -1;
+    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) {
+        if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
+    }
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double selfCpuSeconds() {  // this process, all threads
+    timespec t{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+double threadCpuSeconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 struct Options {
     std::string url = "http://127.0.0.1:8080";
     std::string key_file;
@@ -73,6 +101,7 @@ struct Options {
     std::size_t batch = 10000;
     std::string format = "ndjson";
     bool http_only = false;  // also time bodies answered 401 (transport + body read only)
+    long server_pid = 0;     // to read the server's CPU time from /proc
     bench::GeneratorOptions gen;
 };
 
@@ -81,7 +110,8 @@ struct Options {
               << "usage: telemetry_bench --url=URL --key-file=PATH --server-db=PATH "
                  "--raw-db=PATH [--service-db=PATH] [--concurrency=N] [--batch=N] "
                  "[--format=ndjson|csv] [--miners=N] [--hours=N] [--interval=SECONDS] "
-                 "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--http-only]\n";
+                 "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--energy-by-port=0|1] "
+                 "[--server-pid=PID] [--http-only]\n";
     std::exit(2);
 }
 
@@ -118,6 +148,8 @@ Options parseOptions(int argc, char** argv) {
             o.batch = static_cast<std::size_t>(number());
         } else if (name == "--format") {
             o.format = value;
+        } else if (name == "--server-pid") {
+            o.server_pid = static_cast<long>(number());
         } else if (name == "--http-only") {
             o.http_only = true;
         } else if (name == "--miners") {
@@ -408,6 +440,7 @@ private:
 
 struct RawStats {
     double wall_seconds = 0;
+    double cpu_seconds = 0;
     std::size_t rows = 0;
     std::size_t stored = 0;
     std::size_t duplicates = 0;
@@ -422,6 +455,7 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
                    const std::string& tenant_id) {
     RawStats stats;
     sqlite3* h = db.handle();
+    const double cpu0 = threadCpuSeconds();
     const auto t0 = Clock::now();
     for (const Batch& b : batches) {
         db.exec("BEGIN IMMEDIATE");
@@ -473,6 +507,7 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
         stats.rows += b.count;
     }
     stats.wall_seconds = secondsSince(t0);
+    stats.cpu_seconds = threadCpuSeconds() - cpu0;
     return stats;
 }
 
@@ -582,7 +617,12 @@ int run(const Options& o) {
     // 3. Through the API.
     const std::string content_type = csv_format ? "text/csv" : "application/x-ndjson";
     const auto before = serverLatency(http);
+    const double server_cpu0 = o.server_pid ? processCpuSeconds(o.server_pid) : -1;
+    const double client_cpu0 = selfCpuSeconds();
     const RunStats api = postAll(batches, uri, o.concurrency, auth, content_type, 200);
+    const double client_cpu = selfCpuSeconds() - client_cpu0;
+    const double server_cpu =
+        server_cpu0 >= 0 ? processCpuSeconds(o.server_pid) - server_cpu0 : -1;
     const auto after = serverLatency(http);
     std::printf("\n");
     printRun("API POST /v1/telemetry", api);
@@ -595,6 +635,12 @@ int run(const Options& o) {
         api.wait_seconds / static_cast<double>(api.requests) * 1e3, server_requests,
         server_requests ? server_seconds / static_cast<double>(server_requests) * 1e3 : 0.0,
         server_seconds / (api.wall_seconds * static_cast<double>(o.concurrency)) * 100.0);
+    if (server_cpu >= 0) {
+        std::printf("  CPU: server %.2f s (%s rows per server CPU-second, %.2f cores busy), "
+                    "this client %.2f s\n",
+                    server_cpu, fmtRate(static_cast<double>(api.rows) / server_cpu).c_str(),
+                    server_cpu / api.wall_seconds, client_cpu);
+    }
     if (api.failures != 0) {
         std::printf("FAILED: %zu of %zu requests; first: %s\n", api.failures, api.requests,
                     api.first_failure.c_str());
@@ -614,6 +660,8 @@ int run(const Options& o) {
                 "duplicates %zu, conflicts %zu\n",
                 "raw sqlite3 prepared insert", r.rows, r.wall_seconds, fmtRate(raw_rate).c_str(),
                 batches.size(), r.stored, r.duplicates, r.conflicts);
+    std::printf("  CPU: %.2f s (%s rows per CPU-second)\n", r.cpu_seconds,
+                fmtRate(static_cast<double>(r.rows) / r.cpu_seconds).c_str());
 
     // 5. Same rows on both sides.
     raw.exec("ATTACH DATABASE '" + o.server_db + "' AS srv");
@@ -716,11 +764,13 @@ int run(const Options& o) {
     std::printf(
         "\nRESULT format=%s concurrency=%zu batch=%zu rows=%zu api_rows_per_s=%.0f "
         "raw_rows_per_s=%.0f ratio=%.2f parse_rows_per_s=%.0f http_only_rows_per_s=%.0f "
-        "service_rows_per_s=%.0f server_ms_per_request=%.1f check=%s\n",
+        "service_rows_per_s=%.0f server_ms_per_request=%.1f api_rows_per_server_cpu_s=%.0f "
+        "raw_rows_per_cpu_s=%.0f check=%s\n",
         o.format.c_str(), o.concurrency, o.batch, data.rows.size(), api.rowsPerSecond(), raw_rate,
         ratio, parse_rate, http_only_rate, service_rate,
         server_requests ? server_seconds / static_cast<double>(server_requests) * 1e3 : 0.0,
-        same ? "ok" : "mismatch");
+        server_cpu > 0 ? static_cast<double>(api.rows) / server_cpu : 0.0,
+        static_cast<double>(r.rows) / r.cpu_seconds, same ? "ok" : "mismatch");
     return same ? 0 : 1;
 }
 

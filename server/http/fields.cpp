@@ -170,6 +170,18 @@ core::Result<JsonValue> parseBody(const std::string& body) {
     return core::parseJson(body);
 }
 
+core::Status onlyParameters(const std::map<std::string, std::string>& query,
+                            std::initializer_list<std::string_view> allowed) {
+    Error error{ErrorCode::kValidationFailed, "the query has invalid parameters", {}};
+    for (const auto& [name, value] : query) {
+        bool known = false;
+        for (const auto a : allowed) known = known || a == name;
+        if (!known) error.fields.push_back({name, "unknown_parameter", "is not a known parameter"});
+    }
+    if (!error.fields.empty()) return error;
+    return {};
+}
+
 core::Result<storage::PageRequest> pageRequest(const std::map<std::string, std::string>& query,
                                                std::initializer_list<std::string_view> allowed) {
     constexpr std::size_t kMaxLimit = 100;

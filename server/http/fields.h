@@ -59,6 +59,10 @@ private:
 // Parses a request body as JSON; an empty body reads as {}.
 core::Result<core::JsonValue> parseBody(const std::string& body);
 
+// Query parameters of a non-list route: anything not in `allowed` is a 422 naming it.
+core::Status onlyParameters(const std::map<std::string, std::string>& query,
+                            std::initializer_list<std::string_view> allowed);
+
 // Query parameters: `allowed` lists the accepted names besides limit and starting_after;
 // anything else is a 422 naming the parameter.
 core::Result<storage::PageRequest> pageRequest(const std::map<std::string, std::string>& query,

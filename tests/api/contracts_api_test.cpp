@@ -191,7 +191,8 @@ BOOST_AUTO_TEST_CASE(a_hosted_contract_goes_from_draft_to_active_to_cancelled) {
     BOOST_CHECK_EQUAL(problemCode(again), "invalid_transition");
 
     std::vector<std::string> kinds;
-    for (const auto& e : api.get(path(id)).json().find("history")->items())
+    const auto final_read = api.get(path(id));
+    for (const auto& e : final_read.json().find("history")->items())
         kinds.push_back(str(e, "kind"));
     const std::vector<std::string> expected{"created",      "equipment_assigned", "activated",
                                             "notice_given", "notice_withdrawn",   "cancelled"};

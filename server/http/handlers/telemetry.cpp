@@ -85,8 +85,8 @@ JsonValue coverage(const services::UsageReport& report,
 HandlerResult getUsage(ApiContext& ctx, Request& r) {
     auto tenant = tenantScope(r, ctx.store);
     if (!tenant.ok()) return std::move(tenant).error();
-    if (auto page = pageRequest(r.query, {"from", "to", "detail"}); !page.ok())
-        return std::move(page).error();
+    if (auto s = onlyParameters(r.query, {"from", "to", "detail"}); !s.ok())
+        return std::move(s).error();
     auto t = ctx.billing.getTenant(*tenant);
     if (!t.ok()) return std::move(t).error();
     const auto zone = core::TimeZone::load(t->timezone);

@@ -543,6 +543,51 @@ BOOST_AUTO_TEST_CASE(negative_power_and_hashrate_samples_never_give_negative_ene
     BOOST_TEST(averageText(r) == "0");
 }
 
+BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documented_answer) {
+    constexpr std::int64_t kHalf = 1800;
+    UsageInput in = periodOf(kT0, kT0 + 6 * kHour);
+    in.nameplate_power_mw = 3'000'000;
+    in.efficiency_mjth = 30'000;
+    in.energy = {
+        {kT0 - kHalf, 1'000'000},      // Oct 31 23:30
+        {kT0 + kHalf, 1'003'000},      // 00:30
+        {kT0 + 3 * kHalf, 1'006'000},  // 01:30
+        {kT0 + 5 * kHalf, 2'000},      // 02:30 reset
+        {kT0 + 7 * kHalf, 5'000},      // 03:30 (none at 04:30)
+        {kT0 + 11 * kHalf, 11'000},    // 05:30
+        {kT0 + 13 * kHalf, 14'000},    // 06:30, after `to`
+    };
+    in.hashrate = {{kT0, 100'000},
+                   {kT0 + kHour, 100'000},
+                   {kT0 + 2 * kHour, 100'000},
+                   {kT0 + 5 * kHour, 100'000}};
+    in.status = {{kT0 + 11 * kHalf, 0}};
+    const UsageResult r = computeUsage(in);
+    BOOST_TEST(
+        meteredMwh(r) == (Column{3'000'000, 1'500'000, 1'500'000, 3'000'000, 3'000'000, 3'000'000}),
+        boost::test_tools::per_element());
+    BOOST_TEST(meteredCovered(r) == (Column{3600, 1800, 1800, 3600, 3600, 3600}),
+               boost::test_tools::per_element());
+    // The 02:00 hashrate holds to 04:00; nothing holds 04:00-05:00.
+    BOOST_TEST(hashMwh(r) == (Column{3'000'000, 3'000'000, 3'000'000, 3'000'000, 0, 3'000'000}),
+               boost::test_tools::per_element());
+    BOOST_TEST(hashCovered(r) == (Column{3600, 3600, 3600, 3600, 0, 3600}),
+               boost::test_tools::per_element());
+    // Online by hashrate until the 05:30 offline status; unknown 04:00-05:00.
+    BOOST_TEST(
+        calculatedMwh(r) == (Column{3'000'000, 3'000'000, 3'000'000, 3'000'000, 0, 1'500'000}),
+        boost::test_tools::per_element());
+    BOOST_TEST(calculatedCovered(r) == (Column{3600, 3600, 3600, 3600, 0, 3600}),
+               boost::test_tools::per_element());
+    BOOST_TEST(onlineSeconds(r) == (Column{3600, 3600, 3600, 3600, 0, 1800}),
+               boost::test_tools::per_element());
+    BOOST_TEST(r.metered_wh == 15'000);
+    BOOST_TEST(r.hash_wh == 15'000);
+    BOOST_TEST(r.calculated_wh == 13'500);
+    BOOST_TEST(r.online_seconds == 16'200);  // 4.5 h
+    BOOST_TEST(averageText(r) == "100000");
+}
+
 BOOST_AUTO_TEST_CASE(a_month_of_minute_samples_at_a_constant_3250_w_totals_exactly) {
     constexpr std::int64_t kMinutes = 30 * 24 * 60;  // 43'200
     UsageInput in = periodOf(kT0, kT0 + 30 * kDay);
