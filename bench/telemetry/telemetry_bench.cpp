@@ -35,6 +35,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -102,6 +103,7 @@ struct Options {
     std::string format = "ndjson";
     bool http_only = false;  // also time bodies answered 401 (transport + body read only)
     long server_pid = 0;     // to read the server's CPU time from /proc
+    bool raw_variants = false;  // also time "what if" raw inserts (cache, sorting, grouping)
     bench::GeneratorOptions gen;
 };
 
@@ -111,7 +113,7 @@ struct Options {
                  "--raw-db=PATH [--service-db=PATH] [--concurrency=N] [--batch=N] "
                  "[--format=ndjson|csv] [--miners=N] [--hours=N] [--interval=SECONDS] "
                  "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--energy-by-port=0|1] "
-                 "[--server-pid=PID] [--http-only]\n";
+                 "[--server-pid=PID] [--http-only] [--raw-variants]\n";
     std::exit(2);
 }
 
@@ -150,6 +152,8 @@ Options parseOptions(int argc, char** argv) {
             o.format = value;
         } else if (name == "--server-pid") {
             o.server_pid = static_cast<long>(number());
+        } else if (name == "--raw-variants") {
+            o.raw_variants = true;
         } else if (name == "--http-only") {
             o.http_only = true;
         } else if (name == "--miners") {
@@ -447,17 +451,42 @@ struct RawStats {
     std::size_t conflicts = 0;
 };
 
+// How the raw insert is run. The defaults are the server's way; the other settings are the
+// "what if" variants (--raw-variants) that show which change to the server would pay off.
+struct RawVariant {
+    const char* name = "server's way";
+    bool sorted = false;    // rows sorted by primary key within each transaction
+    std::size_t group = 1;  // request bodies per transaction (group commit)
+};
+
 // What the server's SqlTelemetry::insertBatch does per request, minus everything around it:
 // BEGIN IMMEDIATE, prepare INSERT OR IGNORE (persistent), bind the tenant once, then per row
 // bind equipment id (copied), kind, ts, value, step, reset, read changes(); a row that changed
 // nothing is looked up to tell a duplicate from a conflict; finalize; COMMIT.
 RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::Dataset& data,
-                   const std::string& tenant_id) {
+                   const std::string& tenant_id, const RawVariant& variant = {}) {
     RawStats stats;
     sqlite3* h = db.handle();
+    std::vector<std::size_t> order;
     const double cpu0 = threadCpuSeconds();
     const auto t0 = Clock::now();
-    for (const Batch& b : batches) {
+    for (std::size_t g = 0; g < batches.size(); g += variant.group) {
+        const std::size_t first = batches[g].first;
+        const Batch& last = batches[std::min(g + variant.group, batches.size()) - 1];
+        const std::size_t end = last.first + last.count;
+        order.resize(end - first);
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = first + i;
+        if (variant.sorted) {
+            std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+                const bench::Row& x = data.rows[a];
+                const bench::Row& y = data.rows[b];
+                if (x.miner != y.miner) {
+                    return data.miners[x.miner].id < data.miners[y.miner].id;
+                }
+                if (x.kind != y.kind) return x.kind < y.kind;
+                return x.ts < y.ts;
+            });
+        }
         db.exec("BEGIN IMMEDIATE");
         sqlite3_stmt* insert = db.prepare(
             "INSERT OR IGNORE INTO telemetry_samples (tenant_id, equipment_id, kind, ts, value) "
@@ -467,7 +496,7 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
         db.check(sqlite3_bind_text(insert, 1, tenant_id.data(),
                                    static_cast<int>(tenant_id.size()), SQLITE_TRANSIENT),
                  "bind");
-        for (std::size_t i = b.first; i < b.first + b.count; ++i) {
+        for (const std::size_t i : order) {
             const bench::Row& row = data.rows[i];
             const std::string& id = data.miners[row.miner].id;
             db.check(sqlite3_bind_text(insert, 2, id.data(), static_cast<int>(id.size()),
@@ -495,8 +524,8 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
                               SQLITE_TRANSIENT);
             sqlite3_bind_int64(existing, 3, static_cast<sqlite3_int64>(row.kind));
             sqlite3_bind_int64(existing, 4, row.ts);
-            const bool same =
-                sqlite3_step(existing) == SQLITE_ROW && sqlite3_column_int64(existing, 0) == row.value;
+            const bool same = sqlite3_step(existing) == SQLITE_ROW &&
+                              sqlite3_column_int64(existing, 0) == row.value;
             sqlite3_reset(existing);
             sqlite3_clear_bindings(existing);
             ++(same ? stats.duplicates : stats.conflicts);
@@ -504,7 +533,7 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
         sqlite3_finalize(existing);
         sqlite3_finalize(insert);
         db.exec("COMMIT");
-        stats.rows += b.count;
+        stats.rows += order.size();
     }
     stats.wall_seconds = secondsSince(t0);
     stats.cpu_seconds = threadCpuSeconds() - cpu0;
@@ -654,6 +683,11 @@ int run(const Options& o) {
     Sqlite raw(o.raw_db);
     raw.serverPragmas();
     raw.copyTenantFrom(o.server_db, tenant_id);
+    const std::string template_db = o.raw_db + ".template";
+    if (o.raw_variants) {
+        std::filesystem::remove(template_db);
+        raw.exec("VACUUM INTO '" + template_db + "'");  // schema, tenant, equipment; no samples
+    }
     const RawStats r = rawInsert(raw, batches, data, tenant_id);
     const double raw_rate = static_cast<double>(r.rows) / r.wall_seconds;
     std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   %zu transactions; stored %zu, "
@@ -672,6 +706,45 @@ int run(const Options& o) {
                       r.duplicates == api.duplicates && r.conflicts == 0;
     std::printf("tables match (count %lld, sum(ts), sum(value), sum(kind)): %s\n",
                 static_cast<long long>(server_digest.rows), same ? "yes" : "NO");
+
+    if (o.raw_variants) {
+        struct Setup {
+            RawVariant variant;
+            std::vector<std::string> pragmas;
+        };
+        const std::string cache = "PRAGMA cache_size = -262144";  // 256 MiB
+        const std::string checkpoint = "PRAGMA wal_autocheckpoint = 20000";
+        const std::vector<Setup> setups = {
+            {{"5 bodies per transaction", false, 5}, {}},
+            {{"256 MiB page cache", false, 1}, {cache}},
+            {{"cache + rows sorted by key", true, 1}, {cache}},
+            {{"cache + sorted + ckpt 20000", true, 1}, {cache, checkpoint}},
+            {{"cache + sorted + 5 bodies/tx", true, 5}, {cache}},
+            {{"cache+sorted+ckpt+5 bodies/tx", true, 5}, {cache, checkpoint}},
+        };
+        std::printf("\nraw variants (same rows, fresh database each; server pragmas plus):\n");
+        for (const Setup& setup : setups) {
+            const std::string path = o.raw_db + ".variant";
+            for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+            std::filesystem::copy_file(template_db, path);
+            RawStats v;
+            {
+                Sqlite db(path);
+                db.serverPragmas();
+                for (const auto& pragma : setup.pragmas) db.exec(pragma);
+                v = rawInsert(db, batches, data, tenant_id, setup.variant);
+            }
+            for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
+            std::printf("%-32s %9zu rows  %7.3f s  %11s rows/s   CPU %.2f s (%s rows/CPU-s)%s\n",
+                        setup.variant.name, v.rows, v.wall_seconds,
+                        fmtRate(static_cast<double>(v.rows) / v.wall_seconds).c_str(),
+                        v.cpu_seconds,
+                        fmtRate(static_cast<double>(v.rows) / v.cpu_seconds).c_str(),
+                        v.stored == r.stored && v.duplicates == r.duplicates ? ""
+                                                                             : "  MISMATCH");
+        }
+        std::filesystem::remove(template_db);
+    }
 
     const double ratio = api.rowsPerSecond() / raw_rate;
     std::printf("\nAPI / raw = %.2f  (targets: API >= 200,000 rows/s: %s; API >= 0.5 x raw: %s)\n",

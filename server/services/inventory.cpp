@@ -118,6 +118,8 @@ core::Result<domain::Customer> Inventory::updateCustomer(const Actor& actor,
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::Customer> {
         const auto existing = uow.customers().find(tenant_id, id);
         if (!existing) return Error::notFound("customer");
+        if (existing->archived_at)
+            return Error::conflict("the customer is archived; unarchive it before changing it");
         domain::Customer c = *existing;
         edit(c);
         if (c.in_default && !existing->in_default) c.default_since = clock_.nowSeconds();
@@ -187,6 +189,8 @@ core::Status Inventory::checkSite(storage::UnitOfWork& uow, const domain::Site& 
     if (s.operated_for_customer_id) {
         const auto c = uow.customers().find(s.tenant_id, *s.operated_for_customer_id);
         need(e, c.has_value(), "operated_for_customer_id", "not_found", "no such customer");
+        need(e, !c || !c->archived_at, "operated_for_customer_id", "archived",
+             "the customer is archived");
     }
     return done(std::move(e));
 }
@@ -291,8 +295,10 @@ core::Status Inventory::checkEquipment(storage::UnitOfWork& uow, domain::Equipme
              "no such site");
     }
     if (eq.owner_customer_id) {
-        need(e, uow.customers().find(eq.tenant_id, *eq.owner_customer_id).has_value(),
-             "owner_customer_id", "not_found", "no such customer");
+        const auto owner = uow.customers().find(eq.tenant_id, *eq.owner_customer_id);
+        need(e, owner.has_value(), "owner_customer_id", "not_found", "no such customer");
+        need(e, !owner || !owner->archived_at, "owner_customer_id", "archived",
+             "the customer is archived");
     }
     if (!e.fields.empty()) return e;
     Error conflict{ErrorCode::kConflict, "another unit already uses this identifier", {}};

@@ -88,6 +88,14 @@ BOOST_AUTO_TEST_CASE(a_customer_is_created_with_seed_defaults_updated_and_archiv
     BOOST_CHECK(field(archived, "archived").asBool());
     BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/customers"), 0U);
     BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/customers?archived=true"), 1U);
+    // An archived customer is read-only and takes no new equipment.
+    BOOST_CHECK_EQUAL(t.admin.patch("/v1/customers/" + id, R"({"active":true})").status, 409);
+    const auto owned = t.admin.post("/v1/equipment",
+                                    R"({"serial_number":"ARCH-1","model":"S19","hashrate_ths":95,)"
+                                    R"("power_w":3250,"owner_customer_id":")" +
+                                        id + R"("})");
+    BOOST_CHECK_EQUAL(owned.status, 422);
+    BOOST_CHECK_EQUAL(problemFieldCode(owned), "archived");
     const auto restored = t.admin.post("/v1/customers/" + id + "/unarchive", "");
     BOOST_REQUIRE_EQUAL(restored.status, 200);
     BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/customers"), 1U);
