@@ -1,4 +1,5 @@
 #include "core/json.h"
+#include "core/utf8.h"
 
 #include <charconv>
 #include <cstdio>
@@ -48,63 +49,6 @@ NumberScan scanNumber(std::string_view text, std::size_t pos) {
 
 unsigned char byteAt(std::string_view text, std::size_t i) {
     return static_cast<unsigned char>(text[i]);
-}
-
-// Length of the well-formed UTF-8 sequence starting at `pos`, or 0. The ranges are those of
-// Unicode table 3-7, which exclude overlong forms, UTF-16 surrogates and code points past
-// U+10FFFF.
-std::size_t utf8SequenceLength(std::string_view text, std::size_t pos) {
-    const unsigned char lead = byteAt(text, pos);
-    std::size_t length = 0;
-    unsigned char second_min = 0x80;
-    unsigned char second_max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead == 0xE0) {
-        length = 3;
-        second_min = 0xA0;
-    } else if (lead == 0xED) {
-        length = 3;
-        second_max = 0x9F;
-    } else if (lead >= 0xE1 && lead <= 0xEF) {
-        length = 3;
-    } else if (lead == 0xF0) {
-        length = 4;
-        second_min = 0x90;
-    } else if (lead >= 0xF1 && lead <= 0xF3) {
-        length = 4;
-    } else if (lead == 0xF4) {
-        length = 4;
-        second_max = 0x8F;
-    } else {
-        return 0;
-    }
-    if (text.size() - pos < length) return 0;
-    const unsigned char second = byteAt(text, pos + 1);
-    if (second < second_min || second > second_max) return 0;
-    for (std::size_t i = 2; i < length; ++i) {
-        if ((byteAt(text, pos + i) & 0xC0) != 0x80) return 0;
-    }
-    return length;
-}
-
-void appendUtf8(std::string& out, std::uint32_t cp) {
-    const auto put = [&out](std::uint32_t b) { out.push_back(static_cast<char>(b)); };
-    if (cp < 0x80) {
-        put(cp);
-    } else if (cp < 0x800) {
-        put(0xC0 | (cp >> 6));
-        put(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        put(0xE0 | (cp >> 12));
-        put(0x80 | ((cp >> 6) & 0x3F));
-        put(0x80 | (cp & 0x3F));
-    } else {
-        put(0xF0 | (cp >> 18));
-        put(0x80 | ((cp >> 12) & 0x3F));
-        put(0x80 | ((cp >> 6) & 0x3F));
-        put(0x80 | (cp & 0x3F));
-    }
 }
 
 // Error details end up in responses and logs, so raw input bytes are never echoed verbatim.

@@ -9,6 +9,7 @@
 
 #include "core/csv.h"
 #include "core/date.h"
+#include "core/utf8.h"
 #include "domain/decimal.h"
 
 namespace billwright::domain {
@@ -212,62 +213,6 @@ void addRow(TelemetryParse& out, std::size_t line, const Fields& fields, const V
     row.value = valid.value;
 }
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
-// Length of the well-formed UTF-8 sequence at `p` (Unicode table 3-7: no overlong forms,
-// surrogates or code points past U+10FFFF), or 0.
-std::size_t utf8SequenceLength(const char* p, const char* end) {
-    const auto lead = static_cast<unsigned char>(*p);
-    std::size_t length = 0;
-    unsigned char second_min = 0x80;
-    unsigned char second_max = 0xBF;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead == 0xE0) {
-        length = 3;
-        second_min = 0xA0;
-    } else if (lead == 0xED) {
-        length = 3;
-        second_max = 0x9F;
-    } else if (lead >= 0xE1 && lead <= 0xEF) {
-        length = 3;
-    } else if (lead == 0xF0) {
-        length = 4;
-        second_min = 0x90;
-    } else if (lead >= 0xF1 && lead <= 0xF3) {
-        length = 4;
-    } else if (lead == 0xF4) {
-        length = 4;
-        second_max = 0x8F;
-    } else {
-        return 0;
-    }
-    if (static_cast<std::size_t>(end - p) < length) return 0;
-    const auto second = static_cast<unsigned char>(p[1]);
-    if (second < second_min || second > second_max) return 0;
-    for (std::size_t i = 2; i < length; ++i) {
-        const auto b = static_cast<unsigned char>(p[i]);
-        if (b < 0x80 || b > 0xBF) return 0;
-    }
-    return length;
-}
-
 bool isJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 // A strict scanner for one flat JSON object on one NDJSON line. Member values are strings,
@@ -445,7 +390,8 @@ private:
                 ++p_;
                 continue;
             }
-            const std::size_t length = utf8SequenceLength(p_, end_);
+            const std::size_t length = core::utf8SequenceLength(
+                std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
             if (length == 0) return "invalid UTF-8";
             p_ += length;
         }
@@ -468,7 +414,8 @@ private:
                 scratch.push_back(*p_++);
                 continue;
             }
-            const std::size_t length = utf8SequenceLength(p_, end_);
+            const std::size_t length = core::utf8SequenceLength(
+                std::string_view(p_, static_cast<std::size_t>(end_ - p_)), 0);
             if (length == 0) return "invalid UTF-8";
             scratch.append(p_, length);
             p_ += length;
@@ -518,7 +465,7 @@ private:
             if (low < 0xDC00 || low > 0xDFFF) return "unpaired surrogate";
             cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         }
-        appendUtf8(out, cp);
+        core::appendUtf8(out, cp);
         return nullptr;
     }
 

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace billwright::core {
+
+// Length of the well-formed UTF-8 sequence starting at `pos` (pos < text.size()), or 0. The
+// ranges are those of Unicode table 3-7, which exclude overlong forms, UTF-16 surrogates and
+// code points past U+10FFFF.
+std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
+
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
+void appendUtf8(std::string& out, std::uint32_t cp);
+
+}  // namespace billwright::core
