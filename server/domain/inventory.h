@@ -77,6 +77,8 @@ struct Equipment {
     std::optional<std::string> owner_customer_id;  // none: the tenant's own inventory
     EquipmentStatus status = EquipmentStatus::kOffline;
     std::optional<std::string> pdu_port;  // unique per tenant
+    // The storage key of the unit's telemetry (unique database-wide); never shown in the API.
+    std::int64_t sample_key = 0;
     core::SysSeconds created_at{};
     core::SysSeconds updated_at{};
 };

@@ -329,6 +329,7 @@ core::Result<domain::Equipment> Inventory::createEquipment(const Actor& actor,
         edit(eq);
         if (auto s = checkEquipment(uow, eq, std::nullopt, std::nullopt); !s.ok())
             return std::move(s).error();
+        eq.sample_key = uow.equipment().reserveSampleKeys(1);
         uow.equipment().insert(eq);
         recordAudit(uow, actor, clock_, tenant_id, "equipment.created", "equipment", eq.id,
                     std::nullopt, toJson(eq, std::nullopt));
@@ -553,6 +554,9 @@ core::Result<ImportResult> Inventory::importEquipmentCsv(const Actor& actor,
             // Not an error for the transaction's sake: nothing was written, roll back.
             return Error{ErrorCode::kValidationFailed, "rejected", {}};
         }
+        std::int64_t key =
+            uow.equipment().reserveSampleKeys(static_cast<std::int64_t>(result.created.size()));
+        for (auto& eq : result.created) eq.sample_key = key++;
         uow.equipment().insertMany(result.created);
         core::JsonValue after = core::JsonValue::object();
         after.set("rows",

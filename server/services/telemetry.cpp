@@ -44,19 +44,20 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
     auto written = store_.write([&](storage::UnitOfWork& uow) -> core::Status {
         // Resolve equipment ids and PDU ports against the tenant's equipment, once per batch.
         const auto refs = uow.equipment().refs(tenant_id);
-        std::unordered_map<std::string_view, const std::string*> by_id;
-        std::unordered_map<std::string_view, const std::string*> by_port;
+        std::unordered_map<std::string_view, const storage::EquipmentRef*> by_id;
+        std::unordered_map<std::string_view, const storage::EquipmentRef*> by_port;
         by_id.reserve(refs.size());
         for (const auto& ref : refs) {
-            by_id.emplace(ref.id, &ref.id);
-            if (ref.pdu_port) by_port.emplace(*ref.pdu_port, &ref.id);
+            by_id.emplace(ref.id, &ref);
+            if (ref.pdu_port) by_port.emplace(*ref.pdu_port, &ref);
         }
         std::vector<storage::SampleRow> rows;
+        std::unordered_map<std::int64_t, const std::string*> ids_by_key;
         std::vector<std::size_t> lines;
         rows.reserve(parsed.rows.size());
         lines.reserve(parsed.rows.size());
         for (const auto& row : parsed.rows) {
-            const std::string* id = nullptr;
+            const storage::EquipmentRef* unit = nullptr;
             if (!row.equipment_id.empty()) {
                 const auto it = by_id.find(row.equipment_id);
                 if (it == by_id.end()) {
@@ -64,7 +65,7 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
                                         "no equipment with this id"});
                     continue;
                 }
-                id = it->second;
+                unit = it->second;
             } else {
                 const auto it = by_port.find(row.pdu_port);
                 if (it == by_port.end()) {
@@ -72,7 +73,7 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
                                         "no equipment on this PDU port"});
                     continue;
                 }
-                id = it->second;
+                unit = it->second;
             }
             if (row.ts > latest_allowed) {
                 rejected.push_back({row.line, "ts", "in_future",
@@ -81,21 +82,22 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
                                         " seconds ahead of the server's clock"});
                 continue;
             }
-            rows.push_back({*id, row.kind, row.ts, row.value});
+            rows.push_back({unit->sample_key, row.kind, row.ts, row.value});
+            ids_by_key.emplace(unit->sample_key, &unit->id);
             lines.push_back(row.line);
         }
         if (rows.empty()) return Error{ErrorCode::kValidationFailed, "no rows to store", {}};
 
         std::vector<storage::SampleOutcome> outcomes;
-        uow.telemetry().insertBatch(tenant_id, rows, outcomes);
+        uow.telemetry().insertBatch(rows, outcomes);
         // The newest status change per unit in this batch may move the unit's status.
-        std::unordered_map<std::string_view, const storage::SampleRow*> newest_status;
+        std::unordered_map<std::int64_t, const storage::SampleRow*> newest_status;
         for (std::size_t i = 0; i < rows.size(); ++i) {
             switch (outcomes[i]) {
                 case storage::SampleOutcome::kStored:
                     ++stored;
                     if (rows[i].kind == domain::SampleKind::kStatus) {
-                        auto& slot = newest_status[rows[i].equipment_id];
+                        auto& slot = newest_status[rows[i].equipment_key];
                         if (slot == nullptr || slot->ts < rows[i].ts) slot = &rows[i];
                     }
                     break;
@@ -110,9 +112,9 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
             }
         }
         const auto now = clock_.nowSeconds();
-        for (const auto& [equipment_id, row] : newest_status) {
-            const auto latest =
-                uow.telemetry().latest(tenant_id, equipment_id, domain::SampleKind::kStatus);
+        for (const auto& [key, row] : newest_status) {
+            const auto latest = uow.telemetry().latest(key, domain::SampleKind::kStatus);
+            const std::string& equipment_id = *ids_by_key.at(key);
             if (!latest || latest->ts != row->ts) continue;  // an older change arrived late
             const auto unit = uow.equipment().find(tenant_id, equipment_id);
             if (!unit || unit->status == domain::EquipmentStatus::kMaintenance ||
@@ -172,7 +174,7 @@ core::Result<UsageReport> Telemetry::usage(const std::string& tenant_id,
         input.nameplate_power_mw = unit->power_mw;
         input.efficiency_mjth = unit->efficiency_mjth;
         input.max_hold_seconds = options_.max_hold_seconds;
-        uow.telemetry().loadForUsage(tenant_id, equipment_id, input);
+        uow.telemetry().loadForUsage(unit->sample_key, input);
         UsageReport report;
         report.equipment_id = equipment_id;
         report.from = from;

@@ -66,6 +66,7 @@ struct EquipmentFilter {
 struct EquipmentRef {
     std::string id;
     std::optional<std::string> pdu_port;
+    std::int64_t sample_key = 0;
 };
 
 struct UncontractedEquipment {
@@ -82,6 +83,8 @@ public:
     virtual std::vector<domain::Equipment> list(std::string_view tenant_id,
                                                 const EquipmentFilter& filter,
                                                 const PageRequest& page) = 0;
+    // `count` consecutive fresh sample keys; returns the first.
+    virtual std::int64_t reserveSampleKeys(std::int64_t count) = 0;
     virtual void insert(const domain::Equipment& equipment) = 0;
     // One prepared statement for the whole batch (CSV import).
     virtual void insertMany(const std::vector<domain::Equipment>& equipment) = 0;
@@ -102,7 +105,7 @@ public:
 };
 
 struct SampleRow {
-    std::string_view equipment_id;
+    std::int64_t equipment_key = 0;  // the unit's sample_key
     domain::SampleKind kind = domain::SampleKind::kEnergy;
     std::int64_t ts = 0;
     std::int64_t value = 0;
@@ -113,17 +116,19 @@ enum class SampleOutcome { kStored, kDuplicate, kConflict };
 class TelemetryRepository {
 public:
     virtual ~TelemetryRepository() = default;
-    // Stores each row unless a sample with the same (equipment, kind, ts) exists: an identical
-    // one is a duplicate (kept once), a different value a conflict (the stored one stays).
-    // `outcomes` gets one entry per row.
-    virtual void insertBatch(std::string_view tenant_id, const std::vector<SampleRow>& rows,
+    // Units are named by their sample_key, which the caller found through the tenant's own
+    // equipment (EquipmentRepository), so these calls cannot reach another tenant's samples.
+    //
+    // Stores each row unless a sample with the same (unit, kind, ts) exists: an identical one
+    // is a duplicate (kept once), a different value a conflict (the stored one stays).
+    // `outcomes` gets one entry per row, in the order of `rows`; the inserts themselves run in
+    // key order, which keeps each page of the table touched once per batch.
+    virtual void insertBatch(const std::vector<SampleRow>& rows,
                              std::vector<SampleOutcome>& outcomes) = 0;
     // Samples for domain::computeUsage, with the edge samples its header asks for.
-    virtual void loadForUsage(std::string_view tenant_id, std::string_view equipment_id,
-                              domain::UsageInput& input) = 0;
+    virtual void loadForUsage(std::int64_t equipment_key, domain::UsageInput& input) = 0;
     // The newest sample of a kind, if any.
-    virtual std::optional<domain::Sample> latest(std::string_view tenant_id,
-                                                 std::string_view equipment_id,
+    virtual std::optional<domain::Sample> latest(std::int64_t equipment_key,
                                                  domain::SampleKind kind) = 0;
 };
 

@@ -195,23 +195,33 @@ const std::vector<Migration>& migrations() {
                  owner_customer_id VARCHAR(40),
                  status VARCHAR(16) NOT NULL,
                  pdu_port VARCHAR(100),
+                 sample_key BIGINT NOT NULL,
                  created_at BIGINT NOT NULL,
                  updated_at BIGINT NOT NULL,
                  PRIMARY KEY (tenant_id, id),
                  CONSTRAINT equipment_id UNIQUE (id),
+                 CONSTRAINT equipment_sample_key UNIQUE (sample_key),
                  CONSTRAINT equipment_serial UNIQUE (tenant_id, serial_number),
                  CONSTRAINT equipment_port UNIQUE (tenant_id, pdu_port),
                  FOREIGN KEY (tenant_id) REFERENCES tenants (id),
                  FOREIGN KEY (tenant_id, site_id) REFERENCES sites (tenant_id, id),
                  FOREIGN KEY (tenant_id, owner_customer_id) REFERENCES customers (tenant_id, id)))",
+             // A global counter: equipment.sample_key values come from here.
+             R"(CREATE TABLE global_sequences (
+                 name VARCHAR(32) NOT NULL PRIMARY KEY,
+                 last_value BIGINT NOT NULL))",
+             // The ingestion hot path. Samples are keyed by the unit's integer sample_key
+             // (unique database-wide, so it belongs to exactly one tenant's unit) instead of
+             // (tenant_id, equipment_id) text: with the two 30-byte ids in every row the table
+             // was 3.5 times larger and inserts 3 times slower (bench/README.md). Every read
+             // reaches it through the unit found by (tenant_id, id).
              R"(CREATE TABLE telemetry_samples (
-                 tenant_id VARCHAR(40) NOT NULL,
-                 equipment_id VARCHAR(40) NOT NULL,
+                 equipment_key BIGINT NOT NULL,
                  kind BIGINT NOT NULL,
                  ts BIGINT NOT NULL,
                  value BIGINT NOT NULL,
-                 PRIMARY KEY (tenant_id, equipment_id, kind, ts),
-                 FOREIGN KEY (tenant_id, equipment_id) REFERENCES equipment (tenant_id, id))
+                 PRIMARY KEY (equipment_key, kind, ts),
+                 FOREIGN KEY (equipment_key) REFERENCES equipment (sample_key))
                  {clustered})",
              R"(CREATE TABLE contracts (
                  tenant_id VARCHAR(40) NOT NULL,

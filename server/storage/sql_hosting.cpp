@@ -249,7 +249,7 @@ private:
 constexpr std::string_view kEquipmentColumns =
     "e.tenant_id, e.id, e.serial_number, e.model, e.hashrate_mth, e.power_mw, e.efficiency_mjth, "
     "e.efficiency_computed, e.site_id, e.owner_customer_id, e.status, e.pdu_port, e.created_at, "
-    "e.updated_at";
+    "e.updated_at, e.sample_key";
 constexpr std::string_view kActiveAssignment =
     "EXISTS (SELECT 1 FROM contract_equipment ce WHERE ce.tenant_id = e.tenant_id AND "
     "ce.active_equipment_id = e.id)";
@@ -272,6 +272,7 @@ domain::Equipment equipmentFromRow(const SqlRow& r) {
     e.pdu_port = r.getOptionalString(11);
     e.created_at = fromUnix(r.getInt(12));
     e.updated_at = fromUnix(r.getInt(13));
+    e.sample_key = r.getInt(14);
     return e;
 }
 
@@ -334,9 +335,24 @@ public:
     static constexpr std::string_view kInsert =
         "INSERT INTO equipment (tenant_id, id, serial_number, model, hashrate_mth, power_mw, "
         "efficiency_mjth, efficiency_computed, site_id, owner_customer_id, status, pdu_port, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        "created_at, updated_at, sample_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     void insert(const domain::Equipment& e) override { insertMany({e}); }
+
+    std::int64_t reserveSampleKeys(std::int64_t count) override {
+        const auto changed = c_.execute(
+            "UPDATE global_sequences SET last_value = last_value + ? WHERE name = 'sample_key'",
+            {count});
+        if (changed == 0) {
+            c_.execute("INSERT INTO global_sequences (name, last_value) VALUES ('sample_key', ?)",
+                       {count});
+            return 1;
+        }
+        return c_.query("SELECT last_value FROM global_sequences WHERE name = 'sample_key'")
+                   .at(0)
+                   .getInt(0) -
+               count + 1;
+    }
 
     void insertMany(const std::vector<domain::Equipment>& list) override {
         auto stmt = c_.prepare(kInsert);
@@ -355,6 +371,7 @@ public:
             bindOptional(*stmt, 12, e.pdu_port);
             stmt->bind(13, unix(e.created_at));
             stmt->bind(14, unix(e.updated_at));
+            stmt->bind(15, e.sample_key);
             stmt->run();
         }
     }
@@ -385,13 +402,15 @@ public:
     }
 
     std::vector<EquipmentRef> refs(std::string_view tenant_id) override {
-        auto stmt = c_.prepare("SELECT id, pdu_port FROM equipment WHERE tenant_id = ?");
+        auto stmt =
+            c_.prepare("SELECT id, pdu_port, sample_key FROM equipment WHERE tenant_id = ?");
         stmt->bind(1, tenant_id);
         std::vector<EquipmentRef> out;
         while (stmt->step()) {
             EquipmentRef ref;
             ref.id = stmt->columnText(0);
             if (!stmt->columnIsNull(1)) ref.pdu_port = stmt->columnText(1);
+            ref.sample_key = stmt->columnInt(2);
             out.push_back(std::move(ref));
         }
         return out;
@@ -408,8 +427,8 @@ public:
         for (const auto& r : rows) {
             UncontractedEquipment u;
             u.equipment = equipmentFromRow(r);
-            u.last_hashrate_ts = r.getInt(14);
-            u.last_hashrate_mth = r.getInt(15);
+            u.last_hashrate_ts = r.getInt(15);
+            u.last_hashrate_mth = r.getInt(16);
             out.push_back(std::move(u));
         }
         return out;
@@ -432,11 +451,10 @@ private:
     static std::string uncontractedSql(const std::string& select) {
         // The newest hashrate sample of each unit is found through the primary key.
         return select +
-               " FROM equipment e JOIN telemetry_samples s ON s.tenant_id = e.tenant_id AND "
-               "s.equipment_id = e.id AND s.kind = 3 AND s.ts = (SELECT MAX(m.ts) FROM "
-               "telemetry_samples m WHERE m.tenant_id = e.tenant_id AND m.equipment_id = e.id AND "
-               "m.kind = 3) WHERE e.tenant_id = ? AND e.status <> 'retired' AND s.ts >= ? AND "
-               "s.value > 0 AND NOT " +
+               " FROM equipment e JOIN telemetry_samples s ON s.equipment_key = e.sample_key AND "
+               "s.kind = 3 AND s.ts = (SELECT MAX(m.ts) FROM telemetry_samples m WHERE "
+               "m.equipment_key = e.sample_key AND m.kind = 3) WHERE e.tenant_id = ? AND "
+               "e.status <> 'retired' AND s.ts >= ? AND s.value > 0 AND NOT " +
                text(kActiveAssignment);
     }
 
@@ -466,58 +484,63 @@ class SqlTelemetry final : public TelemetryRepository {
 public:
     SqlTelemetry(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
 
-    void insertBatch(std::string_view tenant_id, const std::vector<SampleRow>& rows,
+    void insertBatch(const std::vector<SampleRow>& rows,
                      std::vector<SampleOutcome>& outcomes) override {
-        outcomes.clear();
-        outcomes.reserve(rows.size());
+        outcomes.assign(rows.size(), SampleOutcome::kStored);
+        // Key order: consecutive inserts land on the same pages of the clustered table.
+        std::vector<std::uint32_t> order(rows.size());
+        for (std::size_t i = 0; i < rows.size(); ++i) order[i] = static_cast<std::uint32_t>(i);
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            const auto& x = rows[a];
+            const auto& y = rows[b];
+            if (x.equipment_key != y.equipment_key) return x.equipment_key < y.equipment_key;
+            if (x.kind != y.kind) return x.kind < y.kind;
+            if (x.ts != y.ts) return x.ts < y.ts;
+            return a < b;  // the first of two equal rows is the one stored
+        });
         auto insert = c_.prepare(text(dialect_.insertIgnore()) +
-                                 " INTO telemetry_samples (tenant_id, equipment_id, kind, ts, "
-                                 "value) VALUES (?, ?, ?, ?, ?)");
+                                 " INTO telemetry_samples (equipment_key, kind, ts, value) VALUES "
+                                 "(?, ?, ?, ?)");
         std::unique_ptr<PreparedStatement> existing;  // only prepared when a key repeats
-        insert->bind(1, tenant_id);                   // bindings persist across runs
-        for (const auto& row : rows) {
-            insert->bind(2, row.equipment_id);
-            insert->bind(3, static_cast<std::int64_t>(row.kind));
-            insert->bind(4, row.ts);
-            insert->bind(5, row.value);
-            if (insert->run() == 1) {
-                outcomes.push_back(SampleOutcome::kStored);
-                continue;
-            }
+        for (const auto i : order) {
+            const auto& row = rows[i];
+            insert->bind(1, row.equipment_key);
+            insert->bind(2, static_cast<std::int64_t>(row.kind));
+            insert->bind(3, row.ts);
+            insert->bind(4, row.value);
+            if (insert->run() == 1) continue;
             if (!existing) {
                 existing = c_.prepare(
-                    "SELECT value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = "
-                    "? AND kind = ? AND ts = ?");
+                    "SELECT value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
+                    "ts = ?");
             }
             existing->reset();
-            existing->bind(1, tenant_id);
-            existing->bind(2, row.equipment_id);
-            existing->bind(3, static_cast<std::int64_t>(row.kind));
-            existing->bind(4, row.ts);
+            existing->bind(1, row.equipment_key);
+            existing->bind(2, static_cast<std::int64_t>(row.kind));
+            existing->bind(3, row.ts);
             const bool same = existing->step() && existing->columnInt(0) == row.value;
             existing->reset();
-            outcomes.push_back(same ? SampleOutcome::kDuplicate : SampleOutcome::kConflict);
+            outcomes[i] = same ? SampleOutcome::kDuplicate : SampleOutcome::kConflict;
         }
     }
 
-    void loadForUsage(std::string_view tenant_id, std::string_view equipment_id,
-                      domain::UsageInput& input) override {
+    void loadForUsage(std::int64_t equipment_key, domain::UsageInput& input) override {
         using domain::SampleKind;
         auto before = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
-            "kind = ? AND ts < ? ORDER BY ts DESC LIMIT 1");
+            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
+            "ts < ? ORDER BY ts DESC LIMIT 1");
         auto range = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
-            "kind = ? AND ts >= ? AND ts < ? ORDER BY ts");
+            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
+            "ts >= ? AND ts < ? ORDER BY ts");
         auto after = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
-            "kind = ? AND ts >= ? ORDER BY ts LIMIT 1");
+            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
+            "ts >= ? ORDER BY ts LIMIT 1");
         const auto load = [&](SampleKind kind, std::vector<domain::Sample>& out, bool with_after) {
             out.clear();
             const auto k = static_cast<std::int64_t>(kind);
-            read(*before, tenant_id, equipment_id, k, {input.from}, out);
-            read(*range, tenant_id, equipment_id, k, {input.from, input.to}, out);
-            if (with_after) read(*after, tenant_id, equipment_id, k, {input.to}, out);
+            read(*before, equipment_key, k, {input.from}, out);
+            read(*range, equipment_key, k, {input.from, input.to}, out);
+            if (with_after) read(*after, equipment_key, k, {input.to}, out);
         };
         load(SampleKind::kEnergy, input.energy, true);
         load(SampleKind::kPower, input.power, false);
@@ -525,26 +548,24 @@ public:
         load(SampleKind::kStatus, input.status, false);
     }
 
-    std::optional<domain::Sample> latest(std::string_view tenant_id, std::string_view equipment_id,
+    std::optional<domain::Sample> latest(std::int64_t equipment_key,
                                          domain::SampleKind kind) override {
         auto stmt = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? AND "
-            "kind = ? ORDER BY ts DESC LIMIT 1");
+            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? ORDER "
+            "BY ts DESC LIMIT 1");
         std::vector<domain::Sample> out;
-        read(*stmt, tenant_id, equipment_id, static_cast<std::int64_t>(kind), {}, out);
+        read(*stmt, equipment_key, static_cast<std::int64_t>(kind), {}, out);
         if (out.empty()) return std::nullopt;
         return out[0];
     }
 
 private:
-    static void read(PreparedStatement& stmt, std::string_view tenant_id,
-                     std::string_view equipment_id, std::int64_t kind,
+    static void read(PreparedStatement& stmt, std::int64_t equipment_key, std::int64_t kind,
                      std::initializer_list<std::int64_t> bounds, std::vector<domain::Sample>& out) {
         stmt.reset();
-        stmt.bind(1, tenant_id);
-        stmt.bind(2, equipment_id);
-        stmt.bind(3, kind);
-        int index = 4;
+        stmt.bind(1, equipment_key);
+        stmt.bind(2, kind);
+        int index = 3;
         for (const auto b : bounds) stmt.bind(index++, b);
         while (stmt.step()) out.push_back({stmt.columnInt(0), stmt.columnInt(1)});
         stmt.reset();

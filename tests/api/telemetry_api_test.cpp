@@ -95,6 +95,9 @@ BOOST_AUTO_TEST_CASE(a_steady_day_gives_the_same_energy_by_every_method) {
     BOOST_CHECK_EQUAL(str(u, "calculated_kwh"), "78.000");  // nameplate 3250 W x 24 h online
     BOOST_CHECK_EQUAL(str(u, "hours_online"), "24.000");
     BOOST_CHECK_EQUAL(str(u, "average_hashrate_ths"), "100.000");
+    const auto metrics = t.viewer.get("/metrics");
+    BOOST_CHECK(metrics.body.find("billwright_telemetry_rows_total{outcome=\"stored\"}") !=
+                std::string::npos);
     const auto* metered = u.find("coverage")->find("metered");
     BOOST_CHECK_EQUAL(metered->find("hours_with_data")->asInt64().value(), 24);
     BOOST_CHECK(metered->find("missing")->items().empty());

@@ -25,6 +25,13 @@ HandlerResult postTelemetry(ApiContext& ctx, Request& r) {
                                                      : domain::TelemetryFormat::kNdjson;
     auto report = ctx.telemetry.ingest(actorOf(r), *tenant, r.body, format);
     if (!report.ok()) return std::move(report).error();
+    const auto counted = [&](const char* outcome, std::size_t n) {
+        ctx.metrics.increment("billwright_telemetry_rows_total", {{"outcome", outcome}},
+                              static_cast<std::int64_t>(n));
+    };
+    counted("stored", report->stored);
+    counted("duplicate", report->duplicates);
+    counted("rejected", report->rejected_rows);
     JsonValue errors = JsonValue::array();
     for (const auto& e : report->rejected) {
         JsonValue item = JsonValue::object();
@@ -194,6 +201,8 @@ HandlerResult getUncontracted(ApiContext& ctx, Request& r) {
 }  // namespace
 
 void registerTelemetryRoutes(Router& router, ApiContext& ctx) {
+    ctx.metrics.describe("billwright_telemetry_rows_total", "counter",
+                         "telemetry rows by outcome: stored, duplicate, rejected");
     auto bind = [&ctx](ContextHandler fn) { return bindHandler(ctx, fn); };
     router.add(
         {"POST", "/v1/telemetry", Access::kAuthenticated, bind(postTelemetry), BodyKind::kBulk});
