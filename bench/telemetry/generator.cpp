@@ -44,10 +44,10 @@ constexpr std::array<Model, 4> kModels = {{
 }};
 
 struct UnitState {
-    std::int64_t offset = 0;      // seconds after the round's start this unit reports
-    std::int64_t energy_mwh = 0;  // counter, mWh (reported as Wh = kWh x 1000)
-    std::int64_t power_mw = 0;    // draw over the current interval
-    std::int64_t gap_left = 0;    // silent rounds still to come
+    std::int64_t offset = 0;       // seconds after the round's start this unit reports
+    std::int64_t energy_mwh = 0;   // counter, mWh (reported as Wh = kWh x 1000)
+    std::int64_t power_mw = 0;     // draw over the current interval
+    std::int64_t gap_left = 0;     // silent rounds still to come
     std::int64_t outage_left = 0;  // offline rounds still to come
     bool online = true;
 };
@@ -154,14 +154,14 @@ Dataset generate(const GeneratorOptions& o) {
             }
 
             // Power: nameplate +-2% in 0.1 W steps online, 8-15 W standby offline.
-            u.power_mw = u.online
-                             ? roundTo(static_cast<double>(miner.power_mw) * (1.0 + rng.noise(0.02)),
-                                       100)
-                             : rng.between(80, 150) * 100;
+            u.power_mw =
+                u.online
+                    ? roundTo(static_cast<double>(miner.power_mw) * (1.0 + rng.noise(0.02)), 100)
+                    : rng.between(80, 150) * 100;
             const std::int64_t hashrate =
-                u.online ? roundTo(static_cast<double>(miner.hashrate_mth) * (1.0 + rng.noise(0.03)),
-                                   10)
-                         : 0;
+                u.online
+                    ? roundTo(static_cast<double>(miner.hashrate_mth) * (1.0 + rng.noise(0.03)), 10)
+                    : 0;
             if (status_change) emit(k, Row{m, Kind::kStatus, false, false, ts, u.online ? 1 : 0});
             emit(k, Row{m, Kind::kEnergy, o.energy_by_port, false, ts, u.energy_mwh / 1000});
             emit(k, Row{m, Kind::kPower, false, false, ts, u.power_mw});

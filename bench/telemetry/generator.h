@@ -31,12 +31,12 @@ struct GeneratorOptions {
     std::int64_t interval_seconds = 300;
     std::int64_t start = 1790812800;  // 2026-10-01T00:00:00Z
     std::uint64_t seed = 20261001;
-    double duplicate_share = 0.01;       // rows resent later
-    double drop_share = 0.003;           // single rows lost
-    double gap_per_day = 0.5;            // silent stretches per unit per day (3 to 24 rounds)
-    double outage_per_day = 0.1;         // offline stretches per unit per day (3 to 36 rounds)
-    double reset_per_day = 0.02;         // counter resets per unit per day
-    bool energy_by_port = true;          // energy rows name the PDU port, as a PDU meter would
+    double duplicate_share = 0.01;  // rows resent later
+    double drop_share = 0.003;      // single rows lost
+    double gap_per_day = 0.5;       // silent stretches per unit per day (3 to 24 rounds)
+    double outage_per_day = 0.1;    // offline stretches per unit per day (3 to 36 rounds)
+    double reset_per_day = 0.02;    // counter resets per unit per day
+    bool energy_by_port = true;     // energy rows name the PDU port, as a PDU meter would
 };
 
 struct Miner {
@@ -46,6 +46,7 @@ struct Miner {
     std::int64_t hashrate_mth = 0;  // nameplate, TH/s x 1000
     std::int64_t power_mw = 0;      // nameplate, W x 1000
     std::string id;                 // filled in once the server has imported it
+    std::int64_t sample_key = 0;    // equipment.sample_key, read from the server's database
 };
 
 struct Row {

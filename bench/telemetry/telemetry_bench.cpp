@@ -15,7 +15,10 @@
 //      the server's own latency histogram for the route is read from /metrics before and after;
 //   4. raw: the same rows, the same batches, into raw.db (migrated by `billwrightd --migrate`)
 //      through one sqlite3 connection with the server's pragmas, one BEGIN IMMEDIATE transaction
-//      and one prepared INSERT OR IGNORE per batch, tenant and equipment rows copied first;
+//      and one prepared INSERT OR IGNORE per batch, rows in key order as the server puts them,
+//      tenant and equipment rows (with their sample_key) copied from the server's database first;
+//      with --raw-variants, also the same insert under other settings (page cache, checkpoint
+//      threshold, several bodies per transaction, arrival order) on fresh copies;
 //   5. check that the server's table and the raw table hold the same rows (count and sums);
 //   6. optional breakdown (--service-db): parse-only, HTTP-only (bodies sent with a bad key, so
 //      they are read and answered 401 without parsing), and the server's ingest service called
@@ -30,11 +33,13 @@
 #include <Poco/URI.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -45,8 +50,6 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
-#include <ctime>
-#include <unistd.h>
 #include <vector>
 
 #include "core/clock.h"
@@ -101,8 +104,8 @@ struct Options {
     std::size_t concurrency = 2;
     std::size_t batch = 10000;
     std::string format = "ndjson";
-    bool http_only = false;  // also time bodies answered 401 (transport + body read only)
-    long server_pid = 0;     // to read the server's CPU time from /proc
+    bool http_only = false;     // also time bodies answered 401 (transport + body read only)
+    long server_pid = 0;        // to read the server's CPU time from /proc
     bool raw_variants = false;  // also time "what if" raw inserts (cache, sorting, grouping)
     bench::GeneratorOptions gen;
 };
@@ -301,8 +304,8 @@ double percentile(std::vector<double> v, double p) {
 // Posts every batch over `concurrency` keep-alive connections. With `expect_status` 200 each
 // response must account for every row; any other status is only counted.
 RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::size_t concurrency,
-                 const std::map<std::string, std::string>& headers,
-                 const std::string& content_type, int expect_status) {
+                 const std::map<std::string, std::string>& headers, const std::string& content_type,
+                 int expect_status) {
     RunStats stats;
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
@@ -321,14 +324,14 @@ RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::s
                 try {
                     res = http->request("POST", "/v1/telemetry", headers, &b.body, content_type);
                     if (res.status != expect_status) {
-                        problem = "status " + std::to_string(res.status) + ": " +
-                                  res.body.substr(0, 400);
+                        problem =
+                            "status " + std::to_string(res.status) + ": " + res.body.substr(0, 400);
                     } else if (expect_status == 200) {
                         const auto o = parseJson(res.body);
                         stored = jsonCount(o, "stored");
                         duplicates = jsonCount(o, "duplicates");
-                        if (jsonCount(o, "received") != b.count ||
-                            stored + duplicates != b.count || jsonCount(o, "rejected") != 0) {
+                        if (jsonCount(o, "received") != b.count || stored + duplicates != b.count ||
+                            jsonCount(o, "rejected") != 0) {
                             problem = "batch " + std::to_string(i) + " of " +
                                       std::to_string(b.count) + " rows: " + res.body.substr(0, 400);
                         }
@@ -397,6 +400,7 @@ public:
         exec("PRAGMA foreign_keys = ON");
         exec("PRAGMA synchronous = NORMAL");
         exec("PRAGMA journal_mode = WAL");
+        exec("PRAGMA wal_autocheckpoint = 20000");  // billwrightd's database.checkpoint_pages
     }
 
     struct Digest {
@@ -405,7 +409,8 @@ public:
     };
     Digest digest(const std::string& schema, const std::string& tenant_id) {
         sqlite3_stmt* s = prepare("SELECT count(*), total(ts), total(value), total(kind) FROM " +
-                                  schema + ".telemetry_samples WHERE tenant_id = ?");
+                                  schema + ".telemetry_samples WHERE equipment_key IN (SELECT " +
+                                  "sample_key FROM " + schema + ".equipment WHERE tenant_id = ?)");
         sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
                           SQLITE_TRANSIENT);
         Digest d;
@@ -417,6 +422,20 @@ public:
         }
         sqlite3_finalize(s);
         return d;
+    }
+
+    // equipment id -> sample_key, for the tenant's units.
+    std::map<std::string, std::int64_t> sampleKeys(const std::string& tenant_id) {
+        sqlite3_stmt* s = prepare("SELECT id, sample_key FROM equipment WHERE tenant_id = ?");
+        sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
+                          SQLITE_TRANSIENT);
+        std::map<std::string, std::int64_t> keys;
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            keys[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] =
+                sqlite3_column_int64(s, 1);
+        }
+        sqlite3_finalize(s);
+        return keys;
     }
 
     // Copies the tenant and its equipment from the server's database (the telemetry FK needs
@@ -455,19 +474,20 @@ struct RawStats {
 // "what if" variants (--raw-variants) that show which change to the server would pay off.
 struct RawVariant {
     const char* name = "server's way";
-    bool sorted = false;    // rows sorted by primary key within each transaction
+    bool sorted = true;     // rows sorted by primary key within each transaction (as the server)
     std::size_t group = 1;  // request bodies per transaction (group commit)
 };
 
 // What the server's SqlTelemetry::insertBatch does per request, minus everything around it:
-// BEGIN IMMEDIATE, prepare INSERT OR IGNORE (persistent), bind the tenant once, then per row
-// bind equipment id (copied), kind, ts, value, step, reset, read changes(); a row that changed
-// nothing is looked up to tell a duplicate from a conflict; finalize; COMMIT.
+// BEGIN IMMEDIATE; the rows put in key order (equipment_key, kind, ts, then arrival); prepare
+// INSERT OR IGNORE (persistent); per row bind equipment_key, kind, ts, value, step, reset, read
+// changes(); a row that changed nothing is looked up to tell a duplicate from a conflict;
+// finalize; COMMIT.
 RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::Dataset& data,
-                   const std::string& tenant_id, const RawVariant& variant = {}) {
+                   const RawVariant& variant = {}) {
     RawStats stats;
     sqlite3* h = db.handle();
-    std::vector<std::size_t> order;
+    std::vector<std::uint32_t> order;
     const double cpu0 = threadCpuSeconds();
     const auto t0 = Clock::now();
     for (std::size_t g = 0; g < batches.size(); g += variant.group) {
@@ -475,36 +495,33 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
         const Batch& last = batches[std::min(g + variant.group, batches.size()) - 1];
         const std::size_t end = last.first + last.count;
         order.resize(end - first);
-        for (std::size_t i = 0; i < order.size(); ++i) order[i] = first + i;
+        for (std::size_t i = 0; i < order.size(); ++i)
+            order[i] = static_cast<std::uint32_t>(first + i);
         if (variant.sorted) {
-            std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+            std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
                 const bench::Row& x = data.rows[a];
                 const bench::Row& y = data.rows[b];
-                if (x.miner != y.miner) {
-                    return data.miners[x.miner].id < data.miners[y.miner].id;
-                }
+                const auto kx = data.miners[x.miner].sample_key;
+                const auto ky = data.miners[y.miner].sample_key;
+                if (kx != ky) return kx < ky;
                 if (x.kind != y.kind) return x.kind < y.kind;
-                return x.ts < y.ts;
+                if (x.ts != y.ts) return x.ts < y.ts;
+                return a < b;
             });
         }
         db.exec("BEGIN IMMEDIATE");
         sqlite3_stmt* insert = db.prepare(
-            "INSERT OR IGNORE INTO telemetry_samples (tenant_id, equipment_id, kind, ts, value) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT OR IGNORE INTO telemetry_samples (equipment_key, kind, ts, value) "
+            "VALUES (?, ?, ?, ?)",
             SQLITE_PREPARE_PERSISTENT);
         sqlite3_stmt* existing = nullptr;
-        db.check(sqlite3_bind_text(insert, 1, tenant_id.data(),
-                                   static_cast<int>(tenant_id.size()), SQLITE_TRANSIENT),
-                 "bind");
-        for (const std::size_t i : order) {
+        for (const std::uint32_t i : order) {
             const bench::Row& row = data.rows[i];
-            const std::string& id = data.miners[row.miner].id;
-            db.check(sqlite3_bind_text(insert, 2, id.data(), static_cast<int>(id.size()),
-                                       SQLITE_TRANSIENT),
-                     "bind");
-            db.check(sqlite3_bind_int64(insert, 3, static_cast<sqlite3_int64>(row.kind)), "bind");
-            db.check(sqlite3_bind_int64(insert, 4, row.ts), "bind");
-            db.check(sqlite3_bind_int64(insert, 5, row.value), "bind");
+            const std::int64_t key = data.miners[row.miner].sample_key;
+            db.check(sqlite3_bind_int64(insert, 1, key), "bind");
+            db.check(sqlite3_bind_int64(insert, 2, static_cast<sqlite3_int64>(row.kind)), "bind");
+            db.check(sqlite3_bind_int64(insert, 3, row.ts), "bind");
+            db.check(sqlite3_bind_int64(insert, 4, row.value), "bind");
             const int rc = sqlite3_step(insert);
             sqlite3_reset(insert);
             db.check(rc, "insert");
@@ -514,16 +531,13 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
             }
             if (existing == nullptr) {
                 existing = db.prepare(
-                    "SELECT value FROM telemetry_samples WHERE tenant_id = ? AND equipment_id = ? "
-                    "AND kind = ? AND ts = ?",
+                    "SELECT value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? "
+                    "AND ts = ?",
                     SQLITE_PREPARE_PERSISTENT);
             }
-            sqlite3_bind_text(existing, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
-                              SQLITE_TRANSIENT);
-            sqlite3_bind_text(existing, 2, id.data(), static_cast<int>(id.size()),
-                              SQLITE_TRANSIENT);
-            sqlite3_bind_int64(existing, 3, static_cast<sqlite3_int64>(row.kind));
-            sqlite3_bind_int64(existing, 4, row.ts);
+            sqlite3_bind_int64(existing, 1, key);
+            sqlite3_bind_int64(existing, 2, static_cast<sqlite3_int64>(row.kind));
+            sqlite3_bind_int64(existing, 3, row.ts);
             const bool same = sqlite3_step(existing) == SQLITE_ROW &&
                               sqlite3_column_int64(existing, 0) == row.value;
             sqlite3_reset(existing);
@@ -568,12 +582,12 @@ int run(const Options& o) {
     const std::string key = readKey(o.key_file);
     std::map<std::string, std::string> auth = {{"Authorization", "Bearer " + key}};
 
-    std::printf("sqlite %s; %zu miners, %lld h at %lld s, seed %llu; batch %zu rows; %s; "
-                "%zu connection(s)\n",
-                sqlite3_libversion(), o.gen.miners, static_cast<long long>(o.gen.hours),
-                static_cast<long long>(o.gen.interval_seconds),
-                static_cast<unsigned long long>(o.gen.seed), o.batch, o.format.c_str(),
-                o.concurrency);
+    std::printf(
+        "sqlite %s; %zu miners, %lld h at %lld s, seed %llu; batch %zu rows; %s; "
+        "%zu connection(s)\n",
+        sqlite3_libversion(), o.gen.miners, static_cast<long long>(o.gen.hours),
+        static_cast<long long>(o.gen.interval_seconds), static_cast<unsigned long long>(o.gen.seed),
+        o.batch, o.format.c_str(), o.concurrency);
 
     // 1. Data and set-up.
     auto t = Clock::now();
@@ -631,8 +645,8 @@ int run(const Options& o) {
         "rows %zu: energy %zu, power %zu, hashrate %zu, status %zu; of which %zu resent "
         "duplicates;\n  %zu dropped single rows, %zu silent unit-rounds (gaps), %zu outages, "
         "%zu counter resets\n",
-        data.rows.size(), st.rows[1], st.rows[2], st.rows[3], st.rows[4], st.duplicates,
-        st.dropped, st.gap_rounds, st.outages, st.resets);
+        data.rows.size(), st.rows[1], st.rows[2], st.rows[3], st.rows[4], st.duplicates, st.dropped,
+        st.gap_rounds, st.outages, st.resets);
     std::printf("%zu bodies, %.1f MiB (%.0f bytes/row); generated in %.2f s, rendered in %.2f s\n",
                 batches.size(), static_cast<double>(body_bytes) / 1048576.0,
                 static_cast<double>(body_bytes) / static_cast<double>(data.rows.size()),
@@ -650,8 +664,7 @@ int run(const Options& o) {
     const double client_cpu0 = selfCpuSeconds();
     const RunStats api = postAll(batches, uri, o.concurrency, auth, content_type, 200);
     const double client_cpu = selfCpuSeconds() - client_cpu0;
-    const double server_cpu =
-        server_cpu0 >= 0 ? processCpuSeconds(o.server_pid) - server_cpu0 : -1;
+    const double server_cpu = server_cpu0 >= 0 ? processCpuSeconds(o.server_pid) - server_cpu0 : -1;
     const auto after = serverLatency(http);
     std::printf("\n");
     printRun("API POST /v1/telemetry", api);
@@ -665,35 +678,44 @@ int run(const Options& o) {
         server_requests ? server_seconds / static_cast<double>(server_requests) * 1e3 : 0.0,
         server_seconds / (api.wall_seconds * static_cast<double>(o.concurrency)) * 100.0);
     if (server_cpu >= 0) {
-        std::printf("  CPU: server %.2f s (%s rows per server CPU-second, %.2f cores busy), "
-                    "this client %.2f s\n",
-                    server_cpu, fmtRate(static_cast<double>(api.rows) / server_cpu).c_str(),
-                    server_cpu / api.wall_seconds, client_cpu);
+        std::printf(
+            "  CPU: server %.2f s (%s rows per server CPU-second, %.2f cores busy), "
+            "this client %.2f s\n",
+            server_cpu, fmtRate(static_cast<double>(api.rows) / server_cpu).c_str(),
+            server_cpu / api.wall_seconds, client_cpu);
     }
     if (api.failures != 0) {
         std::printf("FAILED: %zu of %zu requests; first: %s\n", api.failures, api.requests,
                     api.first_failure.c_str());
         return 1;
     }
-    std::printf("  stored %zu, duplicates %zu (stored + duplicates == rows sent: %s)\n",
-                api.stored, api.duplicates,
-                api.stored + api.duplicates == data.rows.size() ? "yes" : "NO");
+    std::printf("  stored %zu, duplicates %zu (stored + duplicates == rows sent: %s)\n", api.stored,
+                api.duplicates, api.stored + api.duplicates == data.rows.size() ? "yes" : "NO");
 
     // 4. Raw insert of the same rows.
     Sqlite raw(o.raw_db);
     raw.serverPragmas();
     raw.copyTenantFrom(o.server_db, tenant_id);
+    {
+        const auto keys = raw.sampleKeys(tenant_id);
+        for (auto& m : data.miners) {
+            const auto it = keys.find(m.id);
+            if (it == keys.end()) throw std::runtime_error("no sample_key for " + m.id);
+            m.sample_key = it->second;
+        }
+    }
     const std::string template_db = o.raw_db + ".template";
     if (o.raw_variants) {
         std::filesystem::remove(template_db);
         raw.exec("VACUUM INTO '" + template_db + "'");  // schema, tenant, equipment; no samples
     }
-    const RawStats r = rawInsert(raw, batches, data, tenant_id);
+    const RawStats r = rawInsert(raw, batches, data);
     const double raw_rate = static_cast<double>(r.rows) / r.wall_seconds;
-    std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   %zu transactions; stored %zu, "
-                "duplicates %zu, conflicts %zu\n",
-                "raw sqlite3 prepared insert", r.rows, r.wall_seconds, fmtRate(raw_rate).c_str(),
-                batches.size(), r.stored, r.duplicates, r.conflicts);
+    std::printf(
+        "%-28s %9zu rows  %7.3f s  %11s rows/s   %zu transactions; stored %zu, "
+        "duplicates %zu, conflicts %zu\n",
+        "raw sqlite3 prepared insert", r.rows, r.wall_seconds, fmtRate(raw_rate).c_str(),
+        batches.size(), r.stored, r.duplicates, r.conflicts);
     std::printf("  CPU: %.2f s (%s rows per CPU-second)\n", r.cpu_seconds,
                 fmtRate(static_cast<double>(r.rows) / r.cpu_seconds).c_str());
 
@@ -715,12 +737,12 @@ int run(const Options& o) {
         const std::string cache = "PRAGMA cache_size = -262144";  // 256 MiB
         const std::string checkpoint = "PRAGMA wal_autocheckpoint = 20000";
         const std::vector<Setup> setups = {
-            {{"5 bodies per transaction", false, 5}, {}},
-            {{"256 MiB page cache", false, 1}, {cache}},
-            {{"cache + rows sorted by key", true, 1}, {cache}},
-            {{"cache + sorted + ckpt 20000", true, 1}, {cache, checkpoint}},
-            {{"cache + sorted + 5 bodies/tx", true, 5}, {cache}},
-            {{"cache+sorted+ckpt+5 bodies/tx", true, 5}, {cache, checkpoint}},
+            {{"unsorted (arrival order)", false, 1}, {}},
+            {{"5 bodies per transaction", true, 5}, {}},
+            {{"256 MiB page cache", true, 1}, {cache}},
+            {{"cache + ckpt 20000", true, 1}, {cache, checkpoint}},
+            {{"cache + 5 bodies/tx", true, 5}, {cache}},
+            {{"cache + ckpt + 5 bodies/tx", true, 5}, {cache, checkpoint}},
         };
         std::printf("\nraw variants (same rows, fresh database each; server pragmas plus):\n");
         for (const Setup& setup : setups) {
@@ -732,16 +754,14 @@ int run(const Options& o) {
                 Sqlite db(path);
                 db.serverPragmas();
                 for (const auto& pragma : setup.pragmas) db.exec(pragma);
-                v = rawInsert(db, batches, data, tenant_id, setup.variant);
+                v = rawInsert(db, batches, data, setup.variant);
             }
             for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
             std::printf("%-32s %9zu rows  %7.3f s  %11s rows/s   CPU %.2f s (%s rows/CPU-s)%s\n",
                         setup.variant.name, v.rows, v.wall_seconds,
                         fmtRate(static_cast<double>(v.rows) / v.wall_seconds).c_str(),
-                        v.cpu_seconds,
-                        fmtRate(static_cast<double>(v.rows) / v.cpu_seconds).c_str(),
-                        v.stored == r.stored && v.duplicates == r.duplicates ? ""
-                                                                             : "  MISMATCH");
+                        v.cpu_seconds, fmtRate(static_cast<double>(v.rows) / v.cpu_seconds).c_str(),
+                        v.stored == r.stored && v.duplicates == r.duplicates ? "" : "  MISMATCH");
         }
         std::filesystem::remove(template_db);
     }
@@ -758,21 +778,21 @@ int run(const Options& o) {
     if (o.http_only || !o.service_db.empty()) {
         std::printf("\nbreakdown:\n");
         // Transport only: the server reads each body, then answers 401 without parsing it.
-        const RunStats bare =
-            postAll(batches, uri, o.concurrency, {{"Authorization", "Bearer invalid"}},
-                    content_type, 401);
+        const RunStats bare = postAll(batches, uri, o.concurrency,
+                                      {{"Authorization", "Bearer invalid"}}, content_type, 401);
         http_only_rate = bare.rowsPerSecond();
         printRun("HTTP only (401, unparsed)", bare);
         if (bare.failures != 0) std::printf("  unexpected: %s\n", bare.first_failure.c_str());
     }
     if (!o.service_db.empty()) {
         namespace domain = billwright::domain;
-        const auto format = csv_format ? domain::TelemetryFormat::kCsv
-                                       : domain::TelemetryFormat::kNdjson;
+        const auto format =
+            csv_format ? domain::TelemetryFormat::kCsv : domain::TelemetryFormat::kNdjson;
         // Parse only, one thread: the server's own parser on the same bodies.
         t = Clock::now();
         std::size_t parsed_rows = 0;
-        for (const Batch& b : batches) parsed_rows += domain::parseTelemetry(b.body, format).rows.size();
+        for (const Batch& b : batches)
+            parsed_rows += domain::parseTelemetry(b.body, format).rows.size();
         const double parse_seconds = secondsSince(t);
         parse_rate = static_cast<double>(parsed_rows) / parse_seconds;
         std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   (1 thread, %.1f ms per body)\n",
@@ -801,7 +821,8 @@ int run(const Options& o) {
         constexpr int kRefRuns = 20;
         for (int i = 0; i < kRefRuns; ++i) {
             const auto found = store->read([&](billwright::storage::UnitOfWork& uow) {
-                return billwright::core::Result<std::size_t>(uow.equipment().refs(tenant_id).size());
+                return billwright::core::Result<std::size_t>(
+                    uow.equipment().refs(tenant_id).size());
             });
             if (!found.ok() || *found != data.miners.size())
                 throw std::runtime_error("equipment refs lookup found the wrong units");

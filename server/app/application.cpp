@@ -149,6 +149,7 @@ private:
         core::SystemClock clock;
         storage::DatabaseOptions db_options;
         db_options.pool_size = settings.database_pool_size;
+        db_options.checkpoint_pages = settings.database_checkpoint_pages;
         auto database = storage::openDatabase(settings.database_url, db_options);
         const auto now = clock.nowSeconds().time_since_epoch().count();
         const auto report = storage::applyMigrations(*database, now);

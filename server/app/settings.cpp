@@ -66,6 +66,9 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"database.url", "sqlite:var/billwright.db",
          "sqlite:PATH (mysql://user:password@host:port/db later)"},
         {"database.pool_size", "8", "database connections kept open"},
+        {"database.checkpoint_pages", "20000",
+         "SQLite: WAL pages a commit may leave before it checkpoints them (SQLite's own default "
+         "is 1000)"},
         {"log.level", "info", "debug, info, warning or error"},
         {"log.format", "text", "text (key=value) or json (one object per line)"},
         {"bootstrap.key_file", "",
@@ -178,6 +181,10 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     auto pool = integerIn("database.pool_size", values["database.pool_size"], 1, 256);
     if (!pool.ok()) return std::move(pool).error();
     s.database_pool_size = static_cast<std::size_t>(*pool);
+    auto checkpoint =
+        integerIn("database.checkpoint_pages", values["database.checkpoint_pages"], 100, 1000000);
+    if (!checkpoint.ok()) return std::move(checkpoint).error();
+    s.database_checkpoint_pages = static_cast<int>(*checkpoint);
 
     if (!core::parseLogLevel(values["log.level"], s.log_level)) {
         return badValue("log.level", "must be debug, info, warning or error");

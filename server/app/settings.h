@@ -33,6 +33,7 @@ struct Settings {
     std::string tls_private_key;
     std::string database_url;
     std::size_t database_pool_size = 8;
+    int database_checkpoint_pages = 20000;
     core::LogLevel log_level = core::LogLevel::kInfo;
     core::LogFormat log_format = core::LogFormat::kText;
     std::string bootstrap_key_file;

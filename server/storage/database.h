@@ -120,6 +120,7 @@ public:
 struct DatabaseOptions {
     std::size_t pool_size = 8;
     int busy_timeout_ms = 10000;
+    int checkpoint_pages = 20000;  // SQLite: WAL pages before a commit checkpoints
 };
 
 // "sqlite:PATH" (":memory:" is refused: each connection would see its own database).

@@ -32,6 +32,7 @@ private:
     std::string path_;
     DatabaseOptions options_;
     std::mutex mutex_;
+    std::mutex writer_mutex_;
     std::condition_variable available_;
     std::vector<std::unique_ptr<SqliteConnection>> idle_;
     std::size_t open_count_ = 0;
