@@ -175,8 +175,10 @@ struct HourSums {
 // constant.
 void addPiece(const UsageInput& in, const Step& hashrate, const Step& power, const Step& status,
               std::int64_t seconds, HourUsage& hour, HourSums& sums) {
+    // A unit reported offline hashes nothing, whatever hashrate sample still holds.
+    const bool reported_offline = status.has_value && status.value <= 0;
     if (hashrate.has_value) {
-        const std::int64_t mth = nonNegative(hashrate.value);
+        const std::int64_t mth = reported_offline ? 0 : nonNegative(hashrate.value);
         hour.hashrate_covered_seconds += seconds;
         sums.hashrate_mth_seconds += static_cast<Int128>(mth) * seconds;
         if (in.efficiency_mjth > 0) {

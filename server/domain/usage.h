@@ -74,7 +74,8 @@ struct UsageResult {
 //   negative delta). Any interval between readings of one segment counts as covered.
 // - Hash-derived: a hashrate sample holds from its ts until the next sample or for at most
 //   max_hold_seconds; power = hashrate x efficiency (TH/s x J/TH = W), energy = power x time.
-//   No data where no sample holds, or when efficiency is 0.
+//   No data where no sample holds, or when efficiency is 0. While the latest status change
+//   says offline, a held sample counts as 0 TH/s (in the average hashrate too).
 // - Online state: the latest status change before a moment decides; before any status change
 //   is known, a held hashrate sample decides (> 0 online, 0 offline); otherwise unknown.
 // - Calculated: power x time online, where power is the held power sample if one holds, else

@@ -787,36 +787,22 @@ public:
 
     void assignEquipment(std::string_view tenant_id, std::string_view contract_id,
                          std::string_view equipment_id, bool active, SysSeconds at) override {
-        c_.execute(
-            "INSERT INTO contract_equipment (tenant_id, contract_id, equipment_id, "
-            "active_equipment_id, assigned_at) VALUES (?, ?, ?, ?, ?)",
-            {text(tenant_id), text(contract_id), text(equipment_id),
-             active ? SqlValue{text(equipment_id)} : sqlNull(), unix(at)});
+        assign(kEquipmentSlots, tenant_id, contract_id, equipment_id, active, at);
     }
 
     bool unassignEquipment(std::string_view tenant_id, std::string_view contract_id,
                            std::string_view equipment_id) override {
-        return c_.execute(
-                   "DELETE FROM contract_equipment WHERE tenant_id = ? AND contract_id = ? AND "
-                   "equipment_id = ?",
-                   {text(tenant_id), text(contract_id), text(equipment_id)}) > 0;
+        return unassign(kEquipmentSlots, tenant_id, contract_id, equipment_id);
     }
 
     void assignSite(std::string_view tenant_id, std::string_view contract_id,
                     std::string_view site_id, bool active, SysSeconds at) override {
-        c_.execute(
-            "INSERT INTO contract_sites (tenant_id, contract_id, site_id, active_site_id, "
-            "assigned_at) VALUES (?, ?, ?, ?, ?)",
-            {text(tenant_id), text(contract_id), text(site_id),
-             active ? SqlValue{text(site_id)} : sqlNull(), unix(at)});
+        assign(kSiteSlots, tenant_id, contract_id, site_id, active, at);
     }
 
     bool unassignSite(std::string_view tenant_id, std::string_view contract_id,
                       std::string_view site_id) override {
-        return c_.execute(
-                   "DELETE FROM contract_sites WHERE tenant_id = ? AND contract_id = ? AND "
-                   "site_id = ?",
-                   {text(tenant_id), text(contract_id), text(site_id)}) > 0;
+        return unassign(kSiteSlots, tenant_id, contract_id, site_id);
     }
 
     void setAssignmentsActive(std::string_view tenant_id, std::string_view contract_id,
@@ -909,6 +895,33 @@ public:
     }
 
 private:
+    // The two assignment tables: which object column, and its active-slot column.
+    struct Slots {
+        std::string_view table;
+        std::string_view column;
+        std::string_view active_column;
+    };
+    static constexpr Slots kEquipmentSlots{"contract_equipment", "equipment_id",
+                                           "active_equipment_id"};
+    static constexpr Slots kSiteSlots{"contract_sites", "site_id", "active_site_id"};
+
+    void assign(const Slots& slots, std::string_view tenant_id, std::string_view contract_id,
+                std::string_view object_id, bool active, SysSeconds at) {
+        c_.execute("INSERT INTO " + text(slots.table) + " (tenant_id, contract_id, " +
+                       text(slots.column) + ", " + text(slots.active_column) +
+                       ", assigned_at) VALUES (?, ?, ?, ?, ?)",
+                   {text(tenant_id), text(contract_id), text(object_id),
+                    active ? SqlValue{text(object_id)} : sqlNull(), unix(at)});
+    }
+
+    bool unassign(const Slots& slots, std::string_view tenant_id, std::string_view contract_id,
+                  std::string_view object_id) {
+        return c_.execute("DELETE FROM " + text(slots.table) +
+                              " WHERE tenant_id = ? AND contract_id = ? AND " + text(slots.column) +
+                              " = ?",
+                          {text(tenant_id), text(contract_id), text(object_id)}) > 0;
+    }
+
     std::vector<std::string> ids(std::string_view sql, std::string_view tenant_id,
                                  std::string_view contract_id) {
         std::vector<std::string> out;

@@ -108,6 +108,20 @@ std::string activeContractOf(const Api& api, const std::string& unit) {
     return holder->isNull() ? "" : holder->asString();
 }
 
+// Every call that changes contract `id`.
+std::vector<Call> contractWrites(const std::string& id) {
+    return {{"PATCH", path(id), R"({"notes":"x"})"},
+            {"POST", path(id, "/activate"), ""},
+            {"POST", path(id, "/cancel"), ""},
+            {"POST", path(id, "/extend"), ""},
+            {"POST", path(id, "/notice"), ""},
+            {"DELETE", path(id, "/notice"), ""},
+            {"POST", path(id, "/equipment"), R"({"equipment_ids":["eqp_x"]})"},
+            {"DELETE", path(id, "/equipment/eqp_x"), ""},
+            {"POST", path(id, "/sites"), R"({"site_ids":["sit_x"]})"},
+            {"DELETE", path(id, "/sites/sit_x"), ""}};
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(contracts_api)
@@ -346,19 +360,9 @@ BOOST_AUTO_TEST_CASE(viewer_keys_read_but_every_write_is_forbidden) {
     const std::string id = newContract(s.admin(), hostedBody(s));
     BOOST_CHECK_EQUAL(s.viewer().get(path(id)).status, 200);
     BOOST_CHECK_EQUAL(s.viewer().get("/v1/contracts").status, 200);
-    expectEveryCall(s.viewer_key,
-                    {{"POST", "/v1/contracts", hostedBody(s)},
-                     {"PATCH", path(id), R"({"notes":"x"})"},
-                     {"POST", path(id, "/activate"), ""},
-                     {"POST", path(id, "/cancel"), ""},
-                     {"POST", path(id, "/extend"), ""},
-                     {"POST", path(id, "/notice"), ""},
-                     {"DELETE", path(id, "/notice"), ""},
-                     {"POST", path(id, "/equipment"), R"({"equipment_ids":["eqp_x"]})"},
-                     {"DELETE", path(id, "/equipment/eqp_x"), ""},
-                     {"POST", path(id, "/sites"), R"({"site_ids":["sit_x"]})"},
-                     {"DELETE", path(id, "/sites/sit_x"), ""}},
-                    403, "forbidden");
+    auto writes = contractWrites(id);
+    writes.push_back({"POST", "/v1/contracts", hostedBody(s)});
+    expectEveryCall(s.viewer_key, writes, 403, "forbidden");
     BOOST_CHECK_EQUAL(contractCount(s.admin()), 1U);
     BOOST_CHECK_EQUAL(str(s.admin().get(path(id)).json(), "status"), "draft");
 }
@@ -367,19 +371,9 @@ BOOST_AUTO_TEST_CASE(another_tenants_contract_answers_404_to_every_call) {
     const Shop s = newShop();
     const Shop other = newShop();
     const std::string id = newContract(s.admin(), hostedBody(s));
-    expectEveryCall(other.admin_key,
-                    {{"GET", path(id), ""},
-                     {"PATCH", path(id), R"({"notes":"x"})"},
-                     {"POST", path(id, "/activate"), ""},
-                     {"POST", path(id, "/cancel"), ""},
-                     {"POST", path(id, "/extend"), ""},
-                     {"POST", path(id, "/notice"), ""},
-                     {"DELETE", path(id, "/notice"), ""},
-                     {"POST", path(id, "/equipment"), R"({"equipment_ids":["eqp_x"]})"},
-                     {"DELETE", path(id, "/equipment/eqp_x"), ""},
-                     {"POST", path(id, "/sites"), R"({"site_ids":["sit_x"]})"},
-                     {"DELETE", path(id, "/sites/sit_x"), ""}},
-                    404, "not_found");
+    auto calls = contractWrites(id);
+    calls.push_back({"GET", path(id), ""});
+    expectEveryCall(other.admin_key, calls, 404, "not_found");
     BOOST_CHECK_EQUAL(contractCount(other.admin()), 0U);
     // Nor can a contract take another tenant's customer or units.
     const auto foreign_customer = other.admin().post("/v1/contracts", hostedBody(s));

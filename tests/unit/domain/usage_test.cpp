@@ -387,8 +387,9 @@ BOOST_AUTO_TEST_CASE(before_the_first_status_change_a_held_hashrate_decides_the_
     // 3000 W x 1800 s / 3600 = 1500 Wh
     BOOST_TEST(calculatedMwh(r) == (Column{1'500'000}), boost::test_tools::per_element());
     BOOST_TEST(hashrateCovered(r) == (Column{3300}), boost::test_tools::per_element());
-    // 120'000 x 2700 / 3300 = 98'181.8 -> 98'182
-    BOOST_TEST(averageText(r) == "98182");
+    // The held 120 TH/s counts as 0 while the status says offline:
+    // 120'000 x (900 + 900) / 3300 = 65'454.5 -> 65'455
+    BOOST_TEST(averageText(r) == "65455");
 }
 
 BOOST_AUTO_TEST_CASE(an_expired_hashrate_hold_leaves_the_online_state_unknown_again) {
@@ -568,8 +569,9 @@ BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documente
         boost::test_tools::per_element());
     BOOST_TEST(meteredCovered(r) == (Column{3600, 1800, 1800, 3600, 3600, 3600}),
                boost::test_tools::per_element());
-    // The 02:00 hashrate holds to 04:00; nothing holds 04:00-05:00.
-    BOOST_TEST(hashMwh(r) == (Column{3'000'000, 3'000'000, 3'000'000, 3'000'000, 0, 3'000'000}),
+    // The 02:00 hashrate holds to 04:00; nothing holds 04:00-05:00; from the 05:30 offline
+    // status the 05:00 sample no longer counts: half of hour 05:00 hashes, the rest is zero.
+    BOOST_TEST(hashMwh(r) == (Column{3'000'000, 3'000'000, 3'000'000, 3'000'000, 0, 1'500'000}),
                boost::test_tools::per_element());
     BOOST_TEST(hashCovered(r) == (Column{3600, 3600, 3600, 3600, 0, 3600}),
                boost::test_tools::per_element());
@@ -582,10 +584,11 @@ BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documente
     BOOST_TEST(onlineSeconds(r) == (Column{3600, 3600, 3600, 3600, 0, 1800}),
                boost::test_tools::per_element());
     BOOST_TEST(r.metered_wh == 15'000);
-    BOOST_TEST(r.hash_wh == 15'000);
+    BOOST_TEST(r.hash_wh == 13'500);
     BOOST_TEST(r.calculated_wh == 13'500);
     BOOST_TEST(r.online_seconds == 16'200);  // 4.5 h
-    BOOST_TEST(averageText(r) == "100000");
+    // 4.5 h at 100 TH/s and the offline half hour at 0, over 5 covered hours.
+    BOOST_TEST(averageText(r) == "90000");
 }
 
 BOOST_AUTO_TEST_CASE(a_month_of_minute_samples_at_a_constant_3250_w_totals_exactly) {
