@@ -229,6 +229,34 @@ BOOST_AUTO_TEST_CASE(csv_rows_may_name_the_pdu_port_and_status_moves_the_unit) {
     BOOST_CHECK_EQUAL(str(u.json(), "hours_online"), "1.000");
 }
 
+BOOST_AUTO_TEST_CASE(uploads_have_their_own_body_limit_above_the_json_one) {
+    // Small limits keep the refused bodies within the socket buffers.
+    ServerProcess server({"http.max_body_bytes=2048", "http.max_bulk_body_bytes=65536"});
+    const Api super{server, server.superKey()};
+    const auto tenant = super.post("/v1/tenants", R"({"name":"Limits"})");
+    BOOST_REQUIRE_EQUAL(tenant.status, 201);
+    const Api admin{server, [&] {
+                        const auto key = super.post(
+                            "/v1/api-keys", R"({"name":"k","role":"tenant_admin","tenant_id":")" +
+                                                str(tenant.json(), "id") + R"("})");
+                        BOOST_REQUIRE_EQUAL(key.status, 201);
+                        return str(key.json(), "secret");
+                    }()};
+    const std::string unit = newUnit(admin, "BIG-1");
+    std::string body;  // about 30 KB: over the JSON limit, under the upload limit
+    for (int i = 0; i < 250; ++i) body += line("power", unit, kJan1 + i * 60, "3250.125");
+    BOOST_REQUIRE_GT(body.size(), 20000U);
+    const auto big = send(admin, body);
+    BOOST_REQUIRE_MESSAGE(big.status == 200, big.body.substr(0, 300));
+    BOOST_CHECK_EQUAL(num(big, "stored"), 250);
+    const std::string json = R"({"name":")" + std::string(4096, 'x') + R"("})";
+    BOOST_CHECK_EQUAL(admin.post("/v1/customers", json).status, 413);
+    std::string too_big;
+    for (int i = 0; i < 1000; ++i) too_big += line("power", unit, kJan1 + i * 60, "1");
+    BOOST_CHECK_EQUAL(send(admin, too_big).status, 413);
+    BOOST_CHECK_EQUAL(num(send(admin, body), "duplicates"), 250);  // nothing else was stored
+}
+
 BOOST_AUTO_TEST_CASE(usage_queries_are_validated) {
     const auto t = newTenant();
     const std::string unit = newUnit(t.admin, "Q-1");
