@@ -60,7 +60,12 @@ public:
             }
         }
         const Response r = api_.handle(raw);
-        if (raw.body_too_large) response.setKeepAlive(false);  // the rest of the body is unread
+        if (raw.body_too_large) {
+            // Read and discard what the client is still sending (up to a bound), so it gets to
+            // read the 413 instead of a connection reset; the connection closes either way.
+            drain(request.stream(), kDrainBytes);
+            response.setKeepAlive(false);
+        }
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
         if (!r.content_type.empty()) response.setContentType(r.content_type);
         for (const auto& [name, value] : r.headers) response.set(name, value);
@@ -70,6 +75,14 @@ public:
     }
 
 private:
+    static constexpr std::size_t kDrainBytes = 64 * 1024 * 1024;
+
+    static void drain(std::istream& in, std::size_t limit) {
+        char buffer[64 * 1024];
+        std::size_t total = 0;
+        while (total < limit && in.read(buffer, sizeof buffer)) total += sizeof buffer;
+    }
+
     Api& api_;
 };
 
@@ -82,6 +95,14 @@ public:
     }
 
 private:
+    static constexpr std::size_t kDrainBytes = 64 * 1024 * 1024;
+
+    static void drain(std::istream& in, std::size_t limit) {
+        char buffer[64 * 1024];
+        std::size_t total = 0;
+        while (total < limit && in.read(buffer, sizeof buffer)) total += sizeof buffer;
+    }
+
     Api& api_;
 };
 

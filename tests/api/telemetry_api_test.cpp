@@ -252,7 +252,7 @@ BOOST_AUTO_TEST_CASE(uploads_have_their_own_body_limit_above_the_json_one) {
     const std::string json = R"({"name":")" + std::string(4096, 'x') + R"("})";
     BOOST_CHECK_EQUAL(admin.post("/v1/customers", json).status, 413);
     std::string too_big;
-    for (int i = 0; i < 1000; ++i) too_big += line("power", unit, kJan1 + i * 60, "1");
+    for (int i = 0; i < 4000; ++i) too_big += line("power", unit, kJan1 + i * 60, "1");
     BOOST_CHECK_EQUAL(send(admin, too_big).status, 413);
     BOOST_CHECK_EQUAL(num(send(admin, body), "duplicates"), 250);  // nothing else was stored
 }
