@@ -380,18 +380,9 @@ private:
         out = 0;
         for (int i = 0; i < 4; ++i) {
             if (atEnd()) return fail(pos_, "unterminated string");
-            const char c = text_[pos_];
-            std::uint32_t digit = 0;
-            if (c >= '0' && c <= '9') {
-                digit = static_cast<std::uint32_t>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                digit = static_cast<std::uint32_t>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                digit = static_cast<std::uint32_t>(c - 'A' + 10);
-            } else {
-                return fail(pos_, "expected four hex digits after \\u");
-            }
-            out = out * 16 + digit;
+            const int digit = hexDigitValue(text_[pos_]);
+            if (digit < 0) return fail(pos_, "expected four hex digits after \\u");
+            out = out * 16 + static_cast<std::uint32_t>(digit);
             ++pos_;
         }
         return true;

@@ -12,6 +12,9 @@ namespace billwright::core {
 // code points past U+10FFFF.
 std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
 
+// The value of one hexadecimal digit (0-9, a-f, A-F), or -1.
+int hexDigitValue(char c);
+
 // Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
 void appendUtf8(std::string& out, std::uint32_t cp);
 

@@ -473,18 +473,9 @@ private:
         if (end_ - p_ < 4) return false;
         std::uint32_t value = 0;
         for (int i = 0; i < 4; ++i) {
-            const char c = *p_++;
-            std::uint32_t digit = 0;
-            if (c >= '0' && c <= '9') {
-                digit = static_cast<std::uint32_t>(c - '0');
-            } else if (c >= 'a' && c <= 'f') {
-                digit = static_cast<std::uint32_t>(c - 'a' + 10);
-            } else if (c >= 'A' && c <= 'F') {
-                digit = static_cast<std::uint32_t>(c - 'A' + 10);
-            } else {
-                return false;
-            }
-            value = value * 16 + digit;
+            const int digit = core::hexDigitValue(*p_++);
+            if (digit < 0) return false;
+            value = value * 16 + static_cast<std::uint32_t>(digit);
         }
         out = value;
         return true;

@@ -12,10 +12,10 @@ std::optional<TenantStatus> parseTenantStatus(std::string_view text) {
     return std::nullopt;
 }
 
-bool isValidName(std::string_view name) {
-    if (name.empty() || name.size() > kMaxNameLength) return false;
+bool isValidText(std::string_view text, std::size_t max_length) {
+    if (text.empty() || text.size() > max_length) return false;
     bool has_visible = false;
-    for (const char c : name) {
+    for (const char c : text) {
         const auto u = static_cast<unsigned char>(c);
         if (u < 0x20 || u == 0x7F) return false;
         if (c != ' ') has_visible = true;

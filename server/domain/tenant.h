@@ -24,7 +24,9 @@ struct Tenant {
 };
 
 inline constexpr std::size_t kMaxNameLength = 200;
-// A display name: 1..200 bytes of valid text with no control characters and not blank.
-bool isValidName(std::string_view name);
+// Free text: 1..max_length bytes, no control characters, not blank.
+bool isValidText(std::string_view text, std::size_t max_length);
+// A display name: isValidText with at most kMaxNameLength bytes.
+inline bool isValidName(std::string_view name) { return isValidText(name, kMaxNameLength); }
 
 }  // namespace billwright::domain

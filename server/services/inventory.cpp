@@ -32,7 +32,7 @@ core::Status done(Error e) {
 }
 
 bool optionalTextOk(const std::optional<std::string>& v, std::size_t max) {
-    return !v || (v->size() <= max && domain::isValidName(v->substr(0, 200)));
+    return !v || domain::isValidText(*v, max);
 }
 
 }  // namespace
@@ -42,7 +42,7 @@ Inventory::Inventory(storage::Store& store, const core::Clock& clock)
 
 // ---------------------------------------------------------------------------------- customers
 
-core::Status Inventory::checkCustomer(storage::UnitOfWork& uow, const domain::Customer& c) {
+core::Status Inventory::checkCustomer(const domain::Customer& c) {
     Error e = invalid("the customer has invalid fields");
     need(e, domain::isValidName(c.name), "name", "invalid_name",
          "must be 1 to 200 characters of text");
@@ -62,7 +62,6 @@ core::Status Inventory::checkCustomer(storage::UnitOfWork& uow, const domain::Cu
          "default_reason", "out_of_range", "must be at most 500 bytes");
     need(e, !c.in_default || (c.default_reason && !c.default_reason->empty()), "default_reason",
          "required", "a customer in default needs a reason");
-    (void)uow;
     return done(std::move(e));
 }
 
@@ -82,7 +81,7 @@ core::Result<domain::Customer> Inventory::createCustomer(const Actor& actor,
         if (!c.billing_currency) c.billing_currency = std::string(tenant->default_currency.code);
         if (c.in_default) c.default_since = c.created_at;
         if (!c.in_default) c.default_reason.reset();
-        if (auto s = checkCustomer(uow, c); !s.ok()) return std::move(s).error();
+        if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
         uow.customers().insert(c);
         recordAudit(uow, actor, clock_, tenant_id, "customer.created", "customer", c.id,
                     std::nullopt, toJson(c));
@@ -127,7 +126,7 @@ core::Result<domain::Customer> Inventory::updateCustomer(const Actor& actor,
             c.default_since.reset();
             c.default_reason.reset();
         }
-        if (auto s = checkCustomer(uow, c); !s.ok()) return std::move(s).error();
+        if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
         const auto before = toJson(*existing);
         if (core::toJson(toJson(c)) == core::toJson(before)) return c;  // nothing changed
         c.updated_at = clock_.nowSeconds();
@@ -303,17 +302,12 @@ core::Status Inventory::checkEquipment(storage::UnitOfWork& uow, domain::Equipme
     if (!e.fields.empty()) return e;
     Error conflict{ErrorCode::kConflict, "another unit already uses this identifier", {}};
     if (eq.serial_number != previous_serial) {
-        for (const auto& s : uow.equipment().existingSerials(eq.tenant_id)) {
-            if (s == eq.serial_number)
-                need(conflict, false, "serial_number", "duplicate",
-                     "another unit has this serial number");
-        }
+        need(conflict, !uow.equipment().serialTaken(eq.tenant_id, eq.serial_number),
+             "serial_number", "duplicate", "another unit has this serial number");
     }
     if (eq.pdu_port && eq.pdu_port != previous_port) {
-        for (const auto& p : uow.equipment().existingPorts(eq.tenant_id)) {
-            if (p == *eq.pdu_port)
-                need(conflict, false, "pdu_port", "duplicate", "another unit uses this PDU port");
-        }
+        need(conflict, !uow.equipment().portTaken(eq.tenant_id, *eq.pdu_port), "pdu_port",
+             "duplicate", "another unit uses this PDU port");
     }
     return done(std::move(conflict));
 }
@@ -385,6 +379,22 @@ std::optional<std::string> Inventory::activeContractOf(const std::string& tenant
         .read([&](storage::UnitOfWork& uow) {
             return core::Result<std::optional<std::string>>(
                 uow.contracts().activeContractForEquipment(tenant_id, equipment_id));
+        })
+        .value();
+}
+
+std::map<std::string, std::string> Inventory::activeContractsOf(
+    const std::string& tenant_id, const std::vector<domain::Equipment>& units) {
+    std::vector<std::string> ids;
+    ids.reserve(units.size());
+    for (const auto& u : units) ids.push_back(u.id);
+    return store_
+        .read([&](storage::UnitOfWork& uow) {
+            std::map<std::string, std::string> out;
+            for (auto& [unit, contract] :
+                 uow.contracts().activeContractsForEquipment(tenant_id, ids))
+                out.emplace(std::move(unit), std::move(contract));
+            return core::Result<std::map<std::string, std::string>>(std::move(out));
         })
         .value();
 }

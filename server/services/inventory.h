@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -88,6 +89,9 @@ public:
     // The active contract holding the unit, if any.
     std::optional<std::string> activeContractOf(const std::string& tenant_id,
                                                 const std::string& equipment_id);
+    // The same for a page of units, in one query: equipment id -> contract id.
+    std::map<std::string, std::string> activeContractsOf(
+        const std::string& tenant_id, const std::vector<domain::Equipment>& units);
 
     core::Result<domain::TenantBillingSettings> getSettings(const std::string& tenant_id);
     core::Result<domain::TenantBillingSettings> updateSettings(
@@ -95,7 +99,7 @@ public:
         const std::function<void(domain::TenantBillingSettings&)>& edit);
 
 private:
-    core::Status checkCustomer(storage::UnitOfWork& uow, const domain::Customer& c);
+    static core::Status checkCustomer(const domain::Customer& c);
     core::Status checkSite(storage::UnitOfWork& uow, const domain::Site& s);
     core::Status checkEquipment(storage::UnitOfWork& uow, domain::Equipment& e,
                                 const std::optional<std::string>& previous_serial,

@@ -90,9 +90,12 @@ public:
     virtual void insertMany(const std::vector<domain::Equipment>& equipment) = 0;
     virtual void update(const domain::Equipment& equipment) = 0;
     virtual void remove(std::string_view tenant_id, std::string_view id) = 0;
-    // Serial numbers / PDU ports already taken in the tenant.
+    // Serial numbers / PDU ports already taken in the tenant (for checking a whole import).
     virtual std::vector<std::string> existingSerials(std::string_view tenant_id) = 0;
     virtual std::vector<std::string> existingPorts(std::string_view tenant_id) = 0;
+    // Whether one serial number / PDU port is taken in the tenant.
+    virtual bool serialTaken(std::string_view tenant_id, std::string_view serial) = 0;
+    virtual bool portTaken(std::string_view tenant_id, std::string_view port) = 0;
     virtual std::vector<EquipmentRef> refs(std::string_view tenant_id) = 0;
     // Not retired, latest hashrate sample at or after `since` is > 0, and in no active
     // contract. Sorted by id; `limit` rows at most.
@@ -189,6 +192,9 @@ public:
     // The active contract holding a unit / site, if any.
     virtual std::optional<std::string> activeContractForEquipment(
         std::string_view tenant_id, std::string_view equipment_id) = 0;
+    // (equipment id, contract id) of the units among `equipment_ids` in an active contract.
+    virtual std::vector<std::pair<std::string, std::string>> activeContractsForEquipment(
+        std::string_view tenant_id, const std::vector<std::string>& equipment_ids) = 0;
     virtual std::optional<std::string> activeContractForSite(std::string_view tenant_id,
                                                              std::string_view site_id) = 0;
     virtual std::int64_t countActiveForCustomer(std::string_view tenant_id,

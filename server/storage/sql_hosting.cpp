@@ -401,6 +401,18 @@ public:
                       tenant_id);
     }
 
+    bool serialTaken(std::string_view tenant_id, std::string_view serial) override {
+        return !c_.query("SELECT 1 FROM equipment WHERE tenant_id = ? AND serial_number = ?",
+                         {text(tenant_id), text(serial)})
+                    .empty();
+    }
+
+    bool portTaken(std::string_view tenant_id, std::string_view port) override {
+        return !c_.query("SELECT 1 FROM equipment WHERE tenant_id = ? AND pdu_port = ?",
+                         {text(tenant_id), text(port)})
+                    .empty();
+    }
+
     std::vector<EquipmentRef> refs(std::string_view tenant_id) override {
         auto stmt =
             c_.prepare("SELECT id, pdu_port, sample_key FROM equipment WHERE tenant_id = ?");
@@ -827,6 +839,24 @@ public:
             {text(tenant_id), text(equipment_id)});
         if (rows.empty()) return std::nullopt;
         return rows[0].getString(0);
+    }
+
+    std::vector<std::pair<std::string, std::string>> activeContractsForEquipment(
+        std::string_view tenant_id, const std::vector<std::string>& equipment_ids) override {
+        std::vector<std::pair<std::string, std::string>> out;
+        if (equipment_ids.empty()) return out;
+        std::string sql =
+            "SELECT active_equipment_id, contract_id FROM contract_equipment WHERE tenant_id = ? "
+            "AND active_equipment_id IN (";
+        SqlParams params{text(tenant_id)};
+        for (const auto& id : equipment_ids) {
+            sql += params.size() == 1 ? "?" : ", ?";
+            params.emplace_back(id);
+        }
+        sql += ")";
+        for (const auto& r : c_.query(sql, params))
+            out.emplace_back(r.getString(0), r.getString(1));
+        return out;
     }
 
     std::optional<std::string> activeContractForSite(std::string_view tenant_id,

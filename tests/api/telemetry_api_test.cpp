@@ -321,6 +321,21 @@ BOOST_AUTO_TEST_CASE(revenue_guard_lists_hashing_equipment_without_an_active_con
     BOOST_CHECK_EQUAL(num(t.viewer.get("/v1/revenue-guard/uncontracted"), "count"), 0);
     BOOST_CHECK_EQUAL(str(t.viewer.get("/v1/equipment/" + hashing).json(), "active_contract_id"),
                       contract_id);
+    // Lists show each unit's holder too.
+    const auto listed = t.viewer.get("/v1/equipment?limit=100");
+    BOOST_REQUIRE_EQUAL(listed.status, 200);
+    std::size_t held = 0;
+    for (const auto& e : listed.json().find("data")->items()) {
+        const auto* holder = e.find("active_contract_id");
+        BOOST_REQUIRE(holder != nullptr);
+        if (e.find("id")->asString() == hashing) {
+            BOOST_CHECK_EQUAL(holder->asString(), contract_id);
+            ++held;
+        } else {
+            BOOST_CHECK(holder->isNull());
+        }
+    }
+    BOOST_CHECK_EQUAL(held, 1U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

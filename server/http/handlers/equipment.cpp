@@ -116,10 +116,13 @@ HandlerResult listEquipment(ApiContext& ctx, Request& r) {
     }
     if (!error.fields.empty()) return error;
     const auto result = ctx.inventory.listEquipment(*tenant, filter, *page);
-    return Response::json(200, listJson(result.items, result.has_more, [&](const auto& e) {
-                              return services::toJson(
-                                  e, ctx.inventory.activeContractOf(*tenant, e.id));
-                          }));
+    const auto contracts = ctx.inventory.activeContractsOf(*tenant, result.items);
+    return Response::json(
+        200, listJson(result.items, result.has_more, [&](const auto& e) {
+            const auto it = contracts.find(e.id);
+            return services::toJson(
+                e, it == contracts.end() ? std::nullopt : std::optional<std::string>(it->second));
+        }));
 }
 
 HandlerResult getEquipment(ApiContext& ctx, Request& r) {
