@@ -21,7 +21,7 @@
 
 namespace bench {
 
-// The server's SampleKind values (server/domain/usage.h) and fixed-point scale: 3 decimals.
+// The server's SampleKind values (server/domain/telemetry.h) and fixed-point scale: 3 decimals.
 enum class Kind : std::uint8_t { kEnergy = 1, kPower = 2, kHashrate = 3, kStatus = 4 };
 const char* kindName(Kind kind);
 

@@ -23,9 +23,14 @@
 #include "http/api.h"
 #include "http/server.h"
 #include "jobs/scheduler.h"
+#include "plugins/host.h"
+#include "plugins/registry.h"
 #include "services/api_keys.h"
 #include "services/idempotency.h"
 #include "services/platform_billing.h"
+#include "services/plugins.h"
+#include "services/secret_box.h"
+#include "services/usage_chain.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
@@ -47,6 +52,15 @@ std::map<std::string, std::string> environmentVariables() {
         }
     }
     return out;
+}
+
+// <directory of the executable>/../lib/billwright/plugins: where the build puts the first-party
+// plugins (build/<preset>/lib/billwright/plugins) and where an install puts them.
+std::string defaultPluginDirectory() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return "lib/billwright/plugins";
+    return (exe.parent_path().parent_path() / "lib" / "billwright" / "plugins").string();
 }
 
 // Writes the bootstrap key for automation: created 0600 before any byte is written.
@@ -160,8 +174,40 @@ private:
             return EXIT_OK;
         }
         auto store = storage::makeSqlStore(*database);
+        core::Metrics metrics;
+
+        // Plugins: loaded once, before anything can call them; never unloaded.
+        auto transport = plugins::makePocoTransport();
+        plugins::HostEnvironment plugin_env{log_,
+                                            metrics,
+                                            clock,
+                                            transport.get(),
+                                            settings.plugin_http_allowlist,
+                                            settings.plugin_http_timeout_ms};
+        plugins::Registry registry(plugin_env);
+        registry.loadDirectories(settings.plugin_directories.empty()
+                                     ? std::vector<std::string>{defaultPluginDirectory()}
+                                     : settings.plugin_directories);
+        std::optional<services::SecretBox> secret_box;
+        if (!settings.secrets_master_key.empty()) {
+            auto box = services::SecretBox::fromText(settings.secrets_master_key);
+            if (!box.ok()) {
+                std::cerr << "billwrightd: configuration error: secrets.master_key: "
+                          << box.error().fields.at(0).message << "\n";
+                return kExitConfig;
+            }
+            secret_box = std::move(*box);
+        }
+        services::Plugins plugin_service(*store, clock, registry, plugin_env, secret_box,
+                                         settings.plugin_call_timeout_ms);
+        if (auto checked = plugin_service.checkMasterKey(); !checked.ok()) {
+            std::cerr << "billwrightd: configuration error: secrets.master_key: "
+                      << checked.error().fields.at(0).message << "\n";
+            return kExitConfig;
+        }
+
         auto platform_zone = core::TimeZone::load(settings.platform_timezone);
-        services::PlatformBilling billing(*store, clock, platform_zone.value(),
+        services::PlatformBilling billing(*store, clock, plugin_service, platform_zone.value(),
                                           settings.scheduler_catch_up_days);
         services::ApiKeys keys(*store, clock);
         services::Idempotency idempotency(*store, clock);
@@ -176,10 +222,11 @@ private:
         telemetry_options.max_hold_seconds = settings.telemetry_max_hold_seconds;
         services::Telemetry telemetry(*store, clock, telemetry_options);
         services::Contracts contracts(*store, clock);
-        core::Metrics metrics;
-        http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, *store, metrics,
-                       log_, std::string(openapiDocument()), settings.http_max_body_bytes,
-                       settings.http_max_bulk_body_bytes});
+        services::BillingChain chain(*store, clock, plugin_service,
+                                     settings.telemetry_max_hold_seconds);
+        http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
+                       chain, *store, metrics, log_, std::string(openapiDocument()),
+                       settings.http_max_body_bytes, settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())
                 std::cout << r.method << " " << r.pattern << "\n";

@@ -69,6 +69,16 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"database.checkpoint_pages", "20000",
          "SQLite: WAL pages a commit may leave before it checkpoints them (SQLite's own default "
          "is 1000)"},
+        {"plugins.directories", "",
+         "comma-separated directories whose *.so plugins are loaded at start; empty means "
+         "<directory of billwrightd>/../lib/billwright/plugins"},
+        {"plugins.http_allowlist", "",
+         "hosts each plugin may call: plugin_id=host,host;plugin_id=host (others are refused)"},
+        {"plugins.http_timeout_ms", "10000", "timeout of one outbound HTTP request of a plugin"},
+        {"plugins.call_timeout_ms", "120000", "deadline of one call into a plugin"},
+        {"secrets.master_key", "",
+         "32-byte key (64 hex digits or base64) sealing plugin secrets with AES-256-GCM; prefer "
+         "the environment variable over the file"},
         {"log.level", "info", "debug, info, warning or error"},
         {"log.format", "text", "text (key=value) or json (one object per line)"},
         {"bootstrap.key_file", "",
@@ -185,6 +195,53 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         integerIn("database.checkpoint_pages", values["database.checkpoint_pages"], 100, 1000000);
     if (!checkpoint.ok()) return std::move(checkpoint).error();
     s.database_checkpoint_pages = static_cast<int>(*checkpoint);
+
+    s.plugin_directories.clear();
+    {
+        const std::string& dirs = values["plugins.directories"];
+        std::size_t start = 0;
+        while (start <= dirs.size() && !dirs.empty()) {
+            const auto comma = dirs.find(',', start);
+            const auto end = comma == std::string::npos ? dirs.size() : comma;
+            if (end > start) s.plugin_directories.push_back(dirs.substr(start, end - start));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    {
+        // plugin_id=host,host;plugin_id=host
+        const std::string& list = values["plugins.http_allowlist"];
+        std::size_t start = 0;
+        while (start < list.size()) {
+            const auto semi = list.find(';', start);
+            const auto end = semi == std::string::npos ? list.size() : semi;
+            const std::string entry = list.substr(start, end - start);
+            start = end + 1;
+            if (entry.empty()) continue;
+            const auto eq = entry.find('=');
+            if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+                return badValue("plugins.http_allowlist",
+                                "entries are plugin_id=host[,host]; separated by ;");
+            auto& hosts = s.plugin_http_allowlist[entry.substr(0, eq)];
+            std::size_t h = eq + 1;
+            while (h <= entry.size()) {
+                const auto comma = entry.find(',', h);
+                const auto stop = comma == std::string::npos ? entry.size() : comma;
+                if (stop > h) hosts.push_back(entry.substr(h, stop - h));
+                if (comma == std::string::npos) break;
+                h = comma + 1;
+            }
+        }
+    }
+    auto http_timeout =
+        integerIn("plugins.http_timeout_ms", values["plugins.http_timeout_ms"], 100, 600000);
+    if (!http_timeout.ok()) return std::move(http_timeout).error();
+    s.plugin_http_timeout_ms = *http_timeout;
+    auto call_timeout =
+        integerIn("plugins.call_timeout_ms", values["plugins.call_timeout_ms"], 100, 3600000);
+    if (!call_timeout.ok()) return std::move(call_timeout).error();
+    s.plugin_call_timeout_ms = *call_timeout;
+    s.secrets_master_key = values["secrets.master_key"];
 
     if (!core::parseLogLevel(values["log.level"], s.log_level)) {
         return badValue("log.level", "must be debug, info, warning or error");

@@ -34,6 +34,11 @@ struct Settings {
     std::string database_url;
     std::size_t database_pool_size = 8;
     int database_checkpoint_pages = 20000;
+    std::vector<std::string> plugin_directories;  // empty: next to the executable
+    std::map<std::string, std::vector<std::string>> plugin_http_allowlist;
+    std::int64_t plugin_http_timeout_ms = 10000;
+    std::int64_t plugin_call_timeout_ms = 120000;
+    std::string secrets_master_key;  // validated by services::SecretBox at start
     core::LogLevel log_level = core::LogLevel::kInfo;
     core::LogFormat log_format = core::LogFormat::kText;
     std::string bootstrap_key_file;

@@ -34,6 +34,8 @@ std::string_view errorCodeName(ErrorCode code) {
             return "unsupported_media_type";
         case ErrorCode::kUnavailable:
             return "unavailable";
+        case ErrorCode::kPluginFailed:
+            return "plugin_failed";
         case ErrorCode::kInternal:
             return "internal";
     }

@@ -26,7 +26,8 @@ enum class ErrorCode {
     kIdempotencyKeyInFlight,
     kPayloadTooLarge,
     kUnsupportedMediaType,
-    kUnavailable,  // a dependency (the database) is not reachable
+    kUnavailable,   // a dependency (the database) is not reachable
+    kPluginFailed,  // a plugin returned an error status (its id and message in the detail)
     kInternal,
 };
 

@@ -21,11 +21,6 @@ constexpr std::size_t kMaxBech32Length = 74;
 constexpr std::size_t kMinBase58Length = 26;
 constexpr std::size_t kMaxBase58Length = 35;
 
-bool isKnown(BillingMethod m) {
-    return m == BillingMethod::kMetered || m == BillingMethod::kHash ||
-           m == BillingMethod::kCalculated;
-}
-
 bool isKnown(FailoverMode m) {
     return m == FailoverMode::kOff || m == FailoverMode::kHashprice ||
            m == FailoverMode::kFixedRate;
@@ -100,8 +95,9 @@ void checkBillingMethods(const Contract& c, Violations& v) {
         }
         return;
     }
-    if (!std::all_of(methods.begin(), methods.end(), [](BillingMethod m) { return isKnown(m); })) {
-        v.add("billing_methods", "invalid_enum", "must be metered, hash or calculated");
+    if (!std::all_of(methods.begin(), methods.end(),
+                     [](const std::string& m) { return isBillingMethodName(m); })) {
+        v.add("billing_methods", "invalid_enum", "each entry must be a billing method name");
     } else if (methods.empty()) {
         v.add("billing_methods", "required", "at least one billing method is required");
     } else if (methods.size() > kMaxBillingMethods) {
@@ -110,8 +106,7 @@ void checkBillingMethods(const Contract& c, Violations& v) {
         for (std::size_t i = 0; i < methods.size(); ++i) {
             if (std::find(methods.begin(), methods.begin() + static_cast<std::ptrdiff_t>(i),
                           methods[i]) != methods.begin() + static_cast<std::ptrdiff_t>(i)) {
-                v.add("billing_methods", "duplicate",
-                      std::string(billingMethodName(methods[i])) + " is listed twice");
+                v.add("billing_methods", "duplicate", methods[i] + " is listed twice");
                 break;
             }
         }
@@ -369,23 +364,11 @@ core::Date termEnd(core::Date start, const Term& term) {
     return core::addMonthsClamped(start, 1);
 }
 
-std::string_view billingMethodName(BillingMethod m) {
-    switch (m) {
-        case BillingMethod::kMetered:
-            return "metered";
-        case BillingMethod::kHash:
-            return "hash";
-        case BillingMethod::kCalculated:
-            return "calculated";
-    }
-    return "metered";
-}
-
-std::optional<BillingMethod> parseBillingMethod(std::string_view text) {
-    if (text == "metered") return BillingMethod::kMetered;
-    if (text == "hash") return BillingMethod::kHash;
-    if (text == "calculated") return BillingMethod::kCalculated;
-    return std::nullopt;
+bool isBillingMethodName(std::string_view text) {
+    if (text.empty() || text.size() > 64 || text[0] < 'a' || text[0] > 'z') return false;
+    return std::all_of(text.begin(), text.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+    });
 }
 
 std::string_view failoverModeName(FailoverMode m) {

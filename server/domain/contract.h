@@ -48,9 +48,10 @@ inline constexpr int kMaxCustomTermDays = 3660;
 // Jan 31 for one month ends Feb 28/29); custom terms add days.
 core::Date termEnd(core::Date start, const Term& term);
 
-enum class BillingMethod { kMetered, kHash, kCalculated };  // "metered", "hash", "calculated"
-std::string_view billingMethodName(BillingMethod m);
-std::optional<BillingMethod> parseBillingMethod(std::string_view text);
+// Billing methods are named by the plugins that implement them ("metered", "hash",
+// "calculated" ship with the server; third-party plugins add more). A name is
+// [a-z][a-z0-9_]{0,63}; whether a plugin provides it is checked where plugins are known.
+bool isBillingMethodName(std::string_view text);
 
 enum class FailoverMode { kOff, kHashprice, kFixedRate };  // "off", "hashprice", "fixed_rate"
 std::string_view failoverModeName(FailoverMode m);
@@ -83,8 +84,8 @@ struct Contract {
     int extensions_used = 0;
     Currency currency{"USD", 2};  // the customer's billing currency at creation
     // Billing settings
-    std::vector<BillingMethod> billing_methods{BillingMethod::kMetered};  // priority order
-    std::optional<std::int64_t> rate_micro;                               // per kWh
+    std::vector<std::string> billing_methods{"metered"};  // priority order
+    std::optional<std::int64_t> rate_micro;               // per kWh
     std::optional<std::int64_t> power_cap_w;
     FailoverMode failover_mode = FailoverMode::kOff;
     std::optional<std::int64_t> failover_hashprice_bp;  // percent of hashprice, hundredths
@@ -111,7 +112,8 @@ struct Contract {
 // Cross-field rules for a contract being created or edited (status draft or active), each
 // violation a field error named as the API names it ("billing_methods", "auto_renew",
 // "failover_rate_per_kwh", "miner_hashrate_ths", ...). Checked:
-// - billing_methods: 1..3 entries, no repeats; not for Infinity or O&M (must be empty there).
+// - billing_methods: 1..3 well-formed names, no repeats; not for Infinity or O&M (must be
+//   empty there).
 // - rate_micro required (> 0) for Hosted and Lease; absent for Infinity.
 // - auto_renew only for Hosted; notice_days 0..kMaxNoticeDays.
 // - max_extensions (0..kMaxExtensionsLimit) only meaningful for Lease; extensions_used <= max.

@@ -57,10 +57,10 @@ std::optional<PlatformInvoiceStatus> nextStatus(PlatformInvoiceStatus from,
 }
 
 PlatformInvoice draftPlatformInvoice(const BillingConfig& config, const Period& period,
-                                     core::Date issue_date) {
+                                     core::Date issue_date, std::int64_t amount_minor) {
     PlatformInvoice inv;
     inv.tenant_id = config.tenant_id;
-    inv.amount_minor = config.flat_rate_minor;
+    inv.amount_minor = amount_minor;
     inv.currency = config.currency;
     inv.status = PlatformInvoiceStatus::kPendingPayment;
     inv.period = period;

@@ -54,10 +54,11 @@ struct PlatformInvoice {
     core::SysSeconds updated_at{};
 };
 
-// Builds the invoice for `period` from the tenant's config as it stands at issue time: the
-// flat rate once per period, due `payment_due_days` after the issue date.
+// Builds the invoice for `period` from the tenant's config as it stands at issue time, for
+// `amount_minor` (what the billing method produced: the billing_flat plugin bills the flat
+// rate once per period), due `payment_due_days` after the issue date.
 PlatformInvoice draftPlatformInvoice(const BillingConfig& config, const Period& period,
-                                     core::Date issue_date);
+                                     core::Date issue_date, std::int64_t amount_minor);
 
 // "BW-<year>-<sequence>", the sequence zero-padded to six digits (wider when it grows).
 std::string formatInvoiceNumber(int year, std::int64_t sequence);

@@ -6,9 +6,17 @@
 #include <string_view>
 #include <vector>
 
-#include "domain/usage.h"
-
 namespace billwright::domain {
+
+// Telemetry kinds. The stored value is a fixed-point integer with 3 decimals of the API unit
+// (see domain/decimal.h): energy counter readings are cumulative Wh (kWh x 1000), power samples
+// mW (W x 1000), hashrate samples milli-TH/s, status changes 1 = online, 0 = offline.
+enum class SampleKind : std::int64_t { kEnergy = 1, kPower = 2, kHashrate = 3, kStatus = 4 };
+
+struct Sample {
+    std::int64_t ts = 0;  // Unix seconds, UTC
+    std::int64_t value = 0;
+};
 
 // One telemetry row as sent to POST /v1/telemetry, before the equipment is resolved.
 // NDJSON: one flat JSON object per line:

@@ -16,7 +16,9 @@
 #include "services/idempotency.h"
 #include "services/inventory.h"
 #include "services/platform_billing.h"
+#include "services/plugins.h"
 #include "services/telemetry.h"
+#include "services/usage_chain.h"
 #include "storage/repositories.h"
 
 namespace billwright::http {
@@ -29,6 +31,8 @@ struct ApiContext {
     services::Inventory& inventory;
     services::Telemetry& telemetry;
     services::Contracts& contracts;
+    services::Plugins& plugins;
+    services::BillingChain& chain;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -80,5 +84,6 @@ void registerSiteRoutes(Router& router, ApiContext& ctx);
 void registerEquipmentRoutes(Router& router, ApiContext& ctx);
 void registerTelemetryRoutes(Router& router, ApiContext& ctx);
 void registerContractRoutes(Router& router, ApiContext& ctx);
+void registerPluginRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

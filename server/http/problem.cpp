@@ -36,6 +36,8 @@ ProblemKind problemKind(ErrorCode code) {
             return {415, "Unsupported media type"};
         case ErrorCode::kUnavailable:
             return {503, "Service unavailable"};
+        case ErrorCode::kPluginFailed:
+            return {502, "Plugin failed"};
         case ErrorCode::kInternal:
             return {500, "Internal error"};
     }

@@ -335,7 +335,7 @@ core::Result<ContractView> Contracts::create(const Actor& actor, const std::stri
         c.customer_id = customer_id;
         if (!c.end_date_overridden) c.end_date = domain::termEnd(c.start_date, c.term);
         if (takesEquipment(c.type)) {
-            if (c.billing_methods.empty()) c.billing_methods = {domain::BillingMethod::kMetered};
+            if (c.billing_methods.empty()) c.billing_methods = {"metered"};
             if (!c.rate_micro) {
                 const auto settings = uow.tenantSettings().find(tenant_id);
                 if (settings && settings->default_energy_rate_micro &&
@@ -825,8 +825,7 @@ core::JsonValue toJson(const ContractView& view, bool include_history) {
         }
     }
     JsonValue methods = JsonValue::array();
-    for (const auto m : c.billing_methods)
-        methods.push(JsonValue::string(std::string(domain::billingMethodName(m))));
+    for (const auto& m : c.billing_methods) methods.push(JsonValue::string(m));
     JsonValue failover = JsonValue::object();
     failover.set("mode", JsonValue::string(std::string(domain::failoverModeName(c.failover_mode))))
         .set("hashprice_percent", optionalFixed(c.failover_hashprice_bp, 2))

@@ -97,10 +97,11 @@ void enqueueMail(storage::UnitOfWork& uow, const core::Clock& clock,
 
 }  // namespace
 
-PlatformBilling::PlatformBilling(storage::Store& store, const core::Clock& clock,
+PlatformBilling::PlatformBilling(storage::Store& store, const core::Clock& clock, Plugins& plugins,
                                  core::TimeZone platform_zone, int catch_up_days)
     : store_(store),
       clock_(clock),
+      plugins_(plugins),
       platform_zone_(std::move(platform_zone)),
       catch_up_days_(catch_up_days) {}
 
@@ -261,7 +262,10 @@ core::Result<GeneratedInvoice> PlatformBilling::generateInvoice(const Actor& act
                     "invoice " + existing->invoice_number + " already covers part of this period",
                     {}};
             }
-            domain::PlatformInvoice inv = domain::draftPlatformInvoice(*config, *period, today);
+            auto amount = flatAmount(*config, *period, *tenant);
+            if (!amount) return std::move(amount).error();
+            domain::PlatformInvoice inv =
+                domain::draftPlatformInvoice(*config, *period, today, *amount);
             inv.id = core::newId("inv", unixMillis(clock_));
             const int year = static_cast<int>(today.year());
             inv.invoice_number = domain::formatInvoiceNumber(
@@ -285,6 +289,43 @@ core::Result<GeneratedInvoice> PlatformBilling::generateInvoice(const Actor& act
         if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
         return attempt();
     }
+}
+
+// The billing_flat plugin bills the configured flat rate once per period; the invoice is the
+// sum of the lines it returns.
+core::Result<std::int64_t> PlatformBilling::flatAmount(const domain::BillingConfig& config,
+                                                       const domain::Period& period,
+                                                       const domain::Tenant& tenant) {
+    const auto* flat = plugins_.billingMethod("flat");
+    if (flat == nullptr || !flat->info.bills_amount)
+        return Error{ErrorCode::kUnavailable,
+                     "the billing_flat plugin (billing method \"flat\") is not loaded; platform "
+                     "invoices are billed through it",
+                     {}};
+    auto loaded = core::TimeZone::load(tenant.timezone);
+    const core::TimeZone& zone = loaded.ok() ? loaded.value() : platform_zone_;
+    plugins::BillingSubject subject;
+    subject.tenant_id = tenant.id;
+    subject.currency = std::string(config.currency.code);
+    subject.currency_exponent = config.currency.exponent;
+    subject.period_start = zone.startOfDay(period.start).time_since_epoch().count();
+    subject.period_end = zone.startOfDay(period.end).time_since_epoch().count();
+    subject.params["amount_minor"] = std::to_string(config.flat_rate_minor);
+    subject.params["description"] =
+        "Billwright platform fee, " +
+        std::string(domain::billingFrequencyName(config.billing_frequency)) + " " +
+        core::formatIsoDate(period.start) + " to " + core::formatIsoDate(period.end);
+    auto run = plugins_.runPlatformBilling(*flat, subject);
+    if (!run) return std::move(run).error();
+    if (run->amounts.empty())
+        return Error{
+            ErrorCode::kPluginFailed, "plugin " + flat->info.id + " returned no amount", {}};
+    std::int64_t total = 0;
+    for (const auto& line : run->amounts) {
+        if (__builtin_add_overflow(total, line.amount_minor, &total))
+            return Error{ErrorCode::kPluginFailed, "plugin amounts overflow", {}};
+    }
+    return total;
 }
 
 core::Result<domain::PlatformInvoice> PlatformBilling::getInvoice(const std::string& tenant_id,

@@ -12,6 +12,7 @@
 #include "domain/platform_invoice.h"
 #include "domain/tenant.h"
 #include "services/actor.h"
+#include "services/plugins.h"
 #include "storage/repositories.h"
 
 namespace billwright::services {
@@ -87,8 +88,10 @@ struct JobOutcome {
 // payments, the dashboard, and the two scheduler jobs (auto-generation and the overdue sweep).
 class PlatformBilling {
 public:
-    PlatformBilling(storage::Store& store, const core::Clock& clock, core::TimeZone platform_zone,
-                    int catch_up_days = 7);
+    // Platform invoices are billed through the billing_flat plugin (method "flat"), which
+    // `plugins` must have loaded; without it generation fails with 503.
+    PlatformBilling(storage::Store& store, const core::Clock& clock, Plugins& plugins,
+                    core::TimeZone platform_zone, int catch_up_days = 7);
 
     core::Result<domain::Tenant> createTenant(const Actor& actor, const NewTenant& input);
     core::Result<domain::Tenant> getTenant(const std::string& id);
@@ -134,8 +137,13 @@ private:
                                                      const PaymentDetails* payment,
                                                      const FailureDetails* failure);
 
+    core::Result<std::int64_t> flatAmount(const domain::BillingConfig& config,
+                                          const domain::Period& period,
+                                          const domain::Tenant& tenant);
+
     storage::Store& store_;
     const core::Clock& clock_;
+    Plugins& plugins_;
     core::TimeZone platform_zone_;
     int catch_up_days_;
 };

@@ -159,31 +159,6 @@ core::Result<IngestReport> Telemetry::ingest(const Actor& actor, const std::stri
     return report;
 }
 
-core::Result<UsageReport> Telemetry::usage(const std::string& tenant_id,
-                                           const std::string& equipment_id, std::int64_t from,
-                                           std::int64_t to) {
-    if (to <= from) return Error::validation("to", "invalid_range", "must be after from");
-    if (to - from > kMaxUsageSpanSeconds)
-        return Error::validation("to", "out_of_range", "a usage query covers at most 400 days");
-    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<UsageReport> {
-        const auto unit = uow.equipment().find(tenant_id, equipment_id);
-        if (!unit) return Error::notFound("equipment");
-        domain::UsageInput input;
-        input.from = from;
-        input.to = to;
-        input.nameplate_power_mw = unit->power_mw;
-        input.efficiency_mjth = unit->efficiency_mjth;
-        input.max_hold_seconds = options_.max_hold_seconds;
-        uow.telemetry().loadForUsage(unit->sample_key, input);
-        UsageReport report;
-        report.equipment_id = equipment_id;
-        report.from = from;
-        report.to = to;
-        report.usage = domain::computeUsage(input);
-        return report;
-    });
-}
-
 UncontractedReport Telemetry::uncontracted(const std::string& tenant_id,
                                            std::int64_t window_seconds, std::size_t limit) {
     const std::int64_t since = clock_.nowSeconds().time_since_epoch().count() - window_seconds;

@@ -9,7 +9,6 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "domain/telemetry.h"
-#include "domain/usage.h"
 #include "services/actor.h"
 #include "storage/repositories.h"
 
@@ -17,7 +16,7 @@ namespace billwright::services {
 
 struct TelemetryOptions {
     std::int64_t future_tolerance_seconds = 300;  // later timestamps are rejected
-    std::int64_t max_hold_seconds = 7200;         // see domain::UsageInput
+    std::int64_t max_hold_seconds = 7200;         // passed to billing methods
     std::size_t max_rows = 500000;                // per request
 };
 
@@ -32,19 +31,10 @@ struct IngestReport {
     std::size_t rejected_rows = 0;
 };
 
-struct UsageReport {
-    std::string equipment_id;
-    std::int64_t from = 0;
-    std::int64_t to = 0;
-    domain::UsageResult usage;
-};
-
 struct UncontractedReport {
     std::int64_t count = 0;                             // all of them, for the dashboard badge
     std::vector<storage::UncontractedEquipment> items;  // the first `limit`, by id
 };
-
-inline constexpr std::int64_t kMaxUsageSpanSeconds = std::int64_t{400} * 86400;
 
 class Telemetry {
 public:
@@ -54,10 +44,6 @@ public:
     // every row is rejected, is a 422 listing the rows; nothing is stored then.
     core::Result<IngestReport> ingest(const Actor& actor, const std::string& tenant_id,
                                       std::string_view body, domain::TelemetryFormat format);
-
-    // Usage over [from, to) (Unix seconds) for one unit; see domain::computeUsage.
-    core::Result<UsageReport> usage(const std::string& tenant_id, const std::string& equipment_id,
-                                    std::int64_t from, std::int64_t to);
 
     // Equipment that hashed (a hashrate sample > 0 at or after now - window) and is in no active
     // contract, not retired.

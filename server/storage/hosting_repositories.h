@@ -9,7 +9,7 @@
 #include "core/date.h"
 #include "domain/contract.h"
 #include "domain/inventory.h"
-#include "domain/usage.h"
+#include "domain/telemetry.h"
 
 namespace billwright::storage {
 
@@ -128,8 +128,14 @@ public:
     // key order, which keeps each page of the table touched once per batch.
     virtual void insertBatch(const std::vector<SampleRow>& rows,
                              std::vector<SampleOutcome>& outcomes) = 0;
-    // Samples for domain::computeUsage, with the edge samples its header asks for.
-    virtual void loadForUsage(std::int64_t equipment_key, domain::UsageInput& input) = 0;
+    // Up to `capacity` samples of one kind with from <= ts < to, in ts order, into ts[] and
+    // values[]; returns how many. Billing methods stream a period with repeated calls.
+    virtual std::size_t readRange(std::int64_t equipment_key, domain::SampleKind kind,
+                                  std::int64_t from, std::int64_t to, std::size_t capacity,
+                                  std::int64_t* ts, std::int64_t* values) = 0;
+    // The last sample with ts < at, or the first with ts >= at (`at_or_after`).
+    virtual std::optional<domain::Sample> edge(std::int64_t equipment_key, domain::SampleKind kind,
+                                               std::int64_t at, bool at_or_after) = 0;
     // The newest sample of a kind, if any.
     virtual std::optional<domain::Sample> latest(std::int64_t equipment_key,
                                                  domain::SampleKind kind) = 0;

@@ -310,6 +310,22 @@ const std::vector<Migration>& migrations() {
              "CREATE INDEX contract_events_contract ON contract_events (tenant_id, contract_id, "
              "id)",
          }},
+        {3,
+         "plugin configuration per tenant",
+         {
+             // Secret values are stored only sealed (AES-256-GCM, services/secret_box.h).
+             R"(CREATE TABLE plugin_settings (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 plugin_id VARCHAR(64) NOT NULL,
+                 name VARCHAR(64) NOT NULL,
+                 value VARCHAR(4096),
+                 sealed VARCHAR(6000),
+                 key_id VARCHAR(32),
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, plugin_id, name),
+                 CHECK ((value IS NULL) <> (sealed IS NULL)),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+         }},
     };
     return kMigrations;
 }

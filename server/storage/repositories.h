@@ -159,6 +159,31 @@ public:
 };
 
 // The repositories of one transaction.
+// One stored value of a tenant's plugin configuration. Exactly one of `value` (plain keys)
+// and `sealed` (secret keys, services::SecretBox output) is set; key_id names the master key
+// that sealed it.
+struct PluginSetting {
+    std::string tenant_id;
+    std::string plugin_id;
+    std::string name;
+    std::optional<std::string> value;
+    std::optional<std::string> sealed;
+    std::optional<std::string> key_id;
+    core::SysSeconds updated_at{};
+};
+
+class PluginSettingsRepository {
+public:
+    virtual ~PluginSettingsRepository() = default;
+    virtual std::vector<PluginSetting> list(std::string_view tenant_id,
+                                            std::string_view plugin_id) = 0;
+    // Replaces every stored value of (tenant, plugin) with `settings`.
+    virtual void replace(std::string_view tenant_id, std::string_view plugin_id,
+                         const std::vector<PluginSetting>& settings) = 0;
+    // The master key ids secrets are sealed under, across all tenants (empty: no secrets).
+    virtual std::vector<std::string> secretKeyIds() = 0;
+};
+
 class UnitOfWork {
 public:
     virtual ~UnitOfWork() = default;
@@ -175,6 +200,7 @@ public:
     virtual TelemetryRepository& telemetry() = 0;
     virtual ContractRepository& contracts() = 0;
     virtual TenantSettingsRepository& tenantSettings() = 0;
+    virtual PluginSettingsRepository& pluginSettings() = 0;
 };
 
 class Store {

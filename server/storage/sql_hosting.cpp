@@ -536,28 +536,44 @@ public:
         }
     }
 
-    void loadForUsage(std::int64_t equipment_key, domain::UsageInput& input) override {
-        using domain::SampleKind;
-        auto before = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
-            "ts < ? ORDER BY ts DESC LIMIT 1");
-        auto range = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
-            "ts >= ? AND ts < ? ORDER BY ts");
-        auto after = c_.prepare(
-            "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
-            "ts >= ? ORDER BY ts LIMIT 1");
-        const auto load = [&](SampleKind kind, std::vector<domain::Sample>& out, bool with_after) {
-            out.clear();
-            const auto k = static_cast<std::int64_t>(kind);
-            read(*before, equipment_key, k, {input.from}, out);
-            read(*range, equipment_key, k, {input.from, input.to}, out);
-            if (with_after) read(*after, equipment_key, k, {input.to}, out);
-        };
-        load(SampleKind::kEnergy, input.energy, true);
-        load(SampleKind::kPower, input.power, false);
-        load(SampleKind::kHashrate, input.hashrate, false);
-        load(SampleKind::kStatus, input.status, false);
+    std::size_t readRange(std::int64_t equipment_key, domain::SampleKind kind, std::int64_t from,
+                          std::int64_t to, std::size_t capacity, std::int64_t* ts,
+                          std::int64_t* values) override {
+        if (!range_) {
+            range_ = c_.prepare(
+                "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND "
+                "ts >= ? AND ts < ? ORDER BY ts LIMIT ?");
+        }
+        range_->reset();
+        range_->bind(1, equipment_key);
+        range_->bind(2, static_cast<std::int64_t>(kind));
+        range_->bind(3, from);
+        range_->bind(4, to);
+        range_->bind(5, static_cast<std::int64_t>(capacity));
+        std::size_t n = 0;
+        while (n < capacity && range_->step()) {
+            ts[n] = range_->columnInt(0);
+            values[n] = range_->columnInt(1);
+            ++n;
+        }
+        range_->reset();
+        return n;
+    }
+
+    std::optional<domain::Sample> edge(std::int64_t equipment_key, domain::SampleKind kind,
+                                       std::int64_t at, bool at_or_after) override {
+        auto& stmt = at_or_after ? after_ : before_;
+        if (!stmt) {
+            stmt = c_.prepare(at_or_after
+                                  ? "SELECT ts, value FROM telemetry_samples WHERE equipment_key = "
+                                    "? AND kind = ? AND ts >= ? ORDER BY ts LIMIT 1"
+                                  : "SELECT ts, value FROM telemetry_samples WHERE equipment_key = "
+                                    "? AND kind = ? AND ts < ? ORDER BY ts DESC LIMIT 1");
+        }
+        std::vector<domain::Sample> out;
+        read(*stmt, equipment_key, static_cast<std::int64_t>(kind), {at}, out);
+        if (out.empty()) return std::nullopt;
+        return out[0];
     }
 
     std::optional<domain::Sample> latest(std::int64_t equipment_key,
@@ -572,6 +588,12 @@ public:
     }
 
 private:
+    // Prepared on first use and kept for the transaction: a billing run reads thousands of
+    // ranges.
+    std::unique_ptr<PreparedStatement> range_;
+    std::unique_ptr<PreparedStatement> before_;
+    std::unique_ptr<PreparedStatement> after_;
+
     static void read(PreparedStatement& stmt, std::int64_t equipment_key, std::int64_t kind,
                      std::initializer_list<std::int64_t> bounds, std::vector<domain::Sample>& out) {
         stmt.reset();
@@ -589,25 +611,22 @@ private:
 
 // ---------------------------------------------------------------------------------------------
 
-std::string methodsText(const std::vector<domain::BillingMethod>& methods) {
+std::string methodsText(const std::vector<std::string>& methods) {
     std::string out;
-    for (const auto m : methods) {
+    for (const auto& m : methods) {
         if (!out.empty()) out.push_back(',');
-        out += domain::billingMethodName(m);
+        out += m;
     }
     return out;
 }
 
-std::vector<domain::BillingMethod> methodsFrom(const std::string& text_value) {
-    std::vector<domain::BillingMethod> out;
+std::vector<std::string> methodsFrom(const std::string& text_value) {
+    std::vector<std::string> out;
     std::size_t start = 0;
     while (start < text_value.size()) {
         const auto comma = text_value.find(',', start);
         const auto end = comma == std::string::npos ? text_value.size() : comma;
-        const auto m =
-            domain::parseBillingMethod(std::string_view(text_value).substr(start, end - start));
-        if (!m) throw DbError(DbErrorKind::kOther, "stored billing method is unknown");
-        out.push_back(*m);
+        out.push_back(text_value.substr(start, end - start));
         start = end + 1;
     }
     return out;

@@ -7,6 +7,7 @@
 
 #include "storage/database.h"
 #include "storage/hosting_repositories.h"
+#include "storage/repositories.h"
 
 namespace billwright::storage {
 
@@ -23,5 +24,8 @@ struct HostingRepositories {
     std::unique_ptr<ContractRepository> contracts;
     std::unique_ptr<TenantSettingsRepository> tenant_settings;
 };
+
+// The plugin configuration repository (sql_plugins.cpp).
+std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
 
 }  // namespace billwright::storage

@@ -581,7 +581,8 @@ public:
           audit_(c),
           outbox_(c),
           idempotency_(c),
-          hosting_(c, dialect) {}
+          hosting_(c, dialect),
+          plugin_settings_(makeSqlPluginSettings(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -595,6 +596,7 @@ public:
     TelemetryRepository& telemetry() override { return *hosting_.telemetry; }
     ContractRepository& contracts() override { return *hosting_.contracts; }
     TenantSettingsRepository& tenantSettings() override { return *hosting_.tenant_settings; }
+    PluginSettingsRepository& pluginSettings() override { return *plugin_settings_; }
 
 private:
     SqlTenants tenants_;
@@ -605,6 +607,7 @@ private:
     SqlOutbox outbox_;
     SqlIdempotency idempotency_;
     HostingRepositories hosting_;
+    std::unique_ptr<PluginSettingsRepository> plugin_settings_;
 };
 
 class SqlStore final : public Store {

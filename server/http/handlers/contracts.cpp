@@ -75,7 +75,7 @@ struct ContractFields {
     std::optional<bool> auto_renew;
     std::optional<std::int64_t> notice_days;
     std::optional<std::int64_t> max_extensions;
-    std::optional<std::vector<domain::BillingMethod>> billing_methods;
+    std::optional<std::vector<std::string>> billing_methods;
     OptionalFixed rate, power_cap, failover_bp, failover_rate, miner_hashrate, miner_efficiency,
         quantity, connector_fee, service_fee, management_fee;
     std::optional<domain::FailoverMode> failover_mode;
@@ -88,6 +88,7 @@ struct ContractFields {
 // `currency` is the contract's, for service_fee_per_site; none when the customer is unknown.
 core::Result<ContractFields> readContractFields(const JsonValue& body, bool creating,
                                                 const std::optional<domain::Currency>& currency,
+                                                const std::vector<std::string>& known_methods,
                                                 FieldReader& f) {
     const auto req = creating ? Presence::kRequired : Presence::kOptional;
     const auto opt = Presence::kOptional;
@@ -129,20 +130,22 @@ core::Result<ContractFields> readContractFields(const JsonValue& body, bool crea
     v.max_extensions = f.integer("max_extensions", opt, 0, domain::kMaxExtensionsLimit);
     if (const JsonValue* methods = body.isObject() ? body.find("billing_methods") : nullptr) {
         if (methods->isNull()) {
-            v.billing_methods = std::vector<domain::BillingMethod>{};
-        } else if (auto names = stringArray(body, "billing_methods", f, 3, 20)) {
-            std::vector<domain::BillingMethod> parsed;
+            v.billing_methods = std::vector<std::string>{};
+        } else if (auto names = stringArray(body, "billing_methods", f, 3, 64)) {
+            // Each entry names an energy billing method of a loaded plugin.
+            bool all_known = true;
             for (const auto& name : *names) {
-                if (auto m = domain::parseBillingMethod(name)) {
-                    parsed.push_back(*m);
-                } else {
+                if (std::find(known_methods.begin(), known_methods.end(), name) ==
+                    known_methods.end()) {
+                    std::string list;
+                    for (const auto& m : known_methods) list += (list.empty() ? "" : ", ") + m;
                     f.addError("billing_methods", "invalid_enum",
-                               "each entry must be metered, hash or calculated");
-                    parsed.clear();
+                               name + " is not a loaded billing method (loaded: " + list + ")");
+                    all_known = false;
                     break;
                 }
             }
-            if (parsed.size() == names->size()) v.billing_methods = std::move(parsed);
+            if (all_known) v.billing_methods = std::move(*names);
         }
     }
     nullableFixed("rate_per_kwh", 6, 1, kMaxRateMicro, v.rate);
@@ -265,7 +268,7 @@ HandlerResult createContract(ApiContext& ctx, Request& r) {
         currency = customerCurrency(ctx, *tenant, id->asString());
         if (!currency) f.addError("customer_id", "not_found", "no such customer");
     }
-    auto fields = readContractFields(*body, true, currency, f);
+    auto fields = readContractFields(*body, true, currency, ctx.plugins.energyMethods(), f);
     if (!fields.ok()) return std::move(fields).error();
     const std::string customer_id = *fields->customer_id;
     const bool activate = fields->activate;
@@ -325,6 +328,100 @@ HandlerResult getContract(ApiContext& ctx, Request& r) {
     return contractResponse(200, *view);
 }
 
+JsonValue previewJson(const services::UsagePreview& p) {
+    const int exponent = p.contract.currency.exponent;
+    const auto at = [](std::int64_t t) {
+        return services::timestampJson(core::SysSeconds{std::chrono::seconds{t}});
+    };
+    const auto money = [&](const std::optional<std::int64_t>& v) {
+        return v ? services::fixedJson(*v, exponent) : JsonValue::null();
+    };
+    JsonValue lines = JsonValue::array();
+    for (const auto& l : p.lines) {
+        JsonValue item = JsonValue::object();
+        item.set("kind", JsonValue::string(l.kind))
+            .set("method", JsonValue::string(l.method))
+            .set("plugin_id",
+                 l.plugin_id.empty() ? JsonValue::null() : JsonValue::string(l.plugin_id))
+            .set("description", JsonValue::string(l.description))
+            .set("kwh", services::fixedJson(l.wh, 3))
+            .set("equipment_hours", JsonValue::number(l.equipment_hours))
+            .set("rate_per_kwh", services::optionalFixed(l.rate_micro, 6))
+            .set("amount", money(l.amount_minor));
+        lines.push(std::move(item));
+    }
+    JsonValue units = JsonValue::array();
+    for (const auto& u : p.equipment) {
+        JsonValue uses = JsonValue::array();
+        for (const auto& use : u.uses) {
+            JsonValue item = JsonValue::object();
+            item.set("method", JsonValue::string(use.method))
+                .set("hours", JsonValue::number(use.hours))
+                .set("kwh",
+                     services::fixedJson(domain::mulDivRound(use.mwh, 1, 1000).value_or(0), 3));
+            uses.push(std::move(item));
+        }
+        JsonValue details = JsonValue::object();
+        for (const auto& [method, pairs] : u.details) {
+            JsonValue d = JsonValue::object();
+            for (const auto& [k, v] : pairs) d.set(k, JsonValue::string(v));
+            details.set(method, std::move(d));
+        }
+        JsonValue item = JsonValue::object();
+        item.set("equipment_id", JsonValue::string(u.equipment_id))
+            .set("methods", std::move(uses))
+            .set("unbilled_hours", JsonValue::number(u.unbilled_hours))
+            .set("details", std::move(details));
+        units.push(std::move(item));
+    }
+    JsonValue chain = JsonValue::array();
+    for (const auto& m : p.contract.billing_methods) chain.push(JsonValue::string(m));
+    JsonValue out = JsonValue::object();
+    out.set("object", JsonValue::string("usage_preview"))
+        .set("contract_id", JsonValue::string(p.contract.id))
+        .set("period_start", JsonValue::string(core::formatIsoDate(p.period_start)))
+        .set("period_end", JsonValue::string(core::formatIsoDate(p.period_end)))
+        .set("billed_from", at(p.from))
+        .set("billed_to", at(p.to))
+        .set("hours", JsonValue::number(p.hours))
+        .set("currency", JsonValue::string(std::string(p.contract.currency.code)))
+        .set("billing_methods", std::move(chain))
+        .set("failover_mode",
+             JsonValue::string(std::string(domain::failoverModeName(p.contract.failover_mode))))
+        .set("lines", std::move(lines))
+        .set("unbilled_equipment_hours", JsonValue::number(p.unbilled_equipment_hours))
+        .set("unbilled_reason",
+             p.unbilled_reason ? JsonValue::string(*p.unbilled_reason) : JsonValue::null())
+        .set("total", services::fixedJson(p.total_minor, exponent))
+        .set("equipment", std::move(units));
+    return out;
+}
+
+// GET /v1/contracts/{id}/usage-preview?period_start=YYYY-MM-DD[&period_end=YYYY-MM-DD]: the
+// billing-method chain's result for the period; nothing is created.
+HandlerResult usagePreview(ApiContext& ctx, Request& r) {
+    auto tenant = tenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    if (auto s = onlyParameters(r.query, {"period_start", "period_end"}); !s.ok())
+        return std::move(s).error();
+    Error error{core::ErrorCode::kValidationFailed, "the query has invalid parameters", {}};
+    std::optional<core::Date> start;
+    std::optional<core::Date> end;
+    if (const auto it = r.query.find("period_start"); it == r.query.end()) {
+        error.fields.emplace_back("period_start", "required", "is required (YYYY-MM-DD)");
+    } else if (!(start = core::parseIsoDate(it->second))) {
+        error.fields.emplace_back("period_start", "invalid_date", "must be a date YYYY-MM-DD");
+    }
+    if (const auto it = r.query.find("period_end"); it != r.query.end()) {
+        if (!(end = core::parseIsoDate(it->second)))
+            error.fields.emplace_back("period_end", "invalid_date", "must be a date YYYY-MM-DD");
+    }
+    if (!error.fields.empty()) return error;
+    auto preview = ctx.chain.preview(*tenant, r.param("contract_id"), *start, end);
+    if (!preview.ok()) return std::move(preview).error();
+    return Response::json(200, previewJson(*preview));
+}
+
 HandlerResult patchContract(ApiContext& ctx, Request& r) {
     auto tenant = writableTenantScope(r, ctx.store);
     if (!tenant.ok()) return std::move(tenant).error();
@@ -334,7 +431,8 @@ HandlerResult patchContract(ApiContext& ctx, Request& r) {
     if (!body.ok()) return std::move(body).error();
     const JsonValue rest = withoutMembers(*body, {"billing_methods"});
     FieldReader f(rest);
-    auto fields = readContractFields(*body, false, existing->contract.currency, f);
+    auto fields = readContractFields(*body, false, existing->contract.currency,
+                                     ctx.plugins.energyMethods(), f);
     if (!fields.ok()) return std::move(fields).error();
     auto view = ctx.contracts.update(actorOf(r), *tenant, r.param("contract_id"),
                                      toEdit(std::move(fields).value(), false));
@@ -476,6 +574,7 @@ void registerContractRoutes(Router& router, ApiContext& ctx) {
     add("DELETE", "/v1/contracts/{contract_id}/equipment/{equipment_id}", unassignEquipment);
     add("POST", "/v1/contracts/{contract_id}/sites", assignSites);
     add("DELETE", "/v1/contracts/{contract_id}/sites/{site_id}", unassignSite);
+    add("GET", "/v1/contracts/{contract_id}/usage-preview", usagePreview);
 }
 
 }  // namespace billwright::http

@@ -62,26 +62,30 @@ std::optional<std::int64_t> bound(const std::string& text, const core::TimeZone&
 
 JsonValue kwh(std::int64_t wh) { return services::fixedJson(wh, 3); }
 
-JsonValue coverage(const services::UsageReport& report,
-                   const domain::MethodUsage domain::HourUsage::*method) {
+// Hours fully covered by a method, and the spans it has no (or only partial) data for.
+JsonValue coverage(const services::UnitUsageReport& report, const services::MethodUnitUsage& m) {
     std::int64_t full = 0;
     JsonValue missing = JsonValue::array();
     std::optional<std::int64_t> gap_start;
+    const auto at = [](std::int64_t t) {
+        return services::timestampJson(core::SysSeconds{std::chrono::seconds{t}});
+    };
     const auto close = [&](std::int64_t end) {
         if (!gap_start) return;
         JsonValue gap = JsonValue::object();
-        gap.set("from", services::timestampJson(core::SysSeconds{std::chrono::seconds{*gap_start}}))
-            .set("to", services::timestampJson(core::SysSeconds{std::chrono::seconds{end}}));
+        gap.set("from", at(*gap_start)).set("to", at(end));
         missing.push(std::move(gap));
         gap_start.reset();
     };
-    for (const auto& h : report.usage.hours) {
-        if (h.fullyCovered(h.*method)) {
+    std::int64_t start = report.from;
+    for (std::size_t h = 0; h < report.hour_seconds.size(); ++h) {
+        if (m.covered_seconds[h] == report.hour_seconds[h]) {
             ++full;
-            close(h.start);
+            close(start);
         } else if (!gap_start) {
-            gap_start = h.start;
+            gap_start = start;
         }
+        start += report.hour_seconds[h];
     }
     close(report.to);
     JsonValue o = JsonValue::object();
@@ -120,45 +124,59 @@ HandlerResult getUsage(ApiContext& ctx, Request& r) {
         }
     }
     if (!error.fields.empty()) return error;
-    auto report = ctx.telemetry.usage(*tenant, r.param("equipment_id"), *from, *to);
+    auto report = ctx.chain.unitUsage(*tenant, r.param("equipment_id"), *from, *to);
     if (!report.ok()) return std::move(report).error();
-    const auto& u = report->usage;
-    const auto orNull = [](bool has, std::int64_t wh) { return has ? kwh(wh) : JsonValue::null(); };
+    const auto at = [](std::int64_t unix_seconds) {
+        return services::timestampJson(core::SysSeconds{std::chrono::seconds{unix_seconds}});
+    };
+    const auto detailNumber = [](const std::optional<std::string>& text) {
+        std::int64_t value = 0;
+        if (!text) return std::optional<std::int64_t>{};
+        const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+        if (ec != std::errc{} || ptr != text->data() + text->size())
+            return std::optional<std::int64_t>{};
+        return std::optional<std::int64_t>{value};
+    };
     JsonValue cov = JsonValue::object();
-    cov.set("metered", coverage(*report, &domain::HourUsage::metered))
-        .set("hash", coverage(*report, &domain::HourUsage::hash))
-        .set("calculated", coverage(*report, &domain::HourUsage::calculated));
     JsonValue out = JsonValue::object();
     out.set("object", JsonValue::string("equipment_usage"))
         .set("equipment_id", JsonValue::string(report->equipment_id))
-        .set("from", services::timestampJson(core::SysSeconds{std::chrono::seconds{*from}}))
-        .set("to", services::timestampJson(core::SysSeconds{std::chrono::seconds{*to}}))
-        .set("hours", count(u.hours.size()))
-        .set("metered_kwh", orNull(u.has_metered, u.metered_wh))
-        .set("hash_kwh", orNull(u.has_hash, u.hash_wh))
-        .set("calculated_kwh", orNull(u.has_calculated, u.calculated_wh))
-        .set("hours_online",
-             services::fixedJson(domain::mulDivRound(u.online_seconds, 1000, 3600).value_or(0), 3))
-        .set("average_hashrate_ths", services::optionalFixed(u.average_hashrate_mth, 3))
-        .set("coverage", std::move(cov));
+        .set("from", at(*from))
+        .set("to", at(*to))
+        .set("hours", count(report->hour_seconds.size()));
+    std::optional<std::int64_t> online_seconds;
+    std::optional<std::int64_t> average_hashrate;
+    JsonValue details = JsonValue::object();
+    for (const auto& m : report->methods) {
+        out.set(m.method + "_kwh", m.hasData() ? kwh(m.wh()) : JsonValue::null());
+        cov.set(m.method, coverage(*report, m));
+        JsonValue d = JsonValue::object();
+        for (const auto& [k, v] : m.details) d.set(k, JsonValue::string(v));
+        details.set(m.method, std::move(d));
+        if (m.method == "calculated") online_seconds = detailNumber(m.detail("online_seconds"));
+        if (m.method == "hash") average_hashrate = detailNumber(m.detail("average_hashrate_mth"));
+    }
+    out.set("hours_online",
+            online_seconds ? services::fixedJson(
+                                 domain::mulDivRound(*online_seconds, 1000, 3600).value_or(0), 3)
+                           : JsonValue::null())
+        .set("average_hashrate_ths", services::optionalFixed(average_hashrate, 3))
+        .set("coverage", std::move(cov))
+        .set("details", std::move(details));
     if (hourly) {
         JsonValue hours = JsonValue::array();
-        const auto mwhText = [](const domain::MethodUsage& m) {
-            return m.covered_seconds > 0
-                       ? services::fixedJson(domain::mulDivRound(m.energy_mwh, 1, 1000).value_or(0),
-                                             3)
-                       : JsonValue::null();
-        };
-        for (const auto& h : u.hours) {
+        std::int64_t start = report->from;
+        for (std::size_t h = 0; h < report->hour_seconds.size(); ++h) {
             JsonValue item = JsonValue::object();
-            item.set("start",
-                     services::timestampJson(core::SysSeconds{std::chrono::seconds{h.start}}))
-                .set("seconds", JsonValue::number(h.seconds))
-                .set("metered_kwh", mwhText(h.metered))
-                .set("hash_kwh", mwhText(h.hash))
-                .set("calculated_kwh", mwhText(h.calculated))
-                .set("online_seconds", JsonValue::number(h.online_seconds));
+            item.set("start", at(start)).set("seconds", JsonValue::number(report->hour_seconds[h]));
+            for (const auto& m : report->methods) {
+                item.set(m.method + "_kwh",
+                         m.covered_seconds[h] > 0
+                             ? kwh(domain::mulDivRound(m.energy_mwh[h], 1, 1000).value_or(0))
+                             : JsonValue::null());
+            }
             hours.push(std::move(item));
+            start += report->hour_seconds[h];
         }
         out.set("hourly", std::move(hours));
     }

@@ -19,7 +19,6 @@ namespace billwright::domain {
 namespace {
 
 using core::Date;
-using BM = BillingMethod;
 using CT = ContractType;
 using CS = ContractStatus;
 using TK = TermKind;
@@ -79,7 +78,7 @@ Contract hosted() {
     c.customer_id = "cus_1";
     c.type = CT::kHosted;
     c.auto_renew = true;
-    c.billing_methods = {BM::kMetered, BM::kHash};
+    c.billing_methods = {"metered", "hash"};
     c.rate_micro = 65000;
     c.power_cap_w = 500000;
     return withTerm(c, {TK::kOneYear, 0}, ymd(2026, 3, 1));
@@ -91,7 +90,7 @@ Contract lease() {
     c.tenant_id = "ten_acme";
     c.customer_id = "cus_1";
     c.type = CT::kLease;
-    c.billing_methods = {BM::kCalculated};
+    c.billing_methods = {"calculated"};
     c.rate_micro = 70000;
     c.failover_mode = FailoverMode::kHashprice;
     c.failover_hashprice_bp = 9500;
@@ -277,16 +276,10 @@ BOOST_AUTO_TEST_CASE(term_kind_names_round_trip_and_unknown_text_is_refused) {
 }
 
 BOOST_AUTO_TEST_CASE(billing_method_and_failover_mode_names_round_trip) {
-    const std::pair<BM, std::string_view> methods[] = {
-        {BM::kMetered, "metered"}, {BM::kHash, "hash"}, {BM::kCalculated, "calculated"}};
-    for (const auto& [method, name] : methods) {
-        BOOST_TEST(billingMethodName(method) == name);
-        const auto parsed = parseBillingMethod(name);
-        BOOST_TEST_REQUIRE(parsed.has_value(), name);
-        BOOST_TEST((*parsed == method), name);
-    }
-    for (const std::string_view bad : {"", "Metered", "hash_based", "calc", "pdu"}) {
-        BOOST_TEST(!parseBillingMethod(bad).has_value(), '"' << bad << '"');
+    for (const std::string_view good : {"metered", "hash", "calculated", "fixed_daily", "m2"})
+        BOOST_TEST(isBillingMethodName(good), good);
+    for (const std::string_view bad : {"", "Metered", "2hash", "calc-x", "pdu kwh"}) {
+        BOOST_TEST(!isBillingMethodName(bad), '"' << bad << '"');
     }
     const std::pair<FailoverMode, std::string_view> modes[] = {
         {FailoverMode::kOff, "off"},
@@ -742,9 +735,9 @@ BOOST_AUTO_TEST_CASE(validate_accepts_the_boundaries_of_each_range) {
     const Case cases[] = {
         {"three distinct billing methods", CT::kHosted,
          [](Contract& c) {
-             c.billing_methods = {BM::kHash, BM::kCalculated, BM::kMetered};
+             c.billing_methods = {"hash", "calculated", "metered"};
          }},
-        {"one billing method", CT::kLease, [](Contract& c) { c.billing_methods = {BM::kHash}; }},
+        {"one billing method", CT::kLease, [](Contract& c) { c.billing_methods = {"hash"}; }},
         {"rate of one micro-unit", CT::kHosted, [](Contract& c) { c.rate_micro = 1; }},
         {"no notice window", CT::kHosted, [](Contract& c) { c.notice_days = 0; }},
         {"longest notice window", CT::kHosted, [](Contract& c) { c.notice_days = kMaxNoticeDays; }},
@@ -824,22 +817,22 @@ BOOST_AUTO_TEST_CASE(validate_needs_one_to_three_distinct_billing_methods_on_hos
              "billing_methods", "required"},
             {"four billing methods", type,
              [](Contract& c) {
-                 c.billing_methods = {BM::kMetered, BM::kHash, BM::kCalculated, BM::kMetered};
+                 c.billing_methods = {"metered", "hash", "calculated", "metered"};
              },
              "billing_methods", "out_of_range"},
             {"the same method twice", type,
              [](Contract& c) {
-                 c.billing_methods = {BM::kMetered, BM::kMetered};
+                 c.billing_methods = {"metered", "metered"};
              },
              "billing_methods", "duplicate"},
             {"a repeat after another method", type,
              [](Contract& c) {
-                 c.billing_methods = {BM::kHash, BM::kCalculated, BM::kHash};
+                 c.billing_methods = {"hash", "calculated", "hash"};
              },
              "billing_methods", "duplicate"},
             {"an unknown method", type,
              [](Contract& c) {
-                 c.billing_methods = {BM::kMetered, static_cast<BM>(7)};
+                 c.billing_methods = {"metered", "Bad-Name"};
              },
              "billing_methods", "invalid_enum"},
         });
@@ -849,11 +842,11 @@ BOOST_AUTO_TEST_CASE(validate_needs_one_to_three_distinct_billing_methods_on_hos
 BOOST_AUTO_TEST_CASE(validate_refuses_billing_methods_on_infinity_and_o_and_m) {
     for (const CT type : {CT::kInfinity, CT::kOperations}) {
         expectOneViolation({
-            {"one billing method", type, [](Contract& c) { c.billing_methods = {BM::kMetered}; },
+            {"one billing method", type, [](Contract& c) { c.billing_methods = {"metered"}; },
              "billing_methods", "not_allowed"},
             {"three billing methods", type,
              [](Contract& c) {
-                 c.billing_methods = {BM::kMetered, BM::kHash, BM::kCalculated};
+                 c.billing_methods = {"metered", "hash", "calculated"};
              },
              "billing_methods", "not_allowed"},
         });
@@ -1239,7 +1232,7 @@ BOOST_AUTO_TEST_CASE(validate_reports_every_violation_at_once_one_entry_per_fiel
     BOOST_TEST(status.error().fields.size() == expected.size());
 
     Contract i = infinity();
-    i.billing_methods = {BM::kMetered};
+    i.billing_methods = {"metered"};
     i.rate_micro = 1;
     i.auto_renew = true;
     i.failover_mode = FailoverMode::kFixedRate;

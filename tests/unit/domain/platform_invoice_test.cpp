@@ -102,10 +102,10 @@ BOOST_AUTO_TEST_CASE(a_failed_payment_on_an_overdue_invoice_keeps_it_overdue) {
     BOOST_TEST(statusText(nextStatus(S::kFailed, E::kPaymentFailed)) == "failed");
 }
 
-BOOST_AUTO_TEST_CASE(draft_platform_invoice_charges_the_flat_rate_once_pending_payment) {
+BOOST_AUTO_TEST_CASE(draft_platform_invoice_charges_the_given_amount_pending_payment) {
     const BillingConfig config = configDueIn(30);
     const Period period{ymd(2026, 1, 1), ymd(2026, 4, 1)};
-    const PlatformInvoice inv = draftPlatformInvoice(config, period, ymd(2026, 1, 1));
+    const PlatformInvoice inv = draftPlatformInvoice(config, period, ymd(2026, 1, 1), 150000);
     BOOST_TEST(inv.tenant_id == "ten_acme");
     BOOST_TEST(inv.amount_minor == 150000);
     BOOST_TEST(inv.currency.code == "KES");
@@ -140,7 +140,7 @@ BOOST_AUTO_TEST_CASE(draft_platform_invoice_is_due_payment_due_days_after_the_is
         BOOST_TEST_CONTEXT(iso(c.issue) << " + " << c.due_days << " days") {
             const Period period{c.issue, core::addMonthsClamped(c.issue, 1)};
             const PlatformInvoice inv =
-                draftPlatformInvoice(configDueIn(c.due_days), period, c.issue);
+                draftPlatformInvoice(configDueIn(c.due_days), period, c.issue, 100);
             BOOST_TEST(iso(inv.issue_date) == iso(c.issue));
             BOOST_TEST(iso(inv.due_date) == c.due);
         }

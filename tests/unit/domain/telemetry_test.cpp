@@ -10,7 +10,6 @@
 
 #include "support/printable.h"
 
-#include "domain/usage.h"
 
 namespace billwright::domain {
 namespace {

@@ -36,7 +36,9 @@ BOOST_AUTO_TEST_CASE(a_failing_job_is_counted_and_does_not_stop_the_others) {
 
 BOOST_AUTO_TEST_CASE(the_platform_jobs_generate_and_sweep_as_the_clock_moves) {
     StoreFixture f;
-    services::PlatformBilling billing(*f.store, f.clock, core::TimeZone::utc());
+    PluginHost plugin_host(*f.store, f.clock);
+    services::PlatformBilling billing(*f.store, f.clock, *plugin_host.service,
+                                      core::TimeZone::utc());
     services::Idempotency idempotency(*f.store, f.clock);
     std::FILE* sink = std::tmpfile();
     core::Logger log(core::LogLevel::kInfo, core::LogFormat::kText, sink);

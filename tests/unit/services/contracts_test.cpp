@@ -13,7 +13,8 @@ using domain::ContractType;
 namespace {
 
 struct ContractsFixture : StoreFixture {
-    services::PlatformBilling billing{*store, clock, core::TimeZone::utc()};
+    PluginHost plugin_host{*store, clock};
+    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc()};
     services::Inventory inventory{*store, clock};
     services::Contracts contracts{*store, clock};
     services::Actor actor{"key_test", "tenant_admin", std::nullopt};
@@ -475,8 +476,7 @@ BOOST_AUTO_TEST_CASE(a_new_contract_takes_the_tenants_default_rate_and_refuses_b
         actor, t, cus, [](domain::Contract& c) { c.type = ContractType::kLease; }, false);
     BOOST_REQUIRE(prefilled.ok());
     BOOST_CHECK_EQUAL(*prefilled->contract.rate_micro, 72000);
-    BOOST_CHECK(prefilled->contract.billing_methods ==
-                std::vector<domain::BillingMethod>{domain::BillingMethod::kMetered});
+    BOOST_CHECK(prefilled->contract.billing_methods == std::vector<std::string>{"metered"});
     BOOST_CHECK_EQUAL(prefilled->contract.currency.code, "USD");
 }
 

@@ -6,16 +6,28 @@
 #include "services/inventory.h"
 #include "services/service_fixture.h"
 #include "services/telemetry.h"
+#include "services/usage_chain.h"
 
 using namespace billwright;
 using namespace billwright::testing;
 
 namespace {
 
+const services::MethodUnitUsage& metered(const services::UnitUsageReport& r) {
+    for (const auto& m : r.methods) {
+        if (m.method == "metered") return m;
+    }
+    BOOST_FAIL("the metered plugin did not run");
+    return r.methods.front();
+}
+
 struct Fixture : StoreFixture {
-    services::PlatformBilling billing{*store, clock, core::TimeZone::utc(), 7};
+    PluginHost plugin_host{*store, clock};
+    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc(),
+                                      7};
     services::Inventory inventory{*store, clock};
     services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
+    services::BillingChain chain{*store, clock, *plugin_host.service, 7200};
     services::Actor actor = services::Actor::system("test");
     std::string tenant;
 
@@ -130,9 +142,9 @@ BOOST_AUTO_TEST_CASE(duplicates_conflicts_and_late_samples_are_told_apart) {
     BOOST_CHECK_EQUAL(third.rejected[0].code, "conflicts_with_stored");
 
     // The stored counter is the first value: 4, 7, 10, 13, 16 kWh at hours 0..4.
-    const auto u = telemetry.usage(tenant, id, unixAt(1, 0), unixAt(1, 4));
+    const auto u = chain.unitUsage(tenant, id, unixAt(1, 0), unixAt(1, 4));
     BOOST_REQUIRE(u.ok());
-    BOOST_CHECK_EQUAL(u->usage.metered_wh, 12000);
+    BOOST_CHECK_EQUAL(metered(*u).wh(), 12000);
 }
 
 BOOST_AUTO_TEST_CASE(usage_reads_the_samples_just_outside_the_period_for_its_edges) {
@@ -140,11 +152,11 @@ BOOST_AUTO_TEST_CASE(usage_reads_the_samples_just_outside_the_period_for_its_edg
     // Readings every 2 hours; the period [01:00, 05:00) starts and ends between readings.
     ingest(energy(id, unixAt(1, 0), "100.000") + energy(id, unixAt(1, 2), "104.000") +
            energy(id, unixAt(1, 4), "108.000") + energy(id, unixAt(1, 6), "112.000"));
-    const auto u = telemetry.usage(tenant, id, unixAt(1, 1), unixAt(1, 5));
+    const auto u = chain.unitUsage(tenant, id, unixAt(1, 1), unixAt(1, 5));
     BOOST_REQUIRE(u.ok());
-    BOOST_CHECK_EQUAL(u->usage.metered_wh, 8000);  // 2 kWh an hour for 4 hours
-    BOOST_CHECK_EQUAL(u->usage.hours.size(), 4U);
-    for (const auto& h : u->usage.hours) BOOST_CHECK(h.fullyCovered(h.metered));
+    BOOST_CHECK_EQUAL(metered(*u).wh(), 8000);  // 2 kWh an hour for 4 hours
+    BOOST_CHECK_EQUAL(u->hour_seconds.size(), 4U);
+    for (const auto covered : metered(*u).covered_seconds) BOOST_CHECK_EQUAL(covered, 3600);
 }
 
 BOOST_AUTO_TEST_CASE(samples_too_far_in_the_future_are_rejected_by_the_clock) {
@@ -166,7 +178,7 @@ BOOST_AUTO_TEST_CASE(another_tenants_equipment_is_unknown_to_ingestion) {
                                     domain::TelemetryFormat::kNdjson);
     BOOST_REQUIRE(!r.ok());
     BOOST_CHECK_EQUAL(r.error().fields.at(0).code, "unknown_equipment");
-    BOOST_CHECK(!telemetry.usage(other_id, id, unixAt(1, 0), unixAt(1, 1)).ok());
+    BOOST_CHECK(!chain.unitUsage(other_id, id, unixAt(1, 0), unixAt(1, 1)).ok());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

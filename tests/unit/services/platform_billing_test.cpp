@@ -9,7 +9,8 @@ using domain::PlatformInvoiceStatus;
 namespace {
 
 struct BillingFixture : StoreFixture {
-    services::PlatformBilling billing{*store, clock, core::TimeZone::utc()};
+    PluginHost plugin_host{*store, clock};
+    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc()};
     services::Actor actor{"key_test", "super", std::nullopt};
 
     std::string tenant(const std::string& zone = "America/New_York") {
@@ -200,7 +201,7 @@ BOOST_AUTO_TEST_CASE(the_overdue_sweep_also_covers_failed_invoices_and_leaves_pa
 
 BOOST_AUTO_TEST_CASE(
     monthly_revenue_counts_payments_received_this_month_in_the_platforms_time_zone) {
-    services::PlatformBilling auckland{*store, clock,
+    services::PlatformBilling auckland{*store, clock, *plugin_host.service,
                                        core::TimeZone::load("Pacific/Auckland").value()};
     const auto t = tenant("UTC");
     configure(t, 1, false);

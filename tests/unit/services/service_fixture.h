@@ -7,14 +7,38 @@
 
 #include "core/clock.h"
 #include "core/date.h"
+#include "core/log.h"
+#include "core/metrics.h"
 #include "core/time_zone.h"
+#include "plugins/host.h"
+#include "plugins/registry.h"
 #include "services/api_keys.h"
 #include "services/platform_billing.h"
+#include "services/plugins.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
 
 namespace billwright::testing {
+
+// The first-party plugins from the build tree (BW_PLUGIN_DIR), loaded as the server loads
+// them, with a quiet logger and no outbound HTTP.
+struct PluginHost {
+    core::Logger log{core::LogLevel::kError};
+    core::Metrics metrics;
+    plugins::HostEnvironment env;
+    std::unique_ptr<plugins::Registry> registry;
+    std::unique_ptr<services::Plugins> service;
+
+    PluginHost(storage::Store& store, const core::Clock& clock,
+               std::optional<services::SecretBox> secrets = std::nullopt)
+        : env{log, metrics, clock, nullptr, {}, 10000},
+          registry(std::make_unique<plugins::Registry>(env)) {
+        registry->loadDirectories({BW_PLUGIN_DIR});
+        service = std::make_unique<services::Plugins>(store, clock, *registry, env,
+                                                      std::move(secrets), 60000);
+    }
+};
 
 // A real SQLite database in a temporary directory, migrated, with a ManualClock.
 struct StoreFixture {

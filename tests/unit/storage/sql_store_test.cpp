@@ -22,8 +22,8 @@ domain::PlatformInvoice makeInvoice(const std::string& tenant, const std::string
     domain::BillingConfig config;
     config.tenant_id = tenant;
     config.flat_rate_minor = amount;
-    auto inv =
-        domain::draftPlatformInvoice(config, {start, core::addMonthsClamped(start, 1)}, start);
+    auto inv = domain::draftPlatformInvoice(config, {start, core::addMonthsClamped(start, 1)},
+                                            start, amount);
     inv.id = id;
     inv.invoice_number = number;
     return inv;

@@ -1,0 +1,370 @@
+#include "services/usage_chain.h"
+
+#include <algorithm>
+#include <exception>
+
+#include "core/time_zone.h"
+#include "domain/decimal.h"
+
+namespace billwright::services {
+
+using core::Error;
+
+namespace {
+
+constexpr std::int64_t kMaxPreviewDays = 92;
+
+// Telemetry for a billing-method call from the repository of the caller's unit of work.
+// Indexes are positions in `keys`. A database failure inside a plugin's callback must not
+// unwind through the plugin's frames: it is kept and rethrown after the call.
+class RepositoryTelemetry final : public plugins::TelemetrySource {
+public:
+    RepositoryTelemetry(storage::TelemetryRepository& repo, std::vector<std::int64_t> keys)
+        : repo_(repo), keys_(std::move(keys)) {}
+
+    bw_status read(std::uint32_t index, std::int32_t kind, std::int64_t from, std::int64_t to,
+                   std::int64_t* ts, std::int64_t* values, std::uint32_t capacity,
+                   std::uint32_t* count) override {
+        const auto k = sampleKind(kind);
+        if (index >= keys_.size() || !k) return BW_ERR_INVALID_ARGUMENT;
+        try {
+            *count = static_cast<std::uint32_t>(
+                repo_.readRange(keys_[index], *k, from, to, capacity, ts, values));
+            return BW_OK;
+        } catch (...) {
+            failure_ = std::current_exception();
+            return BW_ERR_UNAVAILABLE;
+        }
+    }
+
+    bw_status edge(std::uint32_t index, std::int32_t kind, std::int64_t at, std::int32_t direction,
+                   std::int64_t* ts, std::int64_t* value) override {
+        const auto k = sampleKind(kind);
+        if (index >= keys_.size() || !k) return BW_ERR_INVALID_ARGUMENT;
+        try {
+            const auto s = repo_.edge(keys_[index], *k, at, direction == BW_EDGE_AT_OR_AFTER);
+            if (!s) return BW_ERR_NOT_FOUND;
+            *ts = s->ts;
+            *value = s->value;
+            return BW_OK;
+        } catch (...) {
+            failure_ = std::current_exception();
+            return BW_ERR_UNAVAILABLE;
+        }
+    }
+
+    void rethrowFailure() const {
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+private:
+    static std::optional<domain::SampleKind> sampleKind(std::int32_t kind) {
+        if (kind < BW_SAMPLE_ENERGY || kind > BW_SAMPLE_STATUS) return std::nullopt;
+        return static_cast<domain::SampleKind>(kind);
+    }
+
+    storage::TelemetryRepository& repo_;
+    std::vector<std::int64_t> keys_;
+    std::exception_ptr failure_;
+};
+
+plugins::BillingEquipment billingUnit(const domain::Equipment& e) {
+    return {e.id, e.model, e.power_mw, e.hashrate_mth, e.efficiency_mjth};
+}
+
+// Runs one method over `units`; the results line up with `units`.
+core::Result<plugins::MethodRun> runOn(storage::UnitOfWork& uow, Plugins& plugins,
+                                       const plugins::LoadedPlugin& plugin,
+                                       const plugins::BillingSubject& subject,
+                                       const std::vector<const domain::Equipment*>& units) {
+    std::vector<plugins::BillingEquipment> specs;
+    std::vector<std::int64_t> keys;
+    specs.reserve(units.size());
+    keys.reserve(units.size());
+    for (const auto* u : units) {
+        specs.push_back(billingUnit(*u));
+        keys.push_back(u->sample_key);
+    }
+    RepositoryTelemetry telemetry(uow.telemetry(), std::move(keys));
+    auto run = plugins.runBilling(uow, plugin, subject, specs, &telemetry);
+    telemetry.rethrowFailure();
+    return run;
+}
+
+std::int64_t roundedWh(std::int64_t mwh) { return domain::mulDivRound(mwh, 1, 1000).value_or(0); }
+
+std::vector<std::int64_t> hourLengths(std::int64_t from, std::int64_t to) {
+    const std::uint32_t n = plugins::hourCount(from, to);
+    std::vector<std::int64_t> out(n);
+    for (std::uint32_t h = 0; h < n; ++h) out[h] = plugins::hourSeconds(from, to, h);
+    return out;
+}
+
+core::TimeZone zoneOf(const domain::Tenant& tenant) {
+    auto zone = core::TimeZone::load(tenant.timezone);
+    return zone.ok() ? zone.value() : core::TimeZone::utc();
+}
+
+}  // namespace
+
+std::int64_t MethodUnitUsage::wh() const {
+    std::int64_t sum = 0;
+    for (const auto v : energy_mwh) sum += v;
+    return roundedWh(sum);
+}
+
+bool MethodUnitUsage::hasData() const {
+    return std::any_of(covered_seconds.begin(), covered_seconds.end(),
+                       [](std::int64_t s) { return s > 0; });
+}
+
+std::optional<std::string> MethodUnitUsage::detail(std::string_view key) const {
+    for (const auto& [k, v] : details) {
+        if (k == key) return v;
+    }
+    return std::nullopt;
+}
+
+std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate_micro,
+                                              int exponent) {
+    std::int64_t scale = 1;
+    for (int i = 0; i < exponent; ++i) scale *= 10;
+    // wh / 1000 kWh x rate_micro / 10^6 major x 10^exponent minor.
+    const domain::Int128 numerator = static_cast<domain::Int128>(wh) * rate_micro * scale;
+    const domain::Int128 den = 1'000'000'000;
+    domain::Int128 q = numerator / den;
+    const domain::Int128 r = numerator % den;
+    if (2 * (r < 0 ? -r : r) >= den) q += numerator < 0 ? -1 : 1;
+    if (q > INT64_MAX || q < INT64_MIN) return std::nullopt;
+    return static_cast<std::int64_t>(q);
+}
+
+BillingChain::BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
+                           std::int64_t max_hold_seconds)
+    : store_(store), clock_(clock), plugins_(plugins), max_hold_seconds_(max_hold_seconds) {}
+
+core::Result<UnitUsageReport> BillingChain::unitUsage(const std::string& tenant_id,
+                                                      const std::string& equipment_id,
+                                                      std::int64_t from, std::int64_t to) {
+    if (to <= from) return Error::validation("to", "invalid_range", "must be after from");
+    if (to - from > kMaxUsageSpanSeconds)
+        return Error::validation("to", "out_of_range", "a usage query covers at most 400 days");
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<UnitUsageReport> {
+        const auto unit = uow.equipment().find(tenant_id, equipment_id);
+        if (!unit) return Error::notFound("equipment");
+        UnitUsageReport report;
+        report.equipment_id = equipment_id;
+        report.from = from;
+        report.to = to;
+        report.hour_seconds = hourLengths(from, to);
+        plugins::BillingSubject subject;
+        subject.tenant_id = tenant_id;
+        subject.period_start = from;
+        subject.period_end = to;
+        subject.max_hold_seconds = max_hold_seconds_;
+        subject.currency = "USD";
+        for (const auto& method : plugins_.energyMethods()) {
+            const auto* plugin = plugins_.billingMethod(method);
+            auto run = runOn(uow, plugins_, *plugin, subject, {&*unit});
+            if (!run) return std::move(run).error();
+            auto& eq = run->equipment.front();
+            report.methods.push_back({method, plugin->info.id, std::move(eq.energy_mwh),
+                                      std::move(eq.covered_seconds), std::move(eq.details)});
+        }
+        return report;
+    });
+}
+
+core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
+                                                 const std::string& contract_id,
+                                                 core::Date period_start,
+                                                 std::optional<core::Date> period_end) {
+    const core::Date end_date = period_end ? *period_end : core::addMonthsClamped(period_start, 1);
+    if (end_date <= period_start)
+        return Error::validation("period_end", "invalid_range", "must be after period_start");
+    if (core::daysBetween(period_start, end_date) > kMaxPreviewDays)
+        return Error::validation("period_end", "out_of_range", "a preview covers at most 92 days");
+
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<UsagePreview> {
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!tenant) return Error::notFound("tenant");
+        const auto contract = uow.contracts().find(tenant_id, contract_id);
+        if (!contract) return Error::notFound("contract");
+        if (contract->billing_methods.empty())
+            return Error::validation("contract_id", "not_applicable",
+                                     std::string(domain::contractTypeName(contract->type)) +
+                                         " contracts have no billing-method chain");
+        std::vector<const plugins::LoadedPlugin*> chain;
+        for (const auto& m : contract->billing_methods) {
+            const auto* p = plugins_.billingMethod(m);
+            if (p == nullptr || p->info.bills_amount)
+                return Error{core::ErrorCode::kUnavailable,
+                             "billing method " + m +
+                                 " of this contract is not provided by any "
+                                 "loaded plugin",
+                             {}};
+            chain.push_back(p);
+        }
+        const core::TimeZone zone = zoneOf(*tenant);
+        UsagePreview out;
+        out.contract = *contract;
+        out.period_start = period_start;
+        out.period_end = end_date;
+        // Only the part of the period the contract covers is billed.
+        const core::Date from_date = std::max(period_start, contract->start_date);
+        const core::Date to_date = std::min(end_date, contract->end_date);
+        out.from = zone.startOfDay(from_date).time_since_epoch().count();
+        out.to = std::max(out.from, zone.startOfDay(to_date).time_since_epoch().count());
+        const auto lengths = hourLengths(out.from, out.to);
+        out.hours = static_cast<std::int64_t>(lengths.size());
+
+        plugins::BillingSubject subject;
+        subject.tenant_id = tenant_id;
+        subject.contract_id = contract_id;
+        subject.customer_id = contract->customer_id;
+        subject.currency = std::string(contract->currency.code);
+        subject.currency_exponent = contract->currency.exponent;
+        subject.period_start = out.from;
+        subject.period_end = out.to;
+        subject.max_hold_seconds = max_hold_seconds_;
+
+        const std::size_t method_count = chain.size();
+        std::vector<std::int64_t> method_mwh(method_count, 0);
+        std::vector<std::int64_t> method_hours(method_count, 0);
+        std::int64_t failover_mwh = 0;
+        std::int64_t failover_hours = 0;
+        const bool fixed_failover = contract->failover_mode == domain::FailoverMode::kFixedRate &&
+                                    contract->failover_rate_micro.has_value();
+
+        const auto ids = uow.contracts().equipmentIds(tenant_id, contract_id);
+        for (std::size_t begin = 0; begin < ids.size() && out.hours > 0; begin += kChunk) {
+            const std::size_t end = std::min(ids.size(), begin + kChunk);
+            std::vector<domain::Equipment> units;
+            units.reserve(end - begin);
+            for (std::size_t i = begin; i < end; ++i) {
+                auto u = uow.equipment().find(tenant_id, ids[i]);
+                if (u) units.push_back(std::move(*u));
+            }
+            // picked[u][h]: the chain position that bills hour h of unit u, or -1.
+            std::vector<std::vector<int>> picked(units.size(),
+                                                 std::vector<int>(lengths.size(), -1));
+            std::vector<ChainUnitResult> results(units.size());
+            for (std::size_t u = 0; u < units.size(); ++u) results[u].equipment_id = units[u].id;
+            std::vector<std::int64_t> unit_mwh(units.size() * method_count, 0);
+            std::vector<std::int64_t> unit_hours(units.size() * method_count, 0);
+
+            std::vector<std::size_t> pending(units.size());
+            for (std::size_t u = 0; u < units.size(); ++u) pending[u] = u;
+            for (std::size_t m = 0; m < method_count && !pending.empty(); ++m) {
+                std::vector<const domain::Equipment*> subset;
+                subset.reserve(pending.size());
+                for (const auto u : pending) subset.push_back(&units[u]);
+                auto run = runOn(uow, plugins_, *chain[m], subject, subset);
+                if (!run) return std::move(run).error();
+                std::vector<std::size_t> still;
+                for (std::size_t j = 0; j < pending.size(); ++j) {
+                    const std::size_t u = pending[j];
+                    const auto& r = run->equipment[j];
+                    bool open = false;
+                    for (std::size_t h = 0; h < lengths.size(); ++h) {
+                        if (picked[u][h] >= 0) continue;
+                        if (r.covered_seconds[h] == lengths[h]) {
+                            picked[u][h] = static_cast<int>(m);
+                            unit_mwh[u * method_count + m] += r.energy_mwh[h];
+                            unit_hours[u * method_count + m] += 1;
+                        } else {
+                            open = true;
+                        }
+                    }
+                    if (!r.details.empty())
+                        results[u].details.emplace_back(chain[m]->info.billing_method, r.details);
+                    if (open) still.push_back(u);
+                }
+                pending = std::move(still);
+            }
+            for (std::size_t u = 0; u < units.size(); ++u) {
+                auto& res = results[u];
+                for (std::size_t m = 0; m < method_count; ++m) {
+                    const auto hours = unit_hours[u * method_count + m];
+                    if (hours == 0) continue;
+                    res.uses.push_back(
+                        {chain[m]->info.billing_method, unit_mwh[u * method_count + m], hours});
+                    method_mwh[m] += unit_mwh[u * method_count + m];
+                    method_hours[m] += hours;
+                }
+                ChainMethodUse failover{"failover", 0, 0};
+                for (std::size_t h = 0; h < lengths.size(); ++h) {
+                    if (picked[u][h] >= 0) continue;
+                    if (fixed_failover) {
+                        // The unit's nameplate power for the hour: mW x s / 3600 = mWh.
+                        failover.mwh +=
+                            domain::mulDivRound(units[u].power_mw, lengths[h], 3600).value_or(0);
+                        failover.hours += 1;
+                    } else {
+                        res.unbilled_hours += 1;
+                    }
+                }
+                if (failover.hours > 0) {
+                    failover_mwh += failover.mwh;
+                    failover_hours += failover.hours;
+                    res.uses.push_back(failover);
+                }
+                out.unbilled_equipment_hours += res.unbilled_hours;
+            }
+            for (auto& r : results) out.equipment.push_back(std::move(r));
+        }
+
+        const int exponent = contract->currency.exponent;
+        for (std::size_t m = 0; m < method_count; ++m) {
+            if (method_hours[m] == 0) continue;
+            ChainLine line;
+            line.kind = "energy";
+            line.method = chain[m]->info.billing_method;
+            line.plugin_id = chain[m]->info.id;
+            line.wh = roundedWh(method_mwh[m]);
+            line.equipment_hours = method_hours[m];
+            line.rate_micro = contract->rate_micro;
+            if (contract->rate_micro)
+                line.amount_minor = energyAmountMinor(line.wh, *contract->rate_micro, exponent);
+            line.description = "Energy, " + line.method + " (" + line.plugin_id + ")";
+            out.lines.push_back(std::move(line));
+        }
+        if (failover_hours > 0) {
+            ChainLine line;
+            line.kind = "failover";
+            line.method = "failover_fixed_rate";
+            line.wh = roundedWh(failover_mwh);
+            line.equipment_hours = failover_hours;
+            line.rate_micro = contract->failover_rate_micro;
+            line.amount_minor =
+                energyAmountMinor(line.wh, *contract->failover_rate_micro, exponent);
+            line.description =
+                "Failover: hours without billing data, nameplate power at the "
+                "failover rate";
+            out.lines.push_back(std::move(line));
+        }
+        if (out.unbilled_equipment_hours > 0) {
+            switch (contract->failover_mode) {
+                case domain::FailoverMode::kOff:
+                    out.unbilled_reason =
+                        "no billing method had data for these hours and "
+                        "failover pricing is off";
+                    break;
+                case domain::FailoverMode::kHashprice:
+                    out.unbilled_reason =
+                        "failover by hashprice needs a recorded hashprice for "
+                        "the source " +
+                        contract->failover_hashprice_source.value_or("?") +
+                        "; none is available, so these hours are unbilled";
+                    break;
+                case domain::FailoverMode::kFixedRate:
+                    out.unbilled_reason = "no failover rate is set";
+                    break;
+            }
+        }
+        for (const auto& l : out.lines) out.total_minor += l.amount_minor.value_or(0);
+        return out;
+    });
+}
+
+}  // namespace billwright::services
