@@ -67,17 +67,9 @@ void billEquipment(const sdk::Call& call, const sdk::BillingRequest& request,
     call.emitDetail(equipment_index, "online_seconds", std::to_string(online_seconds));
 }
 
-class CalculatedMethod final : public sdk::BillingMethod {
-    void bill(sdk::Call& call, const sdk::BillingRequest& request) override {
-        common::checkPeriod(request);
-        if (request.hour_count == 0) return;
-        for (std::uint32_t i = 0; i < request.equipment.size(); ++i)
-            billEquipment(call, request, i);
-    }
-};
-
 constexpr bw_billing_method_api kMethod =
-    sdk::billingMethod<CalculatedMethod>("calculated", BW_BILLING_OUTPUT_ENERGY);
+    sdk::billingMethod<common::PerEquipmentMethod<&billEquipment>>("calculated",
+                                                                   BW_BILLING_OUTPUT_ENERGY);
 
 }  // namespace
 }  // namespace billwright::billing_calculated

@@ -120,17 +120,9 @@ void billEquipment(const sdk::Call& call, const sdk::BillingRequest& request,
                     std::to_string(hours.totalCoveredSeconds()));
 }
 
-class MeteredMethod final : public sdk::BillingMethod {
-    void bill(sdk::Call& call, const sdk::BillingRequest& request) override {
-        common::checkPeriod(request);
-        if (request.hour_count == 0) return;
-        for (std::uint32_t i = 0; i < request.equipment.size(); ++i)
-            billEquipment(call, request, i);
-    }
-};
-
 constexpr bw_billing_method_api kMethod =
-    sdk::billingMethod<MeteredMethod>("metered", BW_BILLING_OUTPUT_ENERGY);
+    sdk::billingMethod<common::PerEquipmentMethod<&billEquipment>>("metered",
+                                                                   BW_BILLING_OUTPUT_ENERGY);
 
 }  // namespace
 }  // namespace billwright::billing_metered

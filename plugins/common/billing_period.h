@@ -19,4 +19,15 @@ void checkPeriod(const sdk::BillingRequest& request);
 // that is negative.
 std::int64_t holdLimit(const sdk::BillingRequest& request);
 
+// A billing method that bills each equipment of the request on its own with `BillOne`, after
+// checking the period: the shape of every first-party energy method.
+template <void (*BillOne)(const sdk::Call&, const sdk::BillingRequest&, std::uint32_t)>
+class PerEquipmentMethod final : public sdk::BillingMethod {
+    void bill(sdk::Call& call, const sdk::BillingRequest& request) override {
+        checkPeriod(request);
+        if (request.hour_count == 0) return;
+        for (std::uint32_t i = 0; i < request.equipment.size(); ++i) BillOne(call, request, i);
+    }
+};
+
 }  // namespace billwright::common

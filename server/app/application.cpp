@@ -26,6 +26,7 @@
 #include "plugins/host.h"
 #include "plugins/registry.h"
 #include "services/api_keys.h"
+#include "services/hashprices.h"
 #include "services/idempotency.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
@@ -224,8 +225,9 @@ private:
         services::Contracts contracts(*store, clock);
         services::BillingChain chain(*store, clock, plugin_service,
                                      settings.telemetry_max_hold_seconds);
+        services::Hashprices hashprices(*store, clock);
         http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
-                       chain, *store, metrics, log_, std::string(openapiDocument()),
+                       chain, hashprices, *store, metrics, log_, std::string(openapiDocument()),
                        settings.http_max_body_bytes, settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())

@@ -44,4 +44,14 @@ core::JsonValue listJson(const std::vector<T>& items, bool has_more, ToJson&& to
     return out;
 }
 
+// The same shape for a list that is never paginated (has_more false, no cursor).
+inline core::JsonValue completeListJson(core::JsonValue data) {
+    core::JsonValue out = core::JsonValue::object();
+    out.set("object", core::JsonValue::string("list"))
+        .set("data", std::move(data))
+        .set("has_more", core::JsonValue::boolean(false))
+        .set("next_cursor", core::JsonValue::null());
+    return out;
+}
+
 }  // namespace billwright::http

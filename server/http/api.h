@@ -13,6 +13,7 @@
 #include "http/router.h"
 #include "services/api_keys.h"
 #include "services/contracts.h"
+#include "services/hashprices.h"
 #include "services/idempotency.h"
 #include "services/inventory.h"
 #include "services/platform_billing.h"
@@ -33,6 +34,7 @@ struct ApiContext {
     services::Contracts& contracts;
     services::Plugins& plugins;
     services::BillingChain& chain;
+    services::Hashprices& hashprices;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -85,5 +87,6 @@ void registerEquipmentRoutes(Router& router, ApiContext& ctx);
 void registerTelemetryRoutes(Router& router, ApiContext& ctx);
 void registerContractRoutes(Router& router, ApiContext& ctx);
 void registerPluginRoutes(Router& router, ApiContext& ctx);
+void registerHashpriceRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

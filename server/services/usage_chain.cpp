@@ -130,7 +130,10 @@ std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate
     std::int64_t scale = 1;
     for (int i = 0; i < exponent; ++i) scale *= 10;
     // wh / 1000 kWh x rate_micro / 10^6 major x 10^exponent minor.
-    const domain::Int128 numerator = static_cast<domain::Int128>(wh) * rate_micro * scale;
+    domain::Int128 numerator = 0;
+    if (__builtin_mul_overflow(static_cast<domain::Int128>(wh), rate_micro, &numerator) ||
+        __builtin_mul_overflow(numerator, static_cast<domain::Int128>(scale), &numerator))
+        return std::nullopt;
     const domain::Int128 den = 1'000'000'000;
     domain::Int128 q = numerator / den;
     const domain::Int128 r = numerator % den;
@@ -229,12 +232,37 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
         subject.max_hold_seconds = max_hold_seconds_;
 
         const std::size_t method_count = chain.size();
+        const int exponent = contract->currency.exponent;
         std::vector<std::int64_t> method_mwh(method_count, 0);
         std::vector<std::int64_t> method_hours(method_count, 0);
         std::int64_t failover_mwh = 0;
         std::int64_t failover_hours = 0;
         const bool fixed_failover = contract->failover_mode == domain::FailoverMode::kFixedRate &&
                                     contract->failover_rate_micro.has_value();
+        // Hashprice failover: the quotes of the contract's source in its currency, oldest first
+        // (the first may predate the span: it still holds at its start).
+        const bool hashprice_failover =
+            contract->failover_mode == domain::FailoverMode::kHashprice &&
+            contract->failover_hashprice_bp.has_value() &&
+            contract->failover_hashprice_source.has_value();
+        std::vector<domain::HashpriceQuote> quotes;
+        if (hashprice_failover) {
+            quotes = uow.hashprices().span(tenant_id, *contract->failover_hashprice_source,
+                                           from_date, to_date);
+            std::erase_if(quotes,
+                          [&](const auto& q) { return q.currency != contract->currency.code; });
+        }
+        const auto hashpriceOn = [&](core::Date day) -> std::optional<std::int64_t> {
+            std::optional<std::int64_t> price;
+            for (const auto& q : quotes) {
+                if (q.day > day) break;
+                price = q.price_micro;
+            }
+            return price;
+        };
+        // sum of hashrate (milli-TH/s) x price (micro per TH/s per day) x seconds
+        domain::Int128 hashprice_product = 0;
+        std::int64_t hashprice_hours = 0;
 
         const auto ids = uow.contracts().equipmentIds(tenant_id, contract_id);
         for (std::size_t begin = 0; begin < ids.size() && out.hours > 0; begin += kChunk) {
@@ -293,9 +321,22 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                     method_hours[m] += hours;
                 }
                 ChainMethodUse failover{"failover", 0, 0};
-                for (std::size_t h = 0; h < lengths.size(); ++h) {
+                std::int64_t hour_start = out.from;
+                for (std::size_t h = 0; h < lengths.size(); hour_start += lengths[h], ++h) {
                     if (picked[u][h] >= 0) continue;
-                    if (fixed_failover) {
+                    if (hashprice_failover) {
+                        const auto day =
+                            zone.localDate(core::SysSeconds{std::chrono::seconds{hour_start}});
+                        if (const auto price = hashpriceOn(day)) {
+                            hashprice_product +=
+                                static_cast<domain::Int128>(units[u].hashrate_mth) * *price *
+                                lengths[h];
+                            failover.hours += 1;
+                            hashprice_hours += 1;
+                        } else {
+                            res.unbilled_hours += 1;
+                        }
+                    } else if (fixed_failover) {
                         // The unit's nameplate power for the hour: mW x s / 3600 = mWh.
                         failover.mwh +=
                             domain::mulDivRound(units[u].power_mw, lengths[h], 3600).value_or(0);
@@ -306,7 +347,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                 }
                 if (failover.hours > 0) {
                     failover_mwh += failover.mwh;
-                    failover_hours += failover.hours;
+                    if (fixed_failover) failover_hours += failover.hours;
                     res.uses.push_back(failover);
                 }
                 out.unbilled_equipment_hours += res.unbilled_hours;
@@ -314,7 +355,6 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             for (auto& r : results) out.equipment.push_back(std::move(r));
         }
 
-        const int exponent = contract->currency.exponent;
         for (std::size_t m = 0; m < method_count; ++m) {
             if (method_hours[m] == 0) continue;
             ChainLine line;
@@ -343,6 +383,31 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                 "failover rate";
             out.lines.push_back(std::move(line));
         }
+        if (hashprice_hours > 0) {
+            // hashrate mTH/s / 1000 x price micro / 10^6 x seconds / 86400 x percent in
+            // hundredths / 10^4, in minor units: rounded once, half away from zero.
+            domain::Int128 scale = 1;
+            for (int i = 0; i < exponent; ++i) scale *= 10;
+            domain::Int128 num = 0;
+            if (__builtin_mul_overflow(
+                    hashprice_product,
+                    static_cast<domain::Int128>(*contract->failover_hashprice_bp) * scale, &num))
+                return Error::internal("failover amount out of range");
+            const domain::Int128 den =
+                static_cast<domain::Int128>(1000) * 1'000'000 * 86400 * 10000;
+            domain::Int128 q = num / den;
+            if (2 * (num % den) >= den) q += 1;
+            ChainLine line;
+            line.kind = "failover";
+            line.method = "failover_hashprice";
+            line.equipment_hours = hashprice_hours;
+            line.amount_minor = static_cast<std::int64_t>(q);
+            line.description = "Failover: hours without billing data at " +
+                               domain::formatFixed(*contract->failover_hashprice_bp, 2) +
+                               "% of the " + *contract->failover_hashprice_source +
+                               " hashprice x nameplate hashrate";
+            out.lines.push_back(std::move(line));
+        }
         if (out.unbilled_equipment_hours > 0) {
             switch (contract->failover_mode) {
                 case domain::FailoverMode::kOff:
@@ -352,10 +417,9 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                     break;
                 case domain::FailoverMode::kHashprice:
                     out.unbilled_reason =
-                        "failover by hashprice needs a recorded hashprice for "
-                        "the source " +
-                        contract->failover_hashprice_source.value_or("?") +
-                        "; none is available, so these hours are unbilled";
+                        "no " + contract->failover_hashprice_source.value_or("?") +
+                        " hashprice in " + std::string(contract->currency.code) +
+                        " is recorded on or before these hours (PUT /v1/hashprices/{source}/{day})";
                     break;
                 case domain::FailoverMode::kFixedRate:
                     out.unbilled_reason = "no failover rate is set";

@@ -311,7 +311,7 @@ const std::vector<Migration>& migrations() {
              "id)",
          }},
         {3,
-         "plugin configuration per tenant",
+         "plugin configuration per tenant; market hashprices for failover pricing",
          {
              // Secret values are stored only sealed (AES-256-GCM, services/secret_box.h).
              R"(CREATE TABLE plugin_settings (
@@ -324,6 +324,15 @@ const std::vector<Migration>& migrations() {
                  updated_at BIGINT NOT NULL,
                  PRIMARY KEY (tenant_id, plugin_id, name),
                  CHECK ((value IS NULL) <> (sealed IS NULL)),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE hashprices (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 source VARCHAR(32) NOT NULL,
+                 day CHAR(10) NOT NULL,
+                 currency CHAR(3) NOT NULL,
+                 price_micro BIGINT NOT NULL,
+                 recorded_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, source, day),
                  FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
          }},
     };

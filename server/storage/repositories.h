@@ -12,6 +12,7 @@
 #include "domain/api_key.h"
 #include "domain/audit_event.h"
 #include "domain/billing_config.h"
+#include "domain/hashprice.h"
 #include "domain/platform_invoice.h"
 #include "domain/tenant.h"
 #include "storage/database.h"
@@ -184,6 +185,18 @@ public:
     virtual std::vector<std::string> secretKeyIds() = 0;
 };
 
+class HashpriceRepository {
+public:
+    virtual ~HashpriceRepository() = default;
+    // Inserts or replaces the quote of (tenant, source, day).
+    virtual void upsert(const domain::HashpriceQuote& quote) = 0;
+    // The quotes of [from, to] by day, preceded by the last one before `from` (it still holds at
+    // `from`) when there is one.
+    virtual std::vector<domain::HashpriceQuote> span(std::string_view tenant_id,
+                                                     std::string_view source, core::Date from,
+                                                     core::Date to) = 0;
+};
+
 class UnitOfWork {
 public:
     virtual ~UnitOfWork() = default;
@@ -201,6 +214,7 @@ public:
     virtual ContractRepository& contracts() = 0;
     virtual TenantSettingsRepository& tenantSettings() = 0;
     virtual PluginSettingsRepository& pluginSettings() = 0;
+    virtual HashpriceRepository& hashprices() = 0;
 };
 
 class Store {

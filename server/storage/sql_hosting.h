@@ -27,5 +27,7 @@ struct HostingRepositories {
 
 // The plugin configuration repository (sql_plugins.cpp).
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
+// The market hashprice repository (sql_plugins.cpp).
+std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
 
 }  // namespace billwright::storage

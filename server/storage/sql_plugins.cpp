@@ -1,4 +1,5 @@
-// SQL repository for tenants' plugin configuration.
+// SQL repositories for tenants' plugin configuration and the market hashprices failover
+// pricing reads.
 
 #include "storage/sql_hosting.h"
 #include "storage/sql_util.h"
@@ -61,7 +62,65 @@ private:
     Connection& c_;
 };
 
+class SqlHashprices final : public HashpriceRepository {
+public:
+    explicit SqlHashprices(Connection& c) : c_(c) {}
+
+    void upsert(const domain::HashpriceQuote& q) override {
+        const std::string day = core::formatIsoDate(q.day);
+        const auto changed = c_.execute(
+            "UPDATE hashprices SET currency = ?, price_micro = ?, recorded_at = ? WHERE "
+            "tenant_id = ? AND source = ? AND day = ?",
+            {q.currency, q.price_micro, unix(q.recorded_at), q.tenant_id, q.source, day});
+        if (changed == 0) {
+            c_.execute(
+                "INSERT INTO hashprices (tenant_id, source, day, currency, price_micro, "
+                "recorded_at) VALUES (?, ?, ?, ?, ?, ?)",
+                {q.tenant_id, q.source, day, q.currency, q.price_micro, unix(q.recorded_at)});
+        }
+    }
+
+    std::vector<domain::HashpriceQuote> span(std::string_view tenant_id, std::string_view source,
+                                             core::Date from, core::Date to) override {
+        const std::string columns =
+            "SELECT tenant_id, source, day, currency, price_micro, recorded_at FROM hashprices ";
+        const SqlParams key{std::string(tenant_id), std::string(source), core::formatIsoDate(from)};
+        std::vector<domain::HashpriceQuote> out;
+        for (const auto& r :
+             c_.query(columns + "WHERE tenant_id = ? AND source = ? AND day < ? ORDER "
+                                "BY day DESC LIMIT 1",
+                      key))
+            out.push_back(quoteOf(r));
+        SqlParams range = key;
+        range.push_back(core::formatIsoDate(to));
+        for (const auto& r :
+             c_.query(columns + "WHERE tenant_id = ? AND source = ? AND day >= ? AND "
+                                "day <= ? ORDER BY day",
+                      range))
+            out.push_back(quoteOf(r));
+        return out;
+    }
+
+private:
+    static domain::HashpriceQuote quoteOf(const SqlRow& r) {
+        domain::HashpriceQuote q;
+        q.tenant_id = r.getString(0);
+        q.source = r.getString(1);
+        q.day = core::parseIsoDate(r.getString(2)).value_or(core::Date{});
+        q.currency = r.getString(3);
+        q.price_micro = r.getInt(4);
+        q.recorded_at = fromUnix(r.getInt(5));
+        return q;
+    }
+
+    Connection& c_;
+};
+
 }  // namespace
+
+std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c) {
+    return std::make_unique<SqlHashprices>(c);
+}
 
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c) {
     return std::make_unique<SqlPluginSettings>(c);

@@ -582,7 +582,8 @@ public:
           outbox_(c),
           idempotency_(c),
           hosting_(c, dialect),
-          plugin_settings_(makeSqlPluginSettings(c)) {}
+          plugin_settings_(makeSqlPluginSettings(c)),
+          hashprices_(makeSqlHashprices(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -597,6 +598,7 @@ public:
     ContractRepository& contracts() override { return *hosting_.contracts; }
     TenantSettingsRepository& tenantSettings() override { return *hosting_.tenant_settings; }
     PluginSettingsRepository& pluginSettings() override { return *plugin_settings_; }
+    HashpriceRepository& hashprices() override { return *hashprices_; }
 
 private:
     SqlTenants tenants_;
@@ -608,6 +610,7 @@ private:
     SqlIdempotency idempotency_;
     HostingRepositories hosting_;
     std::unique_ptr<PluginSettingsRepository> plugin_settings_;
+    std::unique_ptr<HashpriceRepository> hashprices_;
 };
 
 class SqlStore final : public Store {

@@ -255,16 +255,8 @@ BOOST_AUTO_TEST_CASE(status_values_out_of_range_count_as_online_above_zero_and_o
 }
 
 BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documented_answer) {
-    constexpr std::int64_t kHalf = 1800;
     mock::MockHost host;
-    host.setPeriod(kT0, kT0 + 6 * kHour);
-    const auto eq = host.addEquipment({"eqp_1", "", 3'000'000, 100'000, 30'000});
-    addSamples(host, eq, BW_SAMPLE_HASHRATE,
-               {{kT0, 100'000},
-                {kT0 + kHour, 100'000},
-                {kT0 + 2 * kHour, 100'000},
-                {kT0 + 5 * kHour, 100'000}});
-    addSamples(host, eq, BW_SAMPLE_STATUS, {{kT0 + 11 * kHalf, 0}});
+    const auto eq = loadWorkedExample(host);
     BOOST_TEST_REQUIRE(host.bill(calculatedPlugin()) == BW_OK);
     // Online by hashrate (nameplate 3000 W) until the 05:30 offline status; unknown
     // 04:00-05:00, when no hashrate sample holds and no status is known.

@@ -208,16 +208,8 @@ BOOST_AUTO_TEST_CASE(negative_hashrate_samples_never_give_negative_energy) {
 }
 
 BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documented_answer) {
-    constexpr std::int64_t kHalf = 1800;
     mock::MockHost host;
-    host.setPeriod(kT0, kT0 + 6 * kHour);
-    const auto eq = host.addEquipment({"eqp_1", "", 3'000'000, 100'000, 30'000});
-    addSamples(host, eq, BW_SAMPLE_HASHRATE,
-               {{kT0, 100'000},
-                {kT0 + kHour, 100'000},
-                {kT0 + 2 * kHour, 100'000},
-                {kT0 + 5 * kHour, 100'000}});
-    addSamples(host, eq, BW_SAMPLE_STATUS, {{kT0 + 11 * kHalf, 0}});
+    const auto eq = loadWorkedExample(host);
     BOOST_TEST_REQUIRE(host.bill(hashPlugin()) == BW_OK);
     // 100 TH/s x 30 J/TH = 3000 W. The 02:00 sample holds to 04:00; nothing holds 04:00-05:00;
     // from the 05:30 offline status the 05:00 sample counts as 0: half of hour 05:00 hashes.

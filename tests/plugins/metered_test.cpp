@@ -296,20 +296,8 @@ BOOST_AUTO_TEST_CASE(each_equipment_is_billed_from_its_own_readings) {
 }
 
 BOOST_AUTO_TEST_CASE(the_worked_example_in_docs_telemetry_md_gives_the_documented_answer) {
-    constexpr std::int64_t kHalf = 1800;
     mock::MockHost host;
-    host.setPeriod(kT0, kT0 + 6 * kHour);
-    const auto eq = host.addEquipment({"eqp_1", "", 3'000'000, 100'000, 30'000});
-    addSamples(host, eq, BW_SAMPLE_ENERGY,
-               {
-                   {kT0 - kHalf, 1'000'000},      // Oct 31 23:30
-                   {kT0 + kHalf, 1'003'000},      // 00:30
-                   {kT0 + 3 * kHalf, 1'006'000},  // 01:30
-                   {kT0 + 5 * kHalf, 2'000},      // 02:30 reset
-                   {kT0 + 7 * kHalf, 5'000},      // 03:30 (none at 04:30)
-                   {kT0 + 11 * kHalf, 11'000},    // 05:30
-                   {kT0 + 13 * kHalf, 14'000},    // 06:30, after the end
-               });
+    const auto eq = loadWorkedExample(host);
     BOOST_TEST_REQUIRE(host.bill(meteredPlugin()) == BW_OK);
     // 00:00 half of 23:30-00:30 + half of 00:30-01:30 = 1.5 + 1.5 kWh; 01:00 only 01:00-01:30
     // (the next interval ends in the reset); 02:00 only 02:30-03:00; 03:00 1.5 + a quarter of

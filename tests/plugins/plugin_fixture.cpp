@@ -58,6 +58,29 @@ std::string detailText(const mock::MockHost& host, std::uint32_t equipment,
     return host.detail(equipment, key).value_or("(none)");
 }
 
+std::uint32_t loadWorkedExample(mock::MockHost& host) {
+    constexpr std::int64_t kHalf = 1800;
+    host.setPeriod(kT0, kT0 + 6 * kHour);
+    const auto eq = host.addEquipment({"eqp_1", "", 3'000'000, 100'000, 30'000});
+    addSamples(host, eq, BW_SAMPLE_ENERGY,
+               {
+                   {kT0 - kHalf, 1'000'000},      // Oct 31 23:30
+                   {kT0 + kHalf, 1'003'000},      // 00:30
+                   {kT0 + 3 * kHalf, 1'006'000},  // 01:30
+                   {kT0 + 5 * kHalf, 2'000},      // 02:30 reset
+                   {kT0 + 7 * kHalf, 5'000},      // 03:30 (none at 04:30)
+                   {kT0 + 11 * kHalf, 11'000},    // 05:30
+                   {kT0 + 13 * kHalf, 14'000},    // 06:30, after the end
+               });
+    addSamples(host, eq, BW_SAMPLE_HASHRATE,
+               {{kT0, 100'000},
+                {kT0 + kHour, 100'000},
+                {kT0 + 2 * kHour, 100'000},
+                {kT0 + 5 * kHour, 100'000}});
+    addSamples(host, eq, BW_SAMPLE_STATUS, {{kT0 + 11 * kHalf, 0}});
+    return eq;
+}
+
 void checkSameResult(const mock::MockHost& a, const mock::MockHost& b,
                      std::initializer_list<const char*> detail_keys) {
     BOOST_TEST(energyMwh(a, 0) == energyMwh(b, 0), boost::test_tools::per_element());

@@ -38,6 +38,10 @@ std::int64_t totalWh(const mock::MockHost& host, std::uint32_t equipment);
 // A detail's value, or "(none)".
 std::string detailText(const mock::MockHost& host, std::uint32_t equipment, const std::string& key);
 
+// The unit and every sample of the worked example in docs/telemetry.md (period 00:00-06:00
+// from kT0, nameplate 3000 W, 100 TH/s, 30 J/TH); returns the unit's index.
+std::uint32_t loadWorkedExample(mock::MockHost& host);
+
 // Checks that two hosts billed the same hours and details for equipment 0.
 void checkSameResult(const mock::MockHost& a, const mock::MockHost& b,
                      std::initializer_list<const char*> detail_keys);

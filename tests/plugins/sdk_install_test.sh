@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The SDK as a third party sees it. Installs the SDK alone from a build tree into a temporary
-# prefix, then builds and tests sdk/examples/billing_fixed_daily as a separate CMake project that
+# prefix, then builds and tests sdk/examples/billing_flat_load as a separate CMake project that
 # knows only that prefix, checks the pkg-config files, and leaves the built example module in
 # <module-out-dir> for the API tests that load it into the server.
 #
@@ -63,7 +63,7 @@ unexpected=$(find "$prefix" -type f -printf '%P\n' | grep -Ev \
 
 step "configure, build and test the example plugin out of tree"
 # A copy, so not even a relative path can reach back into the source tree.
-cp -R "$source_root/sdk/examples/billing_fixed_daily" "$tmp/src"
+cp -R "$source_root/sdk/examples/billing_flat_load" "$tmp/src"
 generator=()
 if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 "$cmake" -S "$tmp/src" -B "$tmp/build" "${generator[@]}" \
@@ -77,8 +77,8 @@ if grep -qF "$source_root" "$tmp/build/compile_commands.json"; then
     fail "the example's compile commands mention the source tree $source_root"
 fi
 "$cmake" --build "$tmp/build" --parallel "$jobs"
-module=$tmp/build/billing_fixed_daily.so
-[ -f "$module" ] || fail "the example did not produce billing_fixed_daily.so"
+module=$tmp/build/billing_flat_load.so
+[ -f "$module" ] || fail "the example did not produce billing_flat_load.so"
 "$ctest" --test-dir "$tmp/build" --output-on-failure --no-tests=error
 
 step "find_package refuses an SDK of another major version"
@@ -136,9 +136,11 @@ int main(int argc, char** argv) {
         }
         billwright::mock::MockHost host;
         host.setPeriod(1767225600, 1767225600 + 86400);
-        host.addEquipment({"eqp_1", "S19", 3'250'000, 95'000, 34'210});
-        host.setConfig("daily_amount", "250");
-        if (host.bill(plugin) != BW_OK || host.amounts().size() != 1) {
+        const auto eq = host.addEquipment({"eqp_1", "S19", 3'250'000, 95'000, 34'210});
+        const bool energy = plugin->billing_method->output == BW_BILLING_OUTPUT_ENERGY;
+        // An energy method must cover the first hour, an amount method bill one line.
+        if (host.bill(plugin) != BW_OK ||
+            (energy ? host.hours(eq).at(0).covered_seconds != 3600 : host.amounts().size() != 1)) {
             std::fprintf(stderr, "%s: bill failed: %s\n", argv[i], host.lastError().c_str());
             ++failures;
         }
@@ -154,5 +156,7 @@ mock_libs=$(pkg-config --libs billwright-mock-host)
 
 step "copy the example module to $out"
 mkdir -p "$out"
-cp "$module" "$out/billing_fixed_daily.so"
+# The directory holds the example module only (an older example's module must not linger).
+rm -f "$out"/*.so
+cp "$module" "$out/billing_flat_load.so"
 echo "sdk_install_test: OK"

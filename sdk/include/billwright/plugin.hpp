@@ -384,11 +384,11 @@ constexpr bw_billing_method_api billingMethod(const char* method, std::uint32_t 
                                  &detail::billEntry<Method>};
 }
 
-template <std::size_t N>
-constexpr bw_plugin_descriptor describe(const char* id, const char* version,
-                                        const char* description, std::uint32_t kinds,
-                                        const bw_config_key* const (&keys)[N],
-                                        const bw_billing_method_api* billing) {
+namespace detail {
+constexpr bw_plugin_descriptor descriptor(const char* id, const char* version,
+                                          const char* description, std::uint32_t kinds,
+                                          std::uint32_t key_count, const bw_config_key* const* keys,
+                                          const bw_billing_method_api* billing) {
     return bw_plugin_descriptor{sizeof(bw_plugin_descriptor),
                                 BW_PLUGIN_MAGIC,
                                 BW_ABI_MAJOR,
@@ -397,28 +397,27 @@ constexpr bw_plugin_descriptor describe(const char* id, const char* version,
                                 id,
                                 version,
                                 description,
-                                static_cast<std::uint32_t>(N),
+                                key_count,
                                 keys,
                                 nullptr,
                                 billing};
+}
+}  // namespace detail
+
+template <std::size_t N>
+constexpr bw_plugin_descriptor describe(const char* id, const char* version,
+                                        const char* description, std::uint32_t kinds,
+                                        const bw_config_key* const (&keys)[N],
+                                        const bw_billing_method_api* billing) {
+    return detail::descriptor(id, version, description, kinds, static_cast<std::uint32_t>(N), keys,
+                              billing);
 }
 
 // A plugin without configuration keys.
 constexpr bw_plugin_descriptor describe(const char* id, const char* version,
                                         const char* description, std::uint32_t kinds,
                                         const bw_billing_method_api* billing) {
-    return bw_plugin_descriptor{sizeof(bw_plugin_descriptor),
-                                BW_PLUGIN_MAGIC,
-                                BW_ABI_MAJOR,
-                                BW_ABI_MINOR,
-                                kinds,
-                                id,
-                                version,
-                                description,
-                                0,
-                                nullptr,
-                                nullptr,
-                                billing};
+    return detail::descriptor(id, version, description, kinds, 0, nullptr, billing);
 }
 
 }  // namespace billwright::sdk

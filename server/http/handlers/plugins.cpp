@@ -14,12 +14,7 @@ HandlerResult listPlugins(ApiContext& ctx, Request& r) {
     if (auto s = onlyParameters(r.query, {}); !s.ok()) return std::move(s).error();
     JsonValue data = JsonValue::array();
     for (const auto& info : ctx.plugins.all()) data.push(services::toJson(info));
-    JsonValue out = JsonValue::object();
-    out.set("object", JsonValue::string("list"))
-        .set("data", std::move(data))
-        .set("has_more", JsonValue::boolean(false))
-        .set("next_cursor", JsonValue::null());
-    return Response::json(200, out);
+    return Response::json(200, completeListJson(std::move(data)));
 }
 
 HandlerResult getPlugin(ApiContext& ctx, Request& r) {

@@ -10,7 +10,6 @@
 
 #include "support/printable.h"
 
-
 namespace billwright::domain {
 namespace {
 

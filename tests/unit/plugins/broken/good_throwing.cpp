@@ -1,6 +1,8 @@
 // A valid plugin, written with the C++ wrapper, whose billing method always throws: by default a
 // std::runtime_error("boom"); with the call parameter mode=int a non-std exception (an int). The
-// wrapper must turn both into an error status with a message; nothing may escape the ABI.
+// wrapper must turn both into an error status with a message; nothing may escape the ABI. It is an
+// energy method, so a contract may name it in its billing-method chain; its keys include a
+// required secret, so a tenant must configure it first.
 #include <billwright/plugin.hpp>
 
 #include <stdexcept>
@@ -23,7 +25,7 @@ constexpr bw_config_key kToken = sdk::configKey(
     "api_token", BW_CONFIG_STRING, BW_CONFIG_REQUIRED | BW_CONFIG_SECRET, nullptr, "A secret");
 constexpr const bw_config_key* kKeys[] = {&kLabel, &kToken};
 constexpr bw_billing_method_api kMethod =
-    sdk::billingMethod<Throwing>("throwing", BW_BILLING_OUTPUT_AMOUNT);
+    sdk::billingMethod<Throwing>("throwing", BW_BILLING_OUTPUT_ENERGY);
 
 }  // namespace
 

@@ -1,0 +1,864 @@
+// Billing-method chain benchmark: BillingChain::preview for one month of hourly telemetry of a
+// whole fleet in one contract, next to a plain SQL aggregate over the same rows measured in the
+// same run, with the process's peak memory. bench/chain/run drives it; see bench/README.md
+// ("Billing-method chain").
+//
+//   chain_bench [--plugin-dir=DIR] [--miners=10000] [--days=30] [--runs=3] [--gap-share=0.05]
+//               [--variants=full,gaps] [--seed=N] [--tmp=DIR] [--keep] [--no-breakdown]
+//
+// Per variant, in a fresh SQLite database (storage::openDatabase + applyMigrations +
+// makeSqlStore, the server's pragmas):
+//   1. set-up through the services: a tenant (UTC), a customer, the miners in one CSV import
+//      (four models), one hosted contract (metered, hash, calculated; 0.065/kWh; from the first
+//      of the month) holding every miner, activated;
+//   2. telemetry through TelemetryRepository::insertBatch, ~1,000 miners per transaction: one
+//      energy counter reading per miner per hour from 00:00 on day 1 to 00:00 on day days+1
+//      (days x 24 + 1 readings). Variant "gaps": a share of the miners (every 1/gap-share-th)
+//      has a PDU outage of 6..53 hours with a counter reset when it comes back, so the metered
+//      method has no data for those hours, and hourly hashrate samples over the outage (the
+//      hash method fills them). The expected chain totals are computed while generating;
+//   3. timing, after one untimed warm-up of each: `runs` rounds of (a) the SQL aggregate
+//      SELECT equipment_key, kind, MIN(value), MAX(value), COUNT(*) FROM telemetry_samples
+//        WHERE ts >= period_start AND ts <= period_end GROUP BY equipment_key, kind
+//      on a raw sqlite3 connection to the same file with the server's pragmas (as
+//      bench/telemetry's baseline), and (b) BillingChain::preview for the month, with the
+//      server's defaults (max hold 7,200 s, 120 s call deadline), plugins loaded by a
+//      plugins::Registry from --plugin-dir. Best and median wall time of each;
+//   4. memory (each variant runs in its own process): RSS before the first chain run (after the
+//      generator's buffers are freed and trimmed), ru_maxrss before and after the first chain
+//      run (the "before" includes set-up and data generation), and the peak RSS of each timed
+//      chain run alone (VmHWM reset through /proc/self/clear_refs before it, read after);
+//   5. breakdown (unless --no-breakdown): the same month read unit by unit through the storage
+//      API the plugins' reads go through (edge, readRange in 512-sample batches, edge) without
+//      any plugin; the same with raw sqlite3 prepared statements; the equipment lookups alone.
+// The chain's lines must equal the totals computed while generating, or the run fails.
+
+#include <malloc.h>
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/date.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "core/time_zone.h"
+#include "plugins/host.h"
+#include "plugins/registry.h"
+#include "services/contracts.h"
+#include "services/inventory.h"
+#include "services/platform_billing.h"
+#include "services/plugins.h"
+#include "services/usage_chain.h"
+#include "storage/database.h"
+#include "storage/migrations.h"
+#include "storage/repositories.h"
+
+namespace {
+
+namespace bw = billwright;
+using Steady = std::chrono::steady_clock;
+
+double secondsSince(Steady::time_point t0) {
+    return std::chrono::duration<double>(Steady::now() - t0).count();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+
+long statusKib(const char* field) {  // a "VmXxx:" line of /proc/self/status, in KiB
+    std::ifstream in("/proc/self/status");
+    std::string line;
+    const std::string key = std::string(field) + ":";
+    while (std::getline(in, line)) {
+        if (line.rfind(key, 0) == 0) return std::strtol(line.c_str() + key.size(), nullptr, 10);
+    }
+    return -1;
+}
+
+long maxRssKib() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return u.ru_maxrss;
+}
+
+// Resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0); false when refused.
+bool resetPeakRss() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+    out.flush();
+    return static_cast<bool>(out);
+}
+
+std::string mib(long kib) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(kib) / 1024.0);
+    return buf;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+struct Options {
+#ifdef BW_PLUGIN_DIR
+    std::string plugin_dir = BW_PLUGIN_DIR;  // the build tree's first-party plugins
+#else
+    std::string plugin_dir;
+#endif
+    std::size_t miners = 10000;
+    int days = 30;
+    int runs = 3;
+    double gap_share = 0.05;
+    std::vector<std::string> variants{"full", "gaps"};
+    std::uint64_t seed = 20260401;
+    std::string tmp = "/tmp";
+    bool keep = false;
+    bool breakdown = true;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+    std::cerr << "chain_bench: " << problem << "\n"
+              << "usage: chain_bench [--plugin-dir=DIR] [--miners=N] [--days=N] [--runs=N] "
+                 "[--gap-share=X] [--variants=full,gaps] [--seed=N] [--tmp=DIR] [--keep] "
+                 "[--no-breakdown]\n";
+    std::exit(2);
+}
+
+Options parseOptions(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const auto eq = arg.find('=');
+        const std::string name = arg.substr(0, eq);
+        const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+        try {
+            if (name == "--plugin-dir") {
+                o.plugin_dir = value;
+            } else if (name == "--miners") {
+                o.miners = std::stoul(value);
+            } else if (name == "--days") {
+                o.days = std::stoi(value);
+            } else if (name == "--runs") {
+                o.runs = std::stoi(value);
+            } else if (name == "--gap-share") {
+                o.gap_share = std::stod(value);
+            } else if (name == "--variants") {
+                o.variants.clear();
+                std::stringstream in(value);
+                for (std::string v; std::getline(in, v, ',');) {
+                    if (v != "full" && v != "gaps") usage("unknown variant " + v);
+                    o.variants.push_back(v);
+                }
+            } else if (name == "--seed") {
+                o.seed = std::stoull(value);
+            } else if (name == "--tmp") {
+                o.tmp = value;
+            } else if (name == "--keep") {
+                o.keep = true;
+            } else if (name == "--no-breakdown") {
+                o.breakdown = false;
+            } else {
+                usage("unknown option " + arg);
+            }
+        } catch (const std::logic_error&) {
+            usage("bad value in " + arg);
+        }
+    }
+    if (o.plugin_dir.empty()) usage("--plugin-dir is required");
+    if (o.miners == 0 || o.miners > bw::services::kMaxImportRows)
+        usage("--miners must be 1..50000 (one CSV import)");
+    if (o.days < 1 || o.days > 31) usage("--days must be 1..31");
+    if (o.runs < 1) usage("--runs must be >= 1");
+    if (o.gap_share < 0 || o.gap_share > 1) usage("--gap-share must be 0..1");
+    return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+struct Rng {  // splitmix64: deterministic and fast
+    std::uint64_t state;
+    std::uint64_t next() {
+        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    std::int64_t between(std::int64_t lo, std::int64_t hi) {  // inclusive
+        return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
+    }
+};
+
+struct Model {
+    const char* name;
+    std::int64_t hashrate_ths;
+    std::int64_t power_w;
+};
+constexpr Model kModels[] = {
+    {"S19j Pro", 100, 3050}, {"S19 XP", 140, 3010}, {"M30S+", 100, 3400}, {"S21", 200, 3500}};
+
+struct Expected {
+    std::int64_t metered_mwh = 0;
+    std::int64_t metered_hours = 0;
+    std::int64_t hash_mwh = 0;
+    std::int64_t hash_hours = 0;
+    std::size_t energy_rows = 0;
+    std::size_t hashrate_rows = 0;
+    std::size_t gap_miners = 0;
+};
+
+struct Fleet {
+    std::string tenant_id;
+    std::string contract_id;
+    std::vector<bw::domain::Equipment> units;  // in import order
+};
+
+struct Setup {
+    double seconds = 0;
+    double equipment_seconds = 0;
+    double assign_seconds = 0;
+};
+
+// Unix seconds of 2026-04-01 00:00 UTC + hours.
+std::int64_t periodStart() {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::sys_days{
+                   bw::core::Date{std::chrono::year{2026}, std::chrono::April, std::chrono::day{1}}}
+                   .time_since_epoch())
+        .count();
+}
+
+bw::core::Date monthStart() {
+    return bw::core::Date{std::chrono::year{2026}, std::chrono::April, std::chrono::day{1}};
+}
+
+// The per-hour energy the hash method derives: mth x mJ/TH x 3600 s / (1000 x 3600), rounded
+// half away from zero (values here are positive).
+std::int64_t hashHourMwh(std::int64_t mth, std::int64_t efficiency_mjth) {
+    return (mth * efficiency_mjth + 500) / 1000;  // < 2^63 for any real miner
+}
+
+// ---------------------------------------------------------------------------------------------
+// Raw sqlite3 (the baseline), as bench/telemetry's Sqlite
+
+class Sqlite {
+public:
+    explicit Sqlite(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+            throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
+        // The server's connection settings (server/storage/sqlite/sqlite_database.cpp).
+        exec("PRAGMA busy_timeout = 10000");
+        exec("PRAGMA foreign_keys = ON");
+        exec("PRAGMA synchronous = NORMAL");
+        exec("PRAGMA journal_mode = WAL");
+        exec("PRAGMA wal_autocheckpoint = 20000");
+    }
+    ~Sqlite() { sqlite3_close_v2(db_); }
+    Sqlite(const Sqlite&) = delete;
+    Sqlite& operator=(const Sqlite&) = delete;
+
+    void exec(const std::string& sql) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+            const std::string message = error != nullptr ? error : "?";
+            sqlite3_free(error);
+            throw std::runtime_error(sql.substr(0, 80) + ": " + message);
+        }
+    }
+    sqlite3_stmt* prepare(const std::string& sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+            throw std::runtime_error("prepare " + sql.substr(0, 80) + ": " + sqlite3_errmsg(db_));
+        return stmt;
+    }
+    std::int64_t scalar(const std::string& sql) {
+        sqlite3_stmt* s = prepare(sql);
+        std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+        sqlite3_finalize(s);
+        return v;
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+struct AggregateResult {
+    std::int64_t groups = 0;
+    std::int64_t rows = 0;
+    std::int64_t energy_wh = 0;  // sum over energy groups of max - min
+};
+
+// The baseline: one grouped scan of the month's rows.
+AggregateResult sqlAggregate(Sqlite& db, std::int64_t from, std::int64_t to) {
+    sqlite3_stmt* s = db.prepare(
+        "SELECT equipment_key, kind, MIN(value), MAX(value), COUNT(*) FROM telemetry_samples "
+        "WHERE ts >= ? AND ts <= ? GROUP BY equipment_key, kind");
+    sqlite3_bind_int64(s, 1, from);
+    sqlite3_bind_int64(s, 2, to);
+    AggregateResult r;
+    int rc = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        ++r.groups;
+        r.rows += sqlite3_column_int64(s, 4);
+        if (sqlite3_column_int64(s, 1) == 1)
+            r.energy_wh += sqlite3_column_int64(s, 3) - sqlite3_column_int64(s, 2);
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) throw std::runtime_error("aggregate failed");
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Timing {
+    std::vector<double> seconds;
+    double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
+    double median() const {
+        auto s = seconds;
+        std::sort(s.begin(), s.end());
+        return s.size() % 2 == 1 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
+    }
+};
+
+std::string thousands(std::int64_t v) {
+    std::string digits = std::to_string(v < 0 ? -v : v);
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+        out.push_back(digits[i]);
+    }
+    return (v < 0 ? "-" : "") + out;
+}
+
+struct Environment {
+    bw::core::Logger log{bw::core::LogLevel::kWarning};
+    bw::core::Metrics metrics;
+    bw::core::SystemClock clock;
+    bw::plugins::HostEnvironment env{log, metrics, clock, nullptr, {}, 10000};
+    bw::plugins::Registry registry{env};
+
+    explicit Environment(const std::string& plugin_dir) {
+        registry.loadDirectories({plugin_dir});
+        for (const char* m : {"metered", "hash", "calculated", "flat"}) {
+            if (registry.billingMethod(m) == nullptr)
+                throw std::runtime_error(std::string("billing method ") + m + " not loaded from " +
+                                         plugin_dir);
+        }
+    }
+};
+
+Fleet setUp(const Options& o, bw::storage::Store& store, Environment& e,
+            bw::services::Plugins& plugins, Setup& setup) {
+    const auto t0 = Steady::now();
+    const bw::services::Actor actor = bw::services::Actor::system("bench");
+    bw::services::PlatformBilling billing(store, e.clock, plugins, bw::core::TimeZone::utc());
+    bw::services::Inventory inventory(store, e.clock);
+    bw::services::Contracts contracts(store, e.clock);
+    Fleet fleet;
+    bw::services::NewTenant nt;
+    nt.name = "Chain bench";
+    fleet.tenant_id = billing.createTenant(actor, nt).value().id;
+    const std::string customer = inventory
+                                     .createCustomer(actor, fleet.tenant_id,
+                                                     [](bw::domain::Customer& c) {
+                                                         c.name = "Fleet owner";
+                                                         c.contact_email = "ops@example.com";
+                                                     })
+                                     .value()
+                                     .id;
+
+    auto t = Steady::now();
+    std::string csv = "serial_number,model,hashrate_ths,power_w,owner_customer_id\n";
+    for (std::size_t i = 0; i < o.miners; ++i) {
+        const Model& m = kModels[i % 4];
+        csv += "BENCH-" + std::to_string(i) + "," + m.name + "," + std::to_string(m.hashrate_ths) +
+               "," + std::to_string(m.power_w) + "," + customer + "\n";
+    }
+    auto imported = inventory.importEquipmentCsv(actor, fleet.tenant_id, csv);
+    if (!imported.ok() || !imported->errors.empty() || imported->created.size() != o.miners)
+        throw std::runtime_error("equipment import failed");
+    fleet.units = std::move(imported->created);
+    setup.equipment_seconds = secondsSince(t);
+
+    auto created = contracts.create(
+        actor, fleet.tenant_id, customer,
+        [](bw::domain::Contract& c) {
+            c.type = bw::domain::ContractType::kHosted;
+            c.billing_methods = {"metered", "hash", "calculated"};
+            c.rate_micro = 65000;
+            c.start_date = monthStart();
+        },
+        false);
+    if (!created.ok()) throw std::runtime_error("contract: " + created.error().detail);
+    fleet.contract_id = created->contract.id;
+    t = Steady::now();
+    std::vector<std::string> ids;
+    ids.reserve(fleet.units.size());
+    for (const auto& u : fleet.units) ids.push_back(u.id);
+    auto assigned = contracts.assignEquipment(actor, fleet.tenant_id, fleet.contract_id, ids);
+    if (!assigned.ok()) throw std::runtime_error("assign: " + assigned.error().detail);
+    auto active = contracts.activate(actor, fleet.tenant_id, fleet.contract_id);
+    if (!active.ok()) throw std::runtime_error("activate: " + active.error().detail);
+    setup.assign_seconds = secondsSince(t);
+    setup.seconds = secondsSince(t0);
+    return fleet;
+}
+
+// Generates and inserts the month's telemetry; returns what the chain must find.
+Expected loadTelemetry(const Options& o, bool gaps, bw::storage::Store& store, const Fleet& fleet,
+                       double& seconds) {
+    const auto t0 = Steady::now();
+    const std::int64_t start = periodStart();
+    const int hours = o.days * 24;
+    const std::size_t gap_every =
+        gaps && o.gap_share > 0 ? static_cast<std::size_t>(1.0 / o.gap_share + 0.5) : 0;
+    Expected x;
+    Rng rng{o.seed + (gaps ? 1 : 0)};
+    std::vector<bw::storage::SampleRow> rows;
+    std::vector<bw::storage::SampleOutcome> outcomes;
+    constexpr std::size_t kMinersPerTx = 1000;
+    for (std::size_t first = 0; first < fleet.units.size(); first += kMinersPerTx) {
+        rows.clear();
+        const std::size_t last = std::min(fleet.units.size(), first + kMinersPerTx);
+        for (std::size_t i = first; i < last; ++i) {
+            const auto& u = fleet.units[i];
+            const std::int64_t watts = u.power_mw / 1000;
+            // An outage with a counter reset: no readings strictly inside [s, s + d], the
+            // counter back at a low value at s + d; hashrate samples at s .. s + d - 1.
+            std::int64_t gap_from = -1;
+            std::int64_t gap_hours = 0;
+            if (gap_every > 0 && i % gap_every == gap_every / 2) {
+                gap_hours = rng.between(6, std::min<std::int64_t>(53, hours / 2));
+                gap_from = rng.between(1, hours - gap_hours - 1);
+                ++x.gap_miners;
+            }
+            // Counter readings at hours 0..hours; hour h - 1 is metered when the readings at
+            // h - 1 and h exist and the second is not a reset.
+            std::int64_t counter = rng.between(100'000, 50'000'000);  // Wh
+            const auto reading = [&](int h) {
+                rows.push_back({u.sample_key, bw::domain::SampleKind::kEnergy,
+                                start + h * std::int64_t{3600}, counter});
+                ++x.energy_rows;
+            };
+            reading(0);
+            for (int h = 1; h <= hours; ++h) {
+                const std::int64_t step = watts + rng.between(-watts / 50, watts / 50);
+                if (gap_from >= 0 && h > gap_from && h < gap_from + gap_hours) continue;
+                if (gap_from >= 0 && h == gap_from + gap_hours) {
+                    counter = rng.between(0, 1000);  // back after the outage, reset
+                } else {
+                    counter += step;
+                    x.metered_mwh += step * 1000;
+                    x.metered_hours += 1;
+                }
+                reading(h);
+            }
+            for (std::int64_t h = gap_from; gap_from >= 0 && h < gap_from + gap_hours; ++h) {
+                const std::int64_t mth =
+                    u.hashrate_mth + rng.between(-u.hashrate_mth / 33, u.hashrate_mth / 33);
+                rows.push_back({u.sample_key, bw::domain::SampleKind::kHashrate,
+                                start + h * std::int64_t{3600}, mth});
+                x.hash_mwh += hashHourMwh(mth, u.efficiency_mjth);
+                x.hash_hours += 1;
+                ++x.hashrate_rows;
+            }
+        }
+        store.transact(bw::storage::TxMode::kWrite, [&](bw::storage::UnitOfWork& uow) {
+            uow.telemetry().insertBatch(rows, outcomes);
+            return true;
+        });
+        for (const auto oc : outcomes) {
+            if (oc != bw::storage::SampleOutcome::kStored)
+                throw std::runtime_error("a generated sample was not stored");
+        }
+    }
+    seconds = secondsSince(t0);
+    return x;
+}
+
+// What the plugins read, through the storage API alone: per unit and kind the edge before the
+// period, the period in 512-sample reads, the first sample at or after the end.
+std::int64_t storageReadsOnly(bw::storage::Store& store, const Fleet& fleet, std::int64_t from,
+                              std::int64_t to, bool with_hashrate) {
+    std::int64_t samples = 0;
+    store.transact(bw::storage::TxMode::kRead, [&](bw::storage::UnitOfWork& uow) {
+        auto& t = uow.telemetry();
+        std::vector<std::int64_t> ts(512), values(512);
+        for (const auto& u : fleet.units) {
+            for (const auto kind :
+                 {bw::domain::SampleKind::kEnergy, bw::domain::SampleKind::kHashrate}) {
+                if (kind == bw::domain::SampleKind::kHashrate && !with_hashrate) continue;
+                if (t.edge(u.sample_key, kind, from, false)) ++samples;
+                std::int64_t at = from;
+                for (;;) {
+                    const std::size_t n =
+                        t.readRange(u.sample_key, kind, at, to, 512, ts.data(), values.data());
+                    samples += static_cast<std::int64_t>(n);
+                    if (n < 512) break;
+                    at = ts[n - 1] + 1;
+                }
+                if (t.edge(u.sample_key, kind, to, true)) ++samples;
+            }
+        }
+        return true;
+    });
+    return samples;
+}
+
+// The same reads with raw sqlite3 prepared statements.
+std::int64_t rawReadsOnly(Sqlite& db, const Fleet& fleet, std::int64_t from, std::int64_t to) {
+    sqlite3_stmt* range = db.prepare(
+        "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts >= ? "
+        "AND ts < ? ORDER BY ts LIMIT ?");
+    sqlite3_stmt* before = db.prepare(
+        "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts < ? "
+        "ORDER BY ts DESC LIMIT 1");
+    sqlite3_stmt* after = db.prepare(
+        "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts >= ? "
+        "ORDER BY ts LIMIT 1");
+    db.exec("BEGIN");
+    std::int64_t samples = 0;
+    std::int64_t checksum = 0;
+    for (const auto& u : fleet.units) {
+        const auto edge = [&](sqlite3_stmt* s, std::int64_t at) {
+            sqlite3_bind_int64(s, 1, u.sample_key);
+            sqlite3_bind_int64(s, 2, 1);
+            sqlite3_bind_int64(s, 3, at);
+            if (sqlite3_step(s) == SQLITE_ROW) {
+                ++samples;
+                checksum += sqlite3_column_int64(s, 1);
+            }
+            sqlite3_reset(s);
+        };
+        edge(before, from);
+        std::int64_t at = from;
+        for (;;) {
+            sqlite3_bind_int64(range, 1, u.sample_key);
+            sqlite3_bind_int64(range, 2, 1);
+            sqlite3_bind_int64(range, 3, at);
+            sqlite3_bind_int64(range, 4, to);
+            sqlite3_bind_int64(range, 5, 512);
+            int n = 0;
+            std::int64_t last = 0;
+            while (sqlite3_step(range) == SQLITE_ROW) {
+                last = sqlite3_column_int64(range, 0);
+                checksum += sqlite3_column_int64(range, 1);
+                ++n;
+            }
+            sqlite3_reset(range);
+            samples += n;
+            if (n < 512) break;
+            at = last + 1;
+        }
+        edge(after, to);
+    }
+    db.exec("COMMIT");
+    sqlite3_finalize(range);
+    sqlite3_finalize(before);
+    sqlite3_finalize(after);
+    return samples + (checksum == -1 ? 1 : 0);
+}
+
+struct VariantResult {
+    std::string name;
+    std::size_t rows = 0;
+    Timing chain;
+    Timing sql;
+    long maxrss_before_kib = 0;  // ru_maxrss before the first chain run (set-up, data, SQL)
+    long maxrss_after_kib = 0;   // ru_maxrss after the first (untimed) chain run
+    long rss_before_kib = 0;     // VmRSS just before the first chain run
+    long chain_peak_kib = -1;    // VmHWM during a timed chain run, reset before each (-1: n/a)
+    long rss_after_kib = 0;      // VmRSS after the timed runs
+
+    std::string serialize() const {
+        std::ostringstream out;
+        out << name << ' ' << rows << ' ' << maxrss_before_kib << ' ' << maxrss_after_kib << ' '
+            << rss_before_kib << ' ' << chain_peak_kib << ' ' << rss_after_kib;
+        for (const Timing* t : {&chain, &sql}) {
+            out << ' ' << t->seconds.size();
+            for (const double v : t->seconds) out << ' ' << v;
+        }
+        return out.str();
+    }
+    static VariantResult parse(const std::string& text) {
+        std::istringstream in(text);
+        VariantResult r;
+        in >> r.name >> r.rows >> r.maxrss_before_kib >> r.maxrss_after_kib >> r.rss_before_kib >>
+            r.chain_peak_kib >> r.rss_after_kib;
+        for (Timing* t : {&r.chain, &r.sql}) {
+            std::size_t n = 0;
+            in >> n;
+            t->seconds.resize(n);
+            for (auto& v : t->seconds) in >> v;
+        }
+        if (!in || r.chain.seconds.empty() || r.sql.seconds.empty())
+            throw std::runtime_error("a variant's process reported no result");
+        return r;
+    }
+};
+
+VariantResult runVariant(const Options& o, const std::string& variant) {
+    VariantResult out;
+    out.name = variant;
+    const bool gaps = variant == "gaps";
+    const std::string dir = o.tmp + "/bw-chain-bench-" + std::to_string(::getpid()) + "-" + variant;
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const std::string path = dir + "/chain.db";
+    std::printf("\n== variant %s: %zu miners, %d days of hourly counter readings%s\n",
+                variant.c_str(), o.miners, o.days,
+                gaps ? ", with PDU outages (counter reset) and hashrate samples for some" : "");
+    std::fflush(stdout);
+
+    Environment e(o.plugin_dir);
+    {
+        auto database = bw::storage::openDatabase("sqlite:" + path, {});
+        bw::storage::applyMigrations(*database,
+                                     std::chrono::duration_cast<std::chrono::seconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count());
+        auto store = bw::storage::makeSqlStore(*database);
+        bw::services::Plugins plugins(*store, e.clock, e.registry, e.env, std::nullopt, 120000);
+
+        Setup setup;
+        const Fleet fleet = setUp(o, *store, e, plugins, setup);
+        std::printf("set-up: %.1f s (import of %zu units %.1f s, assign + activate %.1f s)\n",
+                    setup.seconds, fleet.units.size(), setup.equipment_seconds,
+                    setup.assign_seconds);
+        double load_seconds = 0;
+        const Expected x = loadTelemetry(o, gaps, *store, fleet, load_seconds);
+        out.rows = x.energy_rows + x.hashrate_rows;
+        std::printf(
+            "telemetry: %s rows (energy %s, hashrate %s; %zu miners with an outage) inserted in "
+            "%.1f s (%s rows/s)\n",
+            thousands(static_cast<std::int64_t>(out.rows)).c_str(),
+            thousands(static_cast<std::int64_t>(x.energy_rows)).c_str(),
+            thousands(static_cast<std::int64_t>(x.hashrate_rows)).c_str(), x.gap_miners,
+            load_seconds,
+            thousands(static_cast<std::int64_t>(static_cast<double>(out.rows) / load_seconds))
+                .c_str());
+
+        Sqlite raw(path);
+        raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+        std::printf("database: %s (%s pages of %s bytes)\n",
+                    mib(static_cast<long>(std::filesystem::file_size(path) / 1024)).c_str(),
+                    thousands(raw.scalar("PRAGMA page_count")).c_str(),
+                    thousands(raw.scalar("PRAGMA page_size")).c_str());
+
+        bw::services::BillingChain chain(*store, e.clock, plugins, 7200);
+        const std::int64_t from = periodStart();
+        const std::int64_t to = from + std::int64_t{o.days} * 86400;
+        const auto end_date =
+            bw::core::Date{std::chrono::sys_days{monthStart()} + std::chrono::days{o.days}};
+        const auto check = [&](const bw::services::UsagePreview& p) {
+            std::int64_t metered_wh = -1, metered_hours = -1, hash_wh = 0, hash_hours = 0;
+            for (const auto& l : p.lines) {
+                if (l.method == "metered") {
+                    metered_wh = l.wh;
+                    metered_hours = l.equipment_hours;
+                } else if (l.method == "hash") {
+                    hash_wh = l.wh;
+                    hash_hours = l.equipment_hours;
+                } else {
+                    throw std::runtime_error("unexpected line " + l.method);
+                }
+            }
+            const auto wh = [](std::int64_t mwh) { return (mwh + 500) / 1000; };
+            if (metered_wh != wh(x.metered_mwh) || metered_hours != x.metered_hours ||
+                hash_wh != wh(x.hash_mwh) || hash_hours != x.hash_hours ||
+                p.unbilled_equipment_hours != 0 || p.equipment.size() != fleet.units.size())
+                throw std::runtime_error(
+                    "the chain's result differs from the generated data: metered " +
+                    std::to_string(metered_wh) + " Wh / " + std::to_string(metered_hours) +
+                    " h (expected " + std::to_string(wh(x.metered_mwh)) + " / " +
+                    std::to_string(x.metered_hours) + "), hash " + std::to_string(hash_wh) + " / " +
+                    std::to_string(hash_hours) + " (expected " + std::to_string(wh(x.hash_mwh)) +
+                    " / " + std::to_string(x.hash_hours) + "), unbilled " +
+                    std::to_string(p.unbilled_equipment_hours));
+        };
+        const auto runChain = [&] {
+            auto p = chain.preview(fleet.tenant_id, fleet.contract_id, monthStart(), end_date);
+            if (!p.ok()) throw std::runtime_error("preview: " + p.error().detail);
+            check(*p);
+            return std::move(*p);
+        };
+        const auto runSql = [&] {
+            const auto r = sqlAggregate(raw, from, to);
+            if (r.rows != static_cast<std::int64_t>(out.rows))
+                throw std::runtime_error("the aggregate saw " + std::to_string(r.rows) + " rows");
+            return r;
+        };
+
+        // Warm-up (untimed): the file in the OS cache, the statements' first preparation. The
+        // generator's buffers are freed and handed back first, so RSS shows what is live.
+        runSql();
+        malloc_trim(0);
+        out.maxrss_before_kib = maxRssKib();
+        out.rss_before_kib = statusKib("VmRSS");
+        {
+            const auto warm = runChain();
+            out.maxrss_after_kib = maxRssKib();
+            std::printf(
+                "chain result: %zu lines, %zu units, %s unbilled hours; metered %s kWh over %s "
+                "unit-hours, hash %s kWh over %s; total %s cents\n",
+                warm.lines.size(), warm.equipment.size(),
+                thousands(warm.unbilled_equipment_hours).c_str(),
+                thousands(warm.lines.at(0).wh / 1000).c_str(),
+                thousands(warm.lines.at(0).equipment_hours).c_str(),
+                thousands(warm.lines.size() > 1 ? warm.lines[1].wh / 1000 : 0).c_str(),
+                thousands(warm.lines.size() > 1 ? warm.lines[1].equipment_hours : 0).c_str(),
+                thousands(warm.total_minor).c_str());
+        }
+        for (int r = 0; r < o.runs; ++r) {
+            auto t = Steady::now();
+            runSql();
+            out.sql.seconds.push_back(secondsSince(t));
+            const bool reset = resetPeakRss();
+            t = Steady::now();
+            {
+                const auto p = runChain();
+                out.chain.seconds.push_back(secondsSince(t));
+            }
+            if (reset) out.chain_peak_kib = std::max(out.chain_peak_kib, statusKib("VmHWM"));
+            std::printf("run %d: sql %.3f s, chain %.3f s\n", r + 1, out.sql.seconds.back(),
+                        out.chain.seconds.back());
+            std::fflush(stdout);
+        }
+        out.rss_after_kib = statusKib("VmRSS");
+
+        if (o.breakdown) {
+            std::printf("breakdown (one pass each):\n");
+            auto t = Steady::now();
+            std::size_t found = 0;
+            store->transact(bw::storage::TxMode::kRead, [&](bw::storage::UnitOfWork& uow) {
+                const auto ids = uow.contracts().equipmentIds(fleet.tenant_id, fleet.contract_id);
+                for (const auto& id : ids)
+                    found += uow.equipment().find(fleet.tenant_id, id) ? 1U : 0U;
+                return true;
+            });
+            std::printf("  equipment ids + %zu EquipmentRepository::find   %7.3f s\n", found,
+                        secondsSince(t));
+            t = Steady::now();
+            const auto n = storageReadsOnly(*store, fleet, from, to, false);
+            std::printf("  energy reads via TelemetryRepository (%s samples) %7.3f s\n",
+                        thousands(n).c_str(), secondsSince(t));
+            if (gaps) {
+                t = Steady::now();
+                const auto m = storageReadsOnly(*store, fleet, from, to, true);
+                std::printf("  energy + hashrate reads, every unit (%s)      %7.3f s\n",
+                            thousands(m).c_str(), secondsSince(t));
+            }
+            t = Steady::now();
+            const auto k = rawReadsOnly(raw, fleet, from, to);
+            std::printf("  energy reads, raw sqlite3 per unit (%s)       %7.3f s\n",
+                        thousands(k).c_str(), secondsSince(t));
+        }
+    }
+    if (o.keep) {
+        std::printf("kept %s\n", dir.c_str());
+    } else {
+        std::filesystem::remove_all(dir);
+    }
+    return out;
+}
+
+// Each variant runs in its own process, so its memory figures are its own.
+VariantResult runInChild(const Options& o, const std::string& variant) {
+    std::fflush(stdout);
+    int fds[2];
+    if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+    const pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        close(fds[0]);
+        int code = 0;
+        try {
+            const std::string text = runVariant(o, variant).serialize() + "\n";
+            if (write(fds[1], text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+                code = 1;
+        } catch (const std::exception& e) {
+            std::cerr << "chain_bench (" << variant << "): " << e.what() << "\n";
+            code = 1;
+        }
+        std::fflush(stdout);
+        _exit(code);
+    }
+    close(fds[1]);
+    std::string text;
+    char buf[4096];
+    for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;)
+        text.append(buf, static_cast<std::size_t>(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        throw std::runtime_error("variant " + variant + " failed");
+    return VariantResult::parse(text);
+}
+
+int run(const Options& o) {
+    std::vector<VariantResult> results;
+    for (const auto& v : o.variants) results.push_back(runInChild(o, v));
+
+    std::printf("\n== summary: %zu miners, %d days hourly; best (median) of %d runs\n", o.miners,
+                o.days, o.runs);
+    std::printf("%-8s %11s %15s %15s %12s\n", "variant", "rows", "chain s", "sql aggregate s",
+                "chain/sql");
+    for (const auto& r : results) {
+        char chain[32], sql[32];
+        std::snprintf(chain, sizeof chain, "%.3f (%.3f)", r.chain.best(), r.chain.median());
+        std::snprintf(sql, sizeof sql, "%.3f (%.3f)", r.sql.best(), r.sql.median());
+        std::printf("%-8s %11s %15s %15s %5.2f (%4.2f)\n", r.name.c_str(),
+                    thousands(static_cast<std::int64_t>(r.rows)).c_str(), chain, sql,
+                    r.chain.best() / r.sql.best(), r.chain.median() / r.sql.median());
+    }
+    std::printf(
+        "\nmemory (one process per variant): RSS before the chain; peak RSS during one chain run "
+        "(growth over RSS before); ru_maxrss before / after the first chain run\n");
+    for (const auto& r : results) {
+        std::printf("%-8s rss %s; chain peak %s (+%s); ru_maxrss %s / %s; rss after %s\n",
+                    r.name.c_str(), mib(r.rss_before_kib).c_str(),
+                    r.chain_peak_kib < 0 ? "?" : mib(r.chain_peak_kib).c_str(),
+                    r.chain_peak_kib < 0 ? "?" : mib(r.chain_peak_kib - r.rss_before_kib).c_str(),
+                    mib(r.maxrss_before_kib).c_str(), mib(r.maxrss_after_kib).c_str(),
+                    mib(r.rss_after_kib).c_str());
+    }
+    for (const auto& r : results) {
+        std::printf(
+            "RESULT variant=%s rows=%zu chain_best_s=%.3f chain_median_s=%.3f sql_best_s=%.3f "
+            "sql_median_s=%.3f ratio_best=%.2f ratio_median=%.2f chain_peak_rss_kib=%ld "
+            "rss_before_kib=%ld rss_after_kib=%ld maxrss_before_kib=%ld maxrss_after_kib=%ld\n",
+            r.name.c_str(), r.rows, r.chain.best(), r.chain.median(), r.sql.best(), r.sql.median(),
+            r.chain.best() / r.sql.best(), r.chain.median() / r.sql.median(), r.chain_peak_kib,
+            r.rss_before_kib, r.rss_after_kib, r.maxrss_before_kib, r.maxrss_after_kib);
+    }
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(parseOptions(argc, argv));
+    } catch (const std::exception& e) {
+        std::cerr << "chain_bench: " << e.what() << "\n";
+        return 1;
+    }
+}
