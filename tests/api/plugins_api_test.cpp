@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "api/api_fixture.h"
+#include "unit/plugins/broken/expected_refusals.h"
 
 using namespace billwright::testing;
 using billwright::core::JsonValue;
@@ -29,30 +30,7 @@ const std::string kMasterKey = "000102030405060708090a0b0c0d0e0f1011121314151617
 const std::string kOtherMasterKey =
     "f0e0d0c0b0a090807060504030201000ffeeddccbbaa99887766554433221100";
 
-// Every file of the loader tests' broken-plugin directory and the refusal code it gets ("" =
-// loads); the same table as tests/unit/plugins/loader_test.cpp.
-const std::map<std::string, std::string> kBrokenFiles = {
-    {"abi_major_2.so", "abi_major_mismatch"},
-    {"abi_minor_newer.so", "abi_minor_too_new"},
-    {"bad_id.so", "bad_id"},
-    {"bad_key_name.so", "bad_config_key"},
-    {"bad_key_secret_default.so", "bad_config_key"},
-    {"bad_key_type.so", "bad_config_key"},
-    {"bad_kinds_none.so", "bad_kinds"},
-    {"bad_kinds_payment.so", "bad_kinds"},
-    {"bad_kinds_unknown.so", "bad_kinds"},
-    {"bad_magic.so", "bad_magic"},
-    {"bad_size_huge.so", "bad_size"},
-    {"bad_size_small.so", "bad_size"},
-    {"billing_without_method.so", "bad_billing_method"},
-    {"duplicate_a.so", ""},
-    {"duplicate_b.so", "duplicate_id"},
-    {"good_throwing.so", ""},
-    {"init_fails.so", "init_failed"},
-    {"no_entry_point.so", "missing_entry_point"},
-    {"not_a_library.so", "not_a_shared_library"},
-    {"null_descriptor.so", "null_descriptor"},
-};
+const auto& kBrokenFiles = billwright::testing::kBrokenPluginRefusals;
 
 std::string firstPartyDir() { return BW_FIRST_PARTY_PLUGIN_DIR; }
 std::string brokenDir() { return BW_BROKEN_PLUGIN_DIR; }

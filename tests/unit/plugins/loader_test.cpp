@@ -1,5 +1,7 @@
 #include <boost/test/unit_test.hpp>
 
+#include "unit/plugins/broken/expected_refusals.h"
+
 #include <billwright/plugin.h>
 
 #include <chrono>
@@ -21,29 +23,7 @@ using namespace billwright;
 
 namespace {
 
-// Every file in the broken-plugin directory and the refusal code it must get ("" = loads).
-const std::map<std::string, std::string> kExpected = {
-    {"abi_major_2.so", "abi_major_mismatch"},
-    {"abi_minor_newer.so", "abi_minor_too_new"},
-    {"bad_id.so", "bad_id"},
-    {"bad_key_name.so", "bad_config_key"},
-    {"bad_key_secret_default.so", "bad_config_key"},
-    {"bad_key_type.so", "bad_config_key"},
-    {"bad_kinds_none.so", "bad_kinds"},
-    {"bad_kinds_payment.so", "bad_kinds"},
-    {"bad_kinds_unknown.so", "bad_kinds"},
-    {"bad_magic.so", "bad_magic"},
-    {"bad_size_huge.so", "bad_size"},
-    {"bad_size_small.so", "bad_size"},
-    {"billing_without_method.so", "bad_billing_method"},
-    {"duplicate_a.so", ""},
-    {"duplicate_b.so", "duplicate_id"},
-    {"good_throwing.so", ""},
-    {"init_fails.so", "init_failed"},
-    {"no_entry_point.so", "missing_entry_point"},
-    {"not_a_library.so", "not_a_shared_library"},
-    {"null_descriptor.so", "null_descriptor"},
-};
+const auto& kExpected = billwright::testing::kBrokenPluginRefusals;
 
 std::string brokenDir() { return BW_BROKEN_PLUGIN_DIR; }
 std::string brokenFile(const std::string& name) { return brokenDir() + "/" + name; }
