@@ -4,6 +4,7 @@
 #include <Poco/Exception.h>
 #include <Poco/Util/PropertyFileConfiguration.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 
@@ -38,6 +39,18 @@ core::Result<std::int64_t> integerIn(std::string_view key, const std::string& te
             key, "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     }
     return value;
+}
+
+// The non-empty pieces of `text` between `separator`s.
+std::vector<std::string> splitNonEmpty(const std::string& text, char separator) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const auto end = std::min(text.find(separator, start), text.size());
+        if (end > start) out.push_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    return out;
 }
 
 core::Result<bool> boolean(std::string_view key, const std::string& text) {
@@ -196,42 +209,16 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     if (!checkpoint.ok()) return std::move(checkpoint).error();
     s.database_checkpoint_pages = static_cast<int>(*checkpoint);
 
-    s.plugin_directories.clear();
-    {
-        const std::string& dirs = values["plugins.directories"];
-        std::size_t start = 0;
-        while (start <= dirs.size() && !dirs.empty()) {
-            const auto comma = dirs.find(',', start);
-            const auto end = comma == std::string::npos ? dirs.size() : comma;
-            if (end > start) s.plugin_directories.push_back(dirs.substr(start, end - start));
-            if (comma == std::string::npos) break;
-            start = comma + 1;
-        }
-    }
-    {
-        // plugin_id=host,host;plugin_id=host
-        const std::string& list = values["plugins.http_allowlist"];
-        std::size_t start = 0;
-        while (start < list.size()) {
-            const auto semi = list.find(';', start);
-            const auto end = semi == std::string::npos ? list.size() : semi;
-            const std::string entry = list.substr(start, end - start);
-            start = end + 1;
-            if (entry.empty()) continue;
-            const auto eq = entry.find('=');
-            if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
-                return badValue("plugins.http_allowlist",
-                                "entries are plugin_id=host[,host]; separated by ;");
-            auto& hosts = s.plugin_http_allowlist[entry.substr(0, eq)];
-            std::size_t h = eq + 1;
-            while (h <= entry.size()) {
-                const auto comma = entry.find(',', h);
-                const auto stop = comma == std::string::npos ? entry.size() : comma;
-                if (stop > h) hosts.push_back(entry.substr(h, stop - h));
-                if (comma == std::string::npos) break;
-                h = comma + 1;
-            }
-        }
+    s.plugin_directories = splitNonEmpty(values["plugins.directories"], ',');
+    // plugin_id=host,host;plugin_id=host
+    for (const auto& entry : splitNonEmpty(values["plugins.http_allowlist"], ';')) {
+        const auto eq = entry.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == entry.size())
+            return badValue("plugins.http_allowlist",
+                            "entries are plugin_id=host[,host]; separated by ;");
+        auto& hosts = s.plugin_http_allowlist[entry.substr(0, eq)];
+        for (auto& host : splitNonEmpty(entry.substr(eq + 1), ','))
+            hosts.push_back(std::move(host));
     }
     auto http_timeout =
         integerIn("plugins.http_timeout_ms", values["plugins.http_timeout_ms"], 100, 600000);

@@ -571,6 +571,11 @@ Result<TimeZone> TimeZone::load(std::string_view name) {
     return TimeZone(it->second);
 }
 
+TimeZone TimeZone::loadOr(std::string_view name, const TimeZone& fallback) {
+    auto zone = load(name);
+    return zone.ok() ? zone.value() : fallback;
+}
+
 TimeZone TimeZone::utc() {
     static const std::shared_ptr<const Data> kUtc =
         std::make_shared<const Data>(Data{"UTC", ZoneRules{{}, {}, {0}, std::nullopt}});

@@ -27,6 +27,9 @@ public:
     // Error::validation("timezone", "unknown_timezone", ...). Successful loads are cached.
     static Result<TimeZone> load(std::string_view name);
     static TimeZone utc();
+    // load(name), or `fallback` when the name does not load (a zone that disappeared from the
+    // system's tzdata since it was validated must not stop billing).
+    static TimeZone loadOr(std::string_view name, const TimeZone& fallback);
 
     // A zone that follows one POSIX TZ rule for all time, e.g. "EST5EDT,M3.2.0,M11.1.0" (the
     // format of a TZif footer). Exposed so tests can check rule evaluation on its own.

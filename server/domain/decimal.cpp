@@ -126,19 +126,22 @@ core::Result<std::int64_t> parseFixedField(std::string_view field, std::string_v
                                    "must be a plain decimal such as \"12.5\"");
 }
 
-std::optional<std::int64_t> mulDivRound(std::int64_t a, std::int64_t b, std::int64_t c) {
-    if (c == 0) return std::nullopt;
-    const Int128 num = static_cast<Int128>(a) * b;
-    Int128 q = num / c;
-    const Int128 r = num % c;
-    // Round half away from zero: compare 2|r| with |c|.
+std::optional<std::int64_t> divRound(Int128 num, Int128 den) {
+    if (den == 0) return std::nullopt;
+    Int128 q = num / den;
+    const Int128 r = num % den;
+    // Round half away from zero: compare 2|r| with |den|.
     const Int128 abs_r = r < 0 ? -r : r;
-    const Int128 abs_c = c < 0 ? -static_cast<Int128>(c) : c;
-    if (2 * abs_r >= abs_c) q += ((num < 0) != (c < 0)) ? -1 : 1;
+    const Int128 abs_den = den < 0 ? -den : den;
+    if (2 * abs_r >= abs_den) q += ((num < 0) != (den < 0)) ? -1 : 1;
     if (q > std::numeric_limits<std::int64_t>::max() ||
         q < std::numeric_limits<std::int64_t>::min())
         return std::nullopt;
     return static_cast<std::int64_t>(q);
+}
+
+std::optional<std::int64_t> mulDivRound(std::int64_t a, std::int64_t b, std::int64_t c) {
+    return divRound(static_cast<Int128>(a) * b, c);
 }
 
 }  // namespace billwright::domain

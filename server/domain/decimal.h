@@ -33,6 +33,10 @@ std::string formatFixed(std::int64_t value, int decimals);
 core::Result<std::int64_t> parseFixedField(std::string_view field, std::string_view text,
                                            int decimals, std::int64_t min, std::int64_t max);
 
+// num / den rounded half away from zero; nullopt when den == 0 or the result does not fit
+// int64. The one rounding rule of money and quantities (DESIGN: round once, at the line).
+std::optional<std::int64_t> divRound(Int128 num, Int128 den);
+
 // a * b / c rounded half away from zero, computed in 128 bits; nullopt when c == 0 or the
 // result does not fit int64.
 std::optional<std::int64_t> mulDivRound(std::int64_t a, std::int64_t b, std::int64_t c);

@@ -26,8 +26,7 @@ constexpr std::size_t kMaxWalletLength = 128;
 constexpr int kMaxRenewalsPerRun = 1000;
 
 core::TimeZone zoneOf(const domain::Tenant& tenant) {
-    auto zone = core::TimeZone::load(tenant.timezone);
-    return zone.ok() ? zone.value() : core::TimeZone::utc();
+    return core::TimeZone::loadOr(tenant.timezone, core::TimeZone::utc());
 }
 
 core::Date todayIn(const domain::Tenant& tenant, const core::Clock& clock) {

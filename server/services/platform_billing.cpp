@@ -106,9 +106,7 @@ PlatformBilling::PlatformBilling(storage::Store& store, const core::Clock& clock
       catch_up_days_(catch_up_days) {}
 
 core::Date PlatformBilling::todayIn(const std::string& timezone) const {
-    auto zone = core::TimeZone::load(timezone);
-    const core::TimeZone& z = zone.ok() ? zone.value() : platform_zone_;
-    return z.localDate(clock_.nowSeconds());
+    return core::TimeZone::loadOr(timezone, platform_zone_).localDate(clock_.nowSeconds());
 }
 
 core::Result<domain::Tenant> PlatformBilling::createTenant(const Actor& actor,
@@ -302,8 +300,7 @@ core::Result<std::int64_t> PlatformBilling::flatAmount(const domain::BillingConf
                      "the billing_flat plugin (billing method \"flat\") is not loaded; platform "
                      "invoices are billed through it",
                      {}};
-    auto loaded = core::TimeZone::load(tenant.timezone);
-    const core::TimeZone& zone = loaded.ok() ? loaded.value() : platform_zone_;
+    const core::TimeZone zone = core::TimeZone::loadOr(tenant.timezone, platform_zone_);
     plugins::BillingSubject subject;
     subject.tenant_id = tenant.id;
     subject.currency = std::string(config.currency.code);

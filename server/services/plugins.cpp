@@ -262,12 +262,10 @@ core::Result<plugins::PluginSettings> Plugins::settingsFor(storage::UnitOfWork& 
 }
 
 core::Result<plugins::MethodRun> Plugins::runBilling(
-    storage::UnitOfWork& uow, const plugins::LoadedPlugin& plugin,
+    const plugins::LoadedPlugin& plugin, const plugins::PluginSettings& settings,
     const plugins::BillingSubject& subject, const std::vector<plugins::BillingEquipment>& units,
     plugins::TelemetrySource* telemetry) {
-    auto settings = settingsFor(uow, subject.tenant_id, plugin);
-    if (!settings) return std::move(settings).error();
-    return plugins::runBillingMethod(env_, plugin, *settings, subject, units, telemetry,
+    return plugins::runBillingMethod(env_, plugin, settings, subject, units, telemetry,
                                      deadlineMs());
 }
 

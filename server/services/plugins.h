@@ -69,9 +69,9 @@ public:
                                                       const std::string& tenant_id,
                                                       const plugins::LoadedPlugin& plugin);
 
-    // Runs a billing method with the tenant's settings and the call deadline.
-    core::Result<plugins::MethodRun> runBilling(storage::UnitOfWork& uow,
-                                                const plugins::LoadedPlugin& plugin,
+    // Runs a billing method with settings from settingsFor and the call deadline.
+    core::Result<plugins::MethodRun> runBilling(const plugins::LoadedPlugin& plugin,
+                                                const plugins::PluginSettings& settings,
                                                 const plugins::BillingSubject& subject,
                                                 const std::vector<plugins::BillingEquipment>& units,
                                                 plugins::TelemetrySource* telemetry);

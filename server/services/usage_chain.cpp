@@ -75,6 +75,7 @@ plugins::BillingEquipment billingUnit(const domain::Equipment& e) {
 // Runs one method over `units`; the results line up with `units`.
 core::Result<plugins::MethodRun> runOn(storage::UnitOfWork& uow, Plugins& plugins,
                                        const plugins::LoadedPlugin& plugin,
+                                       const plugins::PluginSettings& settings,
                                        const plugins::BillingSubject& subject,
                                        const std::vector<const domain::Equipment*>& units) {
     std::vector<plugins::BillingEquipment> specs;
@@ -86,7 +87,7 @@ core::Result<plugins::MethodRun> runOn(storage::UnitOfWork& uow, Plugins& plugin
         keys.push_back(u->sample_key);
     }
     RepositoryTelemetry telemetry(uow.telemetry(), std::move(keys));
-    auto run = plugins.runBilling(uow, plugin, subject, specs, &telemetry);
+    auto run = plugins.runBilling(plugin, settings, subject, specs, &telemetry);
     telemetry.rethrowFailure();
     return run;
 }
@@ -98,11 +99,6 @@ std::vector<std::int64_t> hourLengths(std::int64_t from, std::int64_t to) {
     std::vector<std::int64_t> out(n);
     for (std::uint32_t h = 0; h < n; ++h) out[h] = plugins::hourSeconds(from, to, h);
     return out;
-}
-
-core::TimeZone zoneOf(const domain::Tenant& tenant) {
-    auto zone = core::TimeZone::load(tenant.timezone);
-    return zone.ok() ? zone.value() : core::TimeZone::utc();
 }
 
 }  // namespace
@@ -134,12 +130,7 @@ std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate
     if (__builtin_mul_overflow(static_cast<domain::Int128>(wh), rate_micro, &numerator) ||
         __builtin_mul_overflow(numerator, static_cast<domain::Int128>(scale), &numerator))
         return std::nullopt;
-    const domain::Int128 den = 1'000'000'000;
-    domain::Int128 q = numerator / den;
-    const domain::Int128 r = numerator % den;
-    if (2 * (r < 0 ? -r : r) >= den) q += numerator < 0 ? -1 : 1;
-    if (q > INT64_MAX || q < INT64_MIN) return std::nullopt;
-    return static_cast<std::int64_t>(q);
+    return domain::divRound(numerator, 1'000'000'000);
 }
 
 BillingChain::BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
@@ -168,7 +159,9 @@ core::Result<UnitUsageReport> BillingChain::unitUsage(const std::string& tenant_
         subject.currency = "USD";
         for (const auto& method : plugins_.energyMethods()) {
             const auto* plugin = plugins_.billingMethod(method);
-            auto run = runOn(uow, plugins_, *plugin, subject, {&*unit});
+            auto settings = plugins_.settingsFor(uow, tenant_id, *plugin);
+            if (!settings) return std::move(settings).error();
+            auto run = runOn(uow, plugins_, *plugin, *settings, subject, {&*unit});
             if (!run) return std::move(run).error();
             auto& eq = run->equipment.front();
             report.methods.push_back({method, plugin->info.id, std::move(eq.energy_mwh),
@@ -198,6 +191,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                                      std::string(domain::contractTypeName(contract->type)) +
                                          " contracts have no billing-method chain");
         std::vector<const plugins::LoadedPlugin*> chain;
+        std::vector<plugins::PluginSettings> chain_settings;  // resolved once for all chunks
         for (const auto& m : contract->billing_methods) {
             const auto* p = plugins_.billingMethod(m);
             if (p == nullptr || p->info.bills_amount)
@@ -207,8 +201,11 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                                  "loaded plugin",
                              {}};
             chain.push_back(p);
+            auto settings = plugins_.settingsFor(uow, tenant_id, *p);
+            if (!settings) return std::move(settings).error();
+            chain_settings.push_back(std::move(*settings));
         }
-        const core::TimeZone zone = zoneOf(*tenant);
+        const core::TimeZone zone = core::TimeZone::loadOr(tenant->timezone, core::TimeZone::utc());
         UsagePreview out;
         out.contract = *contract;
         out.period_start = period_start;
@@ -239,27 +236,30 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
         std::int64_t failover_hours = 0;
         const bool fixed_failover = contract->failover_mode == domain::FailoverMode::kFixedRate &&
                                     contract->failover_rate_micro.has_value();
-        // Hashprice failover: the quotes of the contract's source in its currency, oldest first
-        // (the first may predate the span: it still holds at its start).
         const bool hashprice_failover =
             contract->failover_mode == domain::FailoverMode::kHashprice &&
             contract->failover_hashprice_bp.has_value() &&
             contract->failover_hashprice_source.has_value();
-        std::vector<domain::HashpriceQuote> quotes;
+        // The price of each hour: the latest quote of the contract's source and currency on or
+        // before the hour's day in the tenant's zone (span() includes the one holding at its
+        // start); nullopt: none, the hour stays unbilled.
+        std::vector<std::optional<std::int64_t>> hour_price;
         if (hashprice_failover) {
-            quotes = uow.hashprices().span(tenant_id, *contract->failover_hashprice_source,
-                                           from_date, to_date);
+            auto quotes = uow.hashprices().span(tenant_id, *contract->failover_hashprice_source,
+                                                from_date, to_date);
             std::erase_if(quotes,
                           [&](const auto& q) { return q.currency != contract->currency.code; });
-        }
-        const auto hashpriceOn = [&](core::Date day) -> std::optional<std::int64_t> {
+            hour_price.resize(lengths.size());
+            std::size_t next = 0;
             std::optional<std::int64_t> price;
-            for (const auto& q : quotes) {
-                if (q.day > day) break;
-                price = q.price_micro;
+            std::int64_t hour_start = out.from;
+            for (std::size_t h = 0; h < lengths.size(); hour_start += lengths[h], ++h) {
+                const auto day = zone.localDate(core::SysSeconds{std::chrono::seconds{hour_start}});
+                while (next < quotes.size() && quotes[next].day <= day)
+                    price = quotes[next++].price_micro;
+                hour_price[h] = price;
             }
-            return price;
-        };
+        }
         // sum of hashrate (milli-TH/s) x price (micro per TH/s per day) x seconds
         domain::Int128 hashprice_product = 0;
         std::int64_t hashprice_hours = 0;
@@ -267,12 +267,10 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
         const auto ids = uow.contracts().equipmentIds(tenant_id, contract_id);
         for (std::size_t begin = 0; begin < ids.size() && out.hours > 0; begin += kChunk) {
             const std::size_t end = std::min(ids.size(), begin + kChunk);
-            std::vector<domain::Equipment> units;
-            units.reserve(end - begin);
-            for (std::size_t i = begin; i < end; ++i) {
-                auto u = uow.equipment().find(tenant_id, ids[i]);
-                if (u) units.push_back(std::move(*u));
-            }
+            const std::vector<domain::Equipment> units = uow.equipment().findMany(
+                tenant_id,
+                std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(begin),
+                                         ids.begin() + static_cast<std::ptrdiff_t>(end)));
             // picked[u][h]: the chain position that bills hour h of unit u, or -1.
             std::vector<std::vector<int>> picked(units.size(),
                                                  std::vector<int>(lengths.size(), -1));
@@ -287,7 +285,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                 std::vector<const domain::Equipment*> subset;
                 subset.reserve(pending.size());
                 for (const auto u : pending) subset.push_back(&units[u]);
-                auto run = runOn(uow, plugins_, *chain[m], subject, subset);
+                auto run = runOn(uow, plugins_, *chain[m], chain_settings[m], subject, subset);
                 if (!run) return std::move(run).error();
                 std::vector<std::size_t> still;
                 for (std::size_t j = 0; j < pending.size(); ++j) {
@@ -321,13 +319,10 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                     method_hours[m] += hours;
                 }
                 ChainMethodUse failover{"failover", 0, 0};
-                std::int64_t hour_start = out.from;
-                for (std::size_t h = 0; h < lengths.size(); hour_start += lengths[h], ++h) {
+                for (std::size_t h = 0; h < lengths.size(); ++h) {
                     if (picked[u][h] >= 0) continue;
                     if (hashprice_failover) {
-                        const auto day =
-                            zone.localDate(core::SysSeconds{std::chrono::seconds{hour_start}});
-                        if (const auto price = hashpriceOn(day)) {
+                        if (const auto& price = hour_price[h]) {
                             hashprice_product +=
                                 static_cast<domain::Int128>(units[u].hashrate_mth) * *price *
                                 lengths[h];
@@ -395,13 +390,13 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                 return Error::internal("failover amount out of range");
             const domain::Int128 den =
                 static_cast<domain::Int128>(1000) * 1'000'000 * 86400 * 10000;
-            domain::Int128 q = num / den;
-            if (2 * (num % den) >= den) q += 1;
+            const auto amount = domain::divRound(num, den);
+            if (!amount) return Error::internal("failover amount out of range");
             ChainLine line;
             line.kind = "failover";
             line.method = "failover_hashprice";
             line.equipment_hours = hashprice_hours;
-            line.amount_minor = static_cast<std::int64_t>(q);
+            line.amount_minor = *amount;
             line.description = "Failover: hours without billing data at " +
                                domain::formatFixed(*contract->failover_hashprice_bp, 2) +
                                "% of the " + *contract->failover_hashprice_source +

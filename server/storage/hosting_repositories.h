@@ -80,6 +80,9 @@ public:
     virtual ~EquipmentRepository() = default;
     virtual std::optional<domain::Equipment> find(std::string_view tenant_id,
                                                   std::string_view id) = 0;
+    // The tenant's units among `ids`, in one query, ordered by id (unknown ids are left out).
+    virtual std::vector<domain::Equipment> findMany(std::string_view tenant_id,
+                                                    const std::vector<std::string>& ids) = 0;
     virtual std::vector<domain::Equipment> list(std::string_view tenant_id,
                                                 const EquipmentFilter& filter,
                                                 const PageRequest& page) = 0;

@@ -23,6 +23,16 @@ std::optional<SysSeconds> timeFrom(const std::optional<std::int64_t>& v) {
 }
 bool boolFrom(const SqlRow& r, std::size_t i) { return r.getInt(i) != 0; }
 
+// Appends "(?, ?, ...)" for `values` to `sql` and the values to `params`.
+void appendInList(std::string& sql, SqlParams& params, const std::vector<std::string>& values) {
+    sql += "(";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        sql += i == 0 ? "?" : ", ?";
+        params.emplace_back(values[i]);
+    }
+    sql += ")";
+}
+
 // "%term%" for LIKE with % and _ escaped (ESCAPE '\').
 std::string likePattern(const std::string& term) {
     std::string out = "%";
@@ -287,6 +297,19 @@ public:
                                    {text(tenant_id), text(id)});
         if (rows.empty()) return std::nullopt;
         return equipmentFromRow(rows[0]);
+    }
+
+    std::vector<domain::Equipment> findMany(std::string_view tenant_id,
+                                            const std::vector<std::string>& ids) override {
+        std::vector<domain::Equipment> out;
+        if (ids.empty()) return out;
+        std::string sql = "SELECT " + text(kEquipmentColumns) +
+                          " FROM equipment e WHERE e.tenant_id = ? AND e.id IN ";
+        SqlParams params{text(tenant_id)};
+        appendInList(sql, params, ids);
+        sql += " ORDER BY e.id";
+        for (const auto& r : c_.query(sql, params)) out.push_back(equipmentFromRow(r));
+        return out;
     }
 
     std::vector<domain::Equipment> list(std::string_view tenant_id, const EquipmentFilter& f,
@@ -866,13 +889,9 @@ public:
         if (equipment_ids.empty()) return out;
         std::string sql =
             "SELECT active_equipment_id, contract_id FROM contract_equipment WHERE tenant_id = ? "
-            "AND active_equipment_id IN (";
+            "AND active_equipment_id IN ";
         SqlParams params{text(tenant_id)};
-        for (const auto& id : equipment_ids) {
-            sql += params.size() == 1 ? "?" : ", ?";
-            params.emplace_back(id);
-        }
-        sql += ")";
+        appendInList(sql, params, equipment_ids);
         for (const auto& r : c_.query(sql, params))
             out.emplace_back(r.getString(0), r.getString(1));
         return out;
