@@ -1,6 +1,6 @@
 #include "domain/platform_invoice.h"
 
-#include <cstdio>
+#include "domain/invoice.h"
 
 namespace billwright::domain {
 
@@ -71,9 +71,7 @@ PlatformInvoice draftPlatformInvoice(const BillingConfig& config, const Period& 
 }
 
 std::string formatInvoiceNumber(int year, std::int64_t sequence) {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "BW-%04d-%06lld", year, static_cast<long long>(sequence));
-    return buf;
+    return formatInvoiceNumber("BW", year, sequence);
 }
 
 bool isKnownPaymentMethod(std::string_view method) {

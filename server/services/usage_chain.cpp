@@ -5,6 +5,7 @@
 
 #include "core/time_zone.h"
 #include "domain/decimal.h"
+#include "domain/invoice.h"
 
 namespace billwright::services {
 
@@ -119,18 +120,6 @@ std::optional<std::string> MethodUnitUsage::detail(std::string_view key) const {
         if (k == key) return v;
     }
     return std::nullopt;
-}
-
-std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate_micro,
-                                              int exponent) {
-    std::int64_t scale = 1;
-    for (int i = 0; i < exponent; ++i) scale *= 10;
-    // wh / 1000 kWh x rate_micro / 10^6 major x 10^exponent minor.
-    domain::Int128 numerator = 0;
-    if (__builtin_mul_overflow(static_cast<domain::Int128>(wh), rate_micro, &numerator) ||
-        __builtin_mul_overflow(numerator, static_cast<domain::Int128>(scale), &numerator))
-        return std::nullopt;
-    return domain::divRound(numerator, 1'000'000'000);
 }
 
 BillingChain::BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
@@ -360,7 +349,8 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             line.equipment_hours = method_hours[m];
             line.rate_micro = contract->rate_micro;
             if (contract->rate_micro)
-                line.amount_minor = energyAmountMinor(line.wh, *contract->rate_micro, exponent);
+                line.amount_minor =
+                    domain::energyAmountMinor(line.wh, *contract->rate_micro, exponent);
             line.description = "Energy, " + line.method + " (" + line.plugin_id + ")";
             out.lines.push_back(std::move(line));
         }
@@ -372,7 +362,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             line.equipment_hours = failover_hours;
             line.rate_micro = contract->failover_rate_micro;
             line.amount_minor =
-                energyAmountMinor(line.wh, *contract->failover_rate_micro, exponent);
+                domain::energyAmountMinor(line.wh, *contract->failover_rate_micro, exponent);
             line.description =
                 "Failover: hours without billing data, nameplate power at the "
                 "failover rate";

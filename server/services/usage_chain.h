@@ -108,9 +108,4 @@ private:
     std::int64_t max_hold_seconds_;
 };
 
-// kWh x rate -> minor units of a currency with `exponent` decimals, rounded once, half away
-// from zero: wh x rate_micro x 10^exponent / 10^9.
-std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate_micro,
-                                              int exponent);
-
 }  // namespace billwright::services

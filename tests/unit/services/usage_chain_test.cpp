@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/invoice.h"
 #include "services/contracts.h"
 #include "services/inventory.h"
 #include "services/service_fixture.h"
@@ -478,7 +479,7 @@ BOOST_AUTO_TEST_CASE(a_fleet_over_one_chunk_is_billed_across_the_chunk_boundary)
 
 // wh x rate_micro x 10^exponent / 10^9, rounded once, half away from zero.
 BOOST_AUTO_TEST_CASE(energy_amounts_round_once_half_away_from_zero_in_the_currencys_exponent) {
-    using services::energyAmountMinor;
+    using domain::energyAmountMinor;
     // USD (2): 1 kWh at 0.065 = 6.5 cents -> 7; 0.5 kWh at 0.01 = 0.5 cents -> 1;
     // 0.499 kWh at 0.01 = 0.499 cents -> 0; 1 Wh at 0.5 = 0.05 cents -> 0.
     BOOST_CHECK_EQUAL(*energyAmountMinor(1000, 65000, 2), 7);
