@@ -122,13 +122,19 @@ void checkRate(const Contract& c, Violations& v) {
             }
             break;
         case ContractType::kInfinity:
-            v.refuseIfPresent(c.rate_micro, "rate_per_kwh", c.type);
-            break;
         case ContractType::kOperations:
             break;
     }
     if (c.rate_micro && *c.rate_micro <= 0) {
         v.add("rate_per_kwh", "out_of_range", "must be more than zero");
+    }
+    if (c.type != ContractType::kLease) {
+        v.refuseIfPresent(c.lease_fee_per_unit_minor, "lease_fee_per_unit", c.type);
+    } else if (c.lease_fee_per_unit_minor && *c.lease_fee_per_unit_minor < 0) {
+        v.add("lease_fee_per_unit", "out_of_range", "must be zero or more");
+    }
+    if (c.discount_bp && (*c.discount_bp < 0 || *c.discount_bp > 10000)) {
+        v.add("discount_percent", "out_of_range", "must be 0 to 100");
     }
 }
 

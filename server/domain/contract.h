@@ -101,6 +101,10 @@ struct Contract {
     // O&M
     std::optional<std::int64_t> service_fee_per_site_minor;  // monthly
     std::optional<std::int64_t> management_fee_rate_micro;   // per kWh, optional
+    // Lease: the monthly fee per leased unit, prorated by days on invoices.
+    std::optional<std::int64_t> lease_fee_per_unit_minor;
+    // Any type: a discount on the contract's charges, hundredths of a percent (0..10000).
+    std::optional<std::int64_t> discount_bp;
     std::optional<std::string> notes;
     std::optional<core::SysSeconds> activated_at;
     std::optional<core::Date> ended_on;  // expiry or cancellation date
@@ -114,7 +118,9 @@ struct Contract {
 // "failover_rate_per_kwh", "miner_hashrate_ths", ...). Checked:
 // - billing_methods: 1..3 well-formed names, no repeats; not for Infinity or O&M (must be
 //   empty there).
-// - rate_micro required (> 0) for Hosted and Lease; absent for Infinity.
+// - rate_micro required (> 0) for Hosted and Lease; optional for Infinity (the tenant's default
+//   rate applies when absent).
+// - lease_fee_per_unit_minor >= 0, Lease only; discount_bp 0..10000.
 // - auto_renew only for Hosted; notice_days 0..kMaxNoticeDays.
 // - max_extensions (0..kMaxExtensionsLimit) only meaningful for Lease; extensions_used <= max.
 // - failover only for Hosted and Lease: hashprice needs failover_hashprice_bp (1..100000) and

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/clock.h"
+#include "core/error.h"
 #include "domain/currency.h"
 
 namespace billwright::domain {
@@ -32,7 +33,10 @@ struct Customer {
     bool billing_hold = false;
     bool pool_redirect = false;
     bool auto_pay = false;
-    std::int64_t credit_balance_minor = 0;  // in the billing currency; changed by later issues
+    // In the billing currency; moved only with a credit-ledger entry (the balance is always the
+    // sum of the customer's entries).
+    std::int64_t credit_balance_minor = 0;
+    std::optional<bool> show_line_items;  // on invoices; none: the tenant's setting
     std::optional<core::SysSeconds> archived_at;
     core::SysSeconds created_at{};
     core::SysSeconds updated_at{};
@@ -96,13 +100,43 @@ std::optional<std::int64_t> efficiencyFrom(std::int64_t power_mw, std::int64_t h
 
 namespace billwright::domain {
 
-// The tenant's settings for billing its own customers. Issue 5 adds the rest of seed 001's
-// billing settings; the default energy rate pre-fills new contracts.
+// The tenant's settings for billing its own customers (seed 001, Billing Settings): the
+// billing day (1: calendar months; 2..28: rolling periods from that day), invoice due days,
+// auto-generation and auto-send, the default energy rate that pre-fills new contracts, the tax
+// rate and how tax is shown, the invoice's display, and the sender identity of invoice email.
 struct TenantBillingSettings {
     std::string tenant_id;
+    int billing_day = 1;
+    int invoice_due_days = 15;
+    bool auto_generate = false;
+    bool auto_send = false;
     std::optional<std::int64_t> default_energy_rate_micro;  // per kWh, tenant default currency
+    std::int64_t tax_rate_milli_pct = 0;                    // thousandths of a percent
+    std::string tax_display = "exclusive";                  // domain::TaxDisplay name
+    std::optional<std::string> invoice_header;
+    std::optional<std::string> invoice_logo_url;
+    std::optional<std::string> invoice_footer;
+    bool show_line_items = true;  // customers may override (Customer::show_line_items)
+    std::optional<std::string> sender_name;
+    std::optional<std::string> sender_email;
+    std::optional<std::string> reply_to;
     core::SysSeconds created_at{};
     core::SysSeconds updated_at{};
+
+    bool operator==(const TenantBillingSettings&) const = default;
 };
+
+inline constexpr int kMaxInvoiceDueDays = 365;
+inline constexpr std::size_t kMaxInvoiceHeaderLength = 500;
+inline constexpr std::size_t kMaxInvoiceFooterLength = 2000;
+inline constexpr std::size_t kMaxLogoUrlLength = 1000;
+inline constexpr std::size_t kMaxSenderNameLength = 200;
+
+// Every rule of the settings, each violation a field error named as the API names it
+// ("billing_day", "invoice_due_days", "tax_rate_percent", "invoice_logo_url", ...).
+core::Status validateBillingSettings(const TenantBillingSettings& s);
+
+// An absolute http(s) URL without spaces or control characters, at most kMaxLogoUrlLength.
+bool isValidLogoUrl(std::string_view text);
 
 }  // namespace billwright::domain

@@ -65,6 +65,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
     registerApiKeyRoutes(router_, ctx_);
     registerAuditRoutes(router_, ctx_);
     registerCustomerRoutes(router_, ctx_);
+    registerBillingSettingsRoutes(router_, ctx_);
     registerSiteRoutes(router_, ctx_);
     registerEquipmentRoutes(router_, ctx_);
     registerTelemetryRoutes(router_, ctx_);

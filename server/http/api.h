@@ -88,5 +88,6 @@ void registerTelemetryRoutes(Router& router, ApiContext& ctx);
 void registerContractRoutes(Router& router, ApiContext& ctx);
 void registerPluginRoutes(Router& router, ApiContext& ctx);
 void registerHashpriceRoutes(Router& router, ApiContext& ctx);
+void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

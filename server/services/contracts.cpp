@@ -261,6 +261,8 @@ void copyBillingSettings(const Contract& from, Contract& to) {
     to.notice_days = from.notice_days;
     to.service_fee_per_site_minor = from.service_fee_per_site_minor;
     to.management_fee_rate_micro = from.management_fee_rate_micro;
+    to.lease_fee_per_unit_minor = from.lease_fee_per_unit_minor;
+    to.discount_bp = from.discount_bp;
     to.notes = from.notes;
 }
 
@@ -873,6 +875,10 @@ core::JsonValue toJson(const ContractView& view, bool include_history) {
                                          ? moneyJson(*c.service_fee_per_site_minor, c.currency)
                                          : JsonValue::null())
         .set("management_fee_per_kwh", optionalFixed(c.management_fee_rate_micro, 6))
+        .set("lease_fee_per_unit", c.lease_fee_per_unit_minor
+                                       ? moneyJson(*c.lease_fee_per_unit_minor, c.currency)
+                                       : JsonValue::null())
+        .set("discount_percent", optionalFixed(c.discount_bp, 2))
         .set("notes", optionalString(c.notes))
         .set("equipment_ids", std::move(equipment))
         .set("site_ids", std::move(sites));

@@ -611,8 +611,9 @@ core::Result<domain::TenantBillingSettings> Inventory::updateSettings(
                 s.created_at = clock_.nowSeconds();
             }
             edit(s);
-            if (existing && existing->default_energy_rate_micro == s.default_energy_rate_micro)
-                return s;  // nothing changed, nothing to audit
+            if (auto valid = domain::validateBillingSettings(s); !valid.ok())
+                return std::move(valid).error();
+            if (existing && *existing == s) return s;  // nothing changed, nothing to audit
             s.updated_at = clock_.nowSeconds();
             uow.tenantSettings().upsert(s);
             const auto tenant = uow.tenants().find(tenant_id);

@@ -42,6 +42,8 @@ JsonValue toJson(const domain::Customer& c) {
         .set("billing_hold", JsonValue::boolean(c.billing_hold))
         .set("pool_redirect", JsonValue::boolean(c.pool_redirect))
         .set("auto_pay", JsonValue::boolean(c.auto_pay))
+        .set("show_line_items",
+             c.show_line_items ? JsonValue::boolean(*c.show_line_items) : JsonValue::null())
         .set("credit_balance",
              c.billing_currency && domain::findCurrency(*c.billing_currency)
                  ? moneyJson(c.credit_balance_minor, *domain::findCurrency(*c.billing_currency))
@@ -92,8 +94,24 @@ JsonValue toJson(const domain::TenantBillingSettings& s, const domain::Currency&
     JsonValue o = JsonValue::object();
     o.set("object", JsonValue::string("billing_settings"))
         .set("tenant_id", JsonValue::string(s.tenant_id))
+        .set("billing_day", JsonValue::number(std::int64_t{s.billing_day}))
+        .set("invoice_due_days", JsonValue::number(std::int64_t{s.invoice_due_days}))
+        .set("auto_generate", JsonValue::boolean(s.auto_generate))
+        .set("auto_send", JsonValue::boolean(s.auto_send))
         .set("default_energy_rate_per_kwh", optionalFixed(s.default_energy_rate_micro, 6))
-        .set("currency", JsonValue::string(std::string(currency.code)));
+        .set("currency", JsonValue::string(std::string(currency.code)))
+        .set("tax_rate_percent", JsonValue::string(domain::formatFixed(s.tax_rate_milli_pct, 3)))
+        .set("tax_display", JsonValue::string(s.tax_display))
+        .set("invoice_header", optionalString(s.invoice_header))
+        .set("invoice_logo_url", optionalString(s.invoice_logo_url))
+        .set("invoice_footer", optionalString(s.invoice_footer))
+        .set("show_line_items", JsonValue::boolean(s.show_line_items))
+        .set("sender_name", optionalString(s.sender_name))
+        .set("sender_email", optionalString(s.sender_email))
+        .set("reply_to", optionalString(s.reply_to))
+        .set("updated_at", s.updated_at.time_since_epoch().count() == 0
+                               ? JsonValue::null()
+                               : timestampJson(s.updated_at));
     return o;
 }
 

@@ -179,9 +179,22 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             return Error::validation("contract_id", "not_applicable",
                                      std::string(domain::contractTypeName(contract->type)) +
                                          " contracts have no billing-method chain");
+        return run(uow, *tenant, *contract, period_start, end_date, ChainOptions{});
+    });
+}
+
+core::Result<UsagePreview> BillingChain::run(storage::UnitOfWork& uow, const domain::Tenant& tenant,
+                                             const domain::Contract& contract_in,
+                                             core::Date period_start, core::Date end_date,
+                                             const ChainOptions& options) {
+    const std::string& tenant_id = tenant.id;
+    const std::string& contract_id = contract_in.id;
+    const domain::Contract* contract = &contract_in;
+    {
+        const auto& methods = options.methods ? *options.methods : contract->billing_methods;
         std::vector<const plugins::LoadedPlugin*> chain;
         std::vector<plugins::PluginSettings> chain_settings;  // resolved once for all chunks
-        for (const auto& m : contract->billing_methods) {
+        for (const auto& m : methods) {
             const auto* p = plugins_.billingMethod(m);
             if (p == nullptr || p->info.bills_amount)
                 return Error{core::ErrorCode::kUnavailable,
@@ -194,7 +207,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             if (!settings) return std::move(settings).error();
             chain_settings.push_back(std::move(*settings));
         }
-        const core::TimeZone zone = core::TimeZone::loadOr(tenant->timezone, core::TimeZone::utc());
+        const core::TimeZone zone = core::TimeZone::loadOr(tenant.timezone, core::TimeZone::utc());
         UsagePreview out;
         out.contract = *contract;
         out.period_start = period_start;
@@ -253,7 +266,40 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
         domain::Int128 hashprice_product = 0;
         std::int64_t hashprice_hours = 0;
 
-        const auto ids = uow.contracts().equipmentIds(tenant_id, contract_id);
+        const auto ids = options.unit_ids ? *options.unit_ids
+                                          : uow.contracts().equipmentIds(tenant_id, contract_id);
+        // The PDU reference: the metered method's results for every unit, whether or not the
+        // chain needed them (from the chain's own first run when metered leads it).
+        const plugins::LoadedPlugin* pdu_plugin = nullptr;
+        std::optional<plugins::PluginSettings> pdu_settings;
+        if (options.pdu_reference &&
+            !(method_count > 0 && chain[0]->info.billing_method == kPduMethod)) {
+            pdu_plugin = plugins_.billingMethod(std::string(kPduMethod));
+            if (pdu_plugin != nullptr && !pdu_plugin->info.bills_amount) {
+                auto settings = plugins_.settingsFor(uow, tenant_id, *pdu_plugin);
+                if (!settings) return std::move(settings).error();
+                pdu_settings = std::move(*settings);
+            } else {
+                pdu_plugin = nullptr;
+            }
+        }
+        const bool pdu_from_chain = options.pdu_reference && method_count > 0 &&
+                                    chain[0]->info.billing_method == kPduMethod;
+        std::int64_t pdu_mwh = 0;
+        bool pdu_seen = false;
+        const auto addPdu = [&](const plugins::MethodRun& pdu_run) {
+            for (const auto& r : pdu_run.equipment) {
+                for (std::size_t h = 0; h < r.energy_mwh.size(); ++h) {
+                    if (r.covered_seconds[h] <= 0) continue;
+                    pdu_seen = true;
+                    pdu_mwh += r.energy_mwh[h];
+                }
+            }
+        };
+        if (options.hourly_totals) {
+            out.hour_seconds = lengths;
+            out.hourly_mwh.assign(lengths.size(), 0);
+        }
         for (std::size_t begin = 0; begin < ids.size() && out.hours > 0; begin += kChunk) {
             const std::size_t end = std::min(ids.size(), begin + kChunk);
             const std::vector<domain::Equipment> units = uow.equipment().findMany(
@@ -276,6 +322,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                 for (const auto u : pending) subset.push_back(&units[u]);
                 auto run = runOn(uow, plugins_, *chain[m], chain_settings[m], subject, subset);
                 if (!run) return std::move(run).error();
+                if (m == 0 && pdu_from_chain) addPdu(*run);
                 std::vector<std::size_t> still;
                 for (std::size_t j = 0; j < pending.size(); ++j) {
                     const std::size_t u = pending[j];
@@ -287,6 +334,7 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                             picked[u][h] = static_cast<int>(m);
                             unit_mwh[u * method_count + m] += r.energy_mwh[h];
                             unit_hours[u * method_count + m] += 1;
+                            if (options.hourly_totals) out.hourly_mwh[h] += r.energy_mwh[h];
                         } else {
                             open = true;
                         }
@@ -296,6 +344,14 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                     if (open) still.push_back(u);
                 }
                 pending = std::move(still);
+            }
+            if (pdu_plugin != nullptr) {
+                std::vector<const domain::Equipment*> all;
+                all.reserve(units.size());
+                for (const auto& u : units) all.push_back(&u);
+                auto pdu_run = runOn(uow, plugins_, *pdu_plugin, *pdu_settings, subject, all);
+                if (!pdu_run) return std::move(pdu_run).error();
+                addPdu(*pdu_run);
             }
             for (std::size_t u = 0; u < units.size(); ++u) {
                 auto& res = results[u];
@@ -322,9 +378,11 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
                         }
                     } else if (fixed_failover) {
                         // The unit's nameplate power for the hour: mW x s / 3600 = mWh.
-                        failover.mwh +=
+                        const auto mwh =
                             domain::mulDivRound(units[u].power_mw, lengths[h], 3600).value_or(0);
+                        failover.mwh += mwh;
                         failover.hours += 1;
+                        if (options.hourly_totals) out.hourly_mwh[h] += mwh;
                     } else {
                         res.unbilled_hours += 1;
                     }
@@ -412,8 +470,9 @@ core::Result<UsagePreview> BillingChain::preview(const std::string& tenant_id,
             }
         }
         for (const auto& l : out.lines) out.total_minor += l.amount_minor.value_or(0);
+        if (pdu_seen) out.pdu_wh = roundedWh(pdu_mwh);
         return out;
-    });
+    }
 }
 
 }  // namespace billwright::services

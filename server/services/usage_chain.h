@@ -10,6 +10,7 @@
 #include "core/date.h"
 #include "core/error.h"
 #include "domain/contract.h"
+#include "domain/tenant.h"
 #include "services/plugins.h"
 #include "storage/repositories.h"
 
@@ -75,7 +76,26 @@ struct UsagePreview {
     std::optional<std::string> unbilled_reason;
     std::int64_t total_minor = 0;
     std::vector<ChainUnitResult> equipment;
+    // With ChainOptions::hourly_totals: each hour's length and the energy billed in it across
+    // all units (mWh), for power-cap checks.
+    std::vector<std::int64_t> hour_seconds;
+    std::vector<std::int64_t> hourly_mwh;
+    // With ChainOptions::pdu_reference: the energy the "metered" method (the PDUs) measured for
+    // the same units and hours, whole Wh; none when it had no data at all.
+    std::optional<std::int64_t> pdu_wh;
 };
+
+struct ChainOptions {
+    bool hourly_totals = false;
+    bool pdu_reference = false;
+    // Bill these units instead of the contract's assigned equipment (O&M: the units at the
+    // operated sites), with these methods instead of the contract's list.
+    std::optional<std::vector<std::string>> unit_ids;
+    std::optional<std::vector<std::string>> methods;
+};
+
+// The method whose results are the PDU reference for variance.
+inline constexpr std::string_view kPduMethod = "metered";
 
 // Runs billing-method plugins over telemetry: a contract's priority chain for a period, and
 // every method for one unit.
@@ -94,6 +114,12 @@ public:
     core::Result<UsagePreview> preview(const std::string& tenant_id, const std::string& contract_id,
                                        core::Date period_start,
                                        std::optional<core::Date> period_end);
+
+    // The chain inside the caller's transaction, for the invoice engine: `contract` billed over
+    // [period_start, period_end) cut to its own dates, in `tenant`'s zone.
+    core::Result<UsagePreview> run(storage::UnitOfWork& uow, const domain::Tenant& tenant,
+                                   const domain::Contract& contract, core::Date period_start,
+                                   core::Date period_end, const ChainOptions& options);
 
     core::Result<UnitUsageReport> unitUsage(const std::string& tenant_id,
                                             const std::string& equipment_id, std::int64_t from,

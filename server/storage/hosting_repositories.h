@@ -221,6 +221,7 @@ public:
     virtual ~TenantSettingsRepository() = default;
     virtual std::optional<domain::TenantBillingSettings> find(std::string_view tenant_id) = 0;
     virtual void upsert(const domain::TenantBillingSettings& settings) = 0;
+    virtual std::vector<domain::TenantBillingSettings> listAutoGenerating() = 0;
     // The next value of a gap-free per-tenant counter (e.g. "contract"), inside the caller's
     // transaction.
     virtual std::int64_t nextSequence(std::string_view tenant_id, std::string_view name) = 0;

@@ -17,6 +17,7 @@
 #include "domain/tenant.h"
 #include "storage/database.h"
 #include "storage/hosting_repositories.h"
+#include "storage/invoice_repositories.h"
 
 namespace billwright::storage {
 
@@ -215,6 +216,9 @@ public:
     virtual TenantSettingsRepository& tenantSettings() = 0;
     virtual PluginSettingsRepository& pluginSettings() = 0;
     virtual HashpriceRepository& hashprices() = 0;
+    virtual InvoiceRepository& invoices() = 0;
+    virtual CreditLedgerRepository& creditLedger() = 0;
+    virtual InvoiceRunRepository& invoiceRuns() = 0;
 };
 
 class Store {

@@ -12,17 +12,6 @@ namespace {
 
 using namespace sql;  // NOLINT(google-build-using-namespace): storage-internal helpers
 
-std::string text(std::string_view v) { return std::string(v); }
-
-SqlValue optionalTime(const std::optional<SysSeconds>& t) {
-    return t ? SqlValue{unix(*t)} : sqlNull();
-}
-std::optional<SysSeconds> timeFrom(const std::optional<std::int64_t>& v) {
-    if (!v) return std::nullopt;
-    return fromUnix(*v);
-}
-bool boolFrom(const SqlRow& r, std::size_t i) { return r.getInt(i) != 0; }
-
 // Appends "(?, ?, ...)" for `values` to `sql` and the values to `params`.
 void appendInList(std::string& sql, SqlParams& params, const std::vector<std::string>& values) {
     sql += "(";
@@ -62,7 +51,7 @@ public:
         "tenant_id, id, name, company_name, contact_email, billing_email, phone, "
         "billing_currency, active, portal_access, internal_notes, in_default, default_reason, "
         "default_since, billing_hold, pool_redirect, auto_pay, credit_balance_minor, archived_at, "
-        "created_at, updated_at";
+        "created_at, updated_at, show_line_items";
 
     static domain::Customer fromRow(const SqlRow& r) {
         domain::Customer c;
@@ -87,6 +76,7 @@ public:
         c.archived_at = timeFrom(r.getOptionalInt(18));
         c.created_at = fromUnix(r.getInt(19));
         c.updated_at = fromUnix(r.getInt(20));
+        if (const auto v = r.getOptionalInt(21)) c.show_line_items = *v != 0;
         return c;
     }
 
@@ -107,7 +97,8 @@ public:
                 boolInt(c.auto_pay),
                 c.credit_balance_minor,
                 optionalTime(c.archived_at),
-                unix(c.updated_at)};
+                unix(c.updated_at),
+                c.show_line_items ? SqlValue{boolInt(*c.show_line_items)} : sqlNull()};
     }
 
     std::optional<domain::Customer> find(std::string_view tenant_id, std::string_view id) override {
@@ -150,8 +141,9 @@ public:
             "INSERT INTO customers (tenant_id, id, name, company_name, contact_email, "
             "billing_email, phone, billing_currency, active, portal_access, internal_notes, "
             "in_default, default_reason, default_since, billing_hold, pool_redirect, auto_pay, "
-            "credit_balance_minor, archived_at, updated_at, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "credit_balance_minor, archived_at, updated_at, show_line_items, created_at) VALUES "
+            "(?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             params);
     }
 
@@ -165,7 +157,7 @@ public:
             "?, phone = ?, billing_currency = ?, active = ?, portal_access = ?, internal_notes = "
             "?, in_default = ?, default_reason = ?, default_since = ?, billing_hold = ?, "
             "pool_redirect = ?, auto_pay = ?, credit_balance_minor = ?, archived_at = ?, "
-            "updated_at = ? WHERE tenant_id = ? AND id = ?",
+            "updated_at = ?, show_line_items = ? WHERE tenant_id = ? AND id = ?",
             params);
     }
 
@@ -665,7 +657,7 @@ public:
         "failover_hashprice_bp, failover_hashprice_source, failover_rate_micro, miner_model, "
         "miner_hashrate_mth, miner_efficiency_mjth, quantity, connector_fee_bp, payout_wallet, "
         "service_fee_per_site_minor, management_fee_rate_micro, notes, activated_at, ended_on, "
-        "end_reason, created_at, updated_at";
+        "end_reason, created_at, updated_at, lease_fee_per_unit_minor, discount_bp";
 
     static domain::Contract fromRow(const SqlRow& r) {
         domain::Contract c;
@@ -713,6 +705,8 @@ public:
         c.end_reason = r.getOptionalString(35);
         c.created_at = fromUnix(r.getInt(36));
         c.updated_at = fromUnix(r.getInt(37));
+        c.lease_fee_per_unit_minor = r.getOptionalInt(38);
+        c.discount_bp = r.getOptionalInt(39);
         return c;
     }
 
@@ -755,7 +749,9 @@ public:
                 optionalDateValue(c.ended_on),
                 sqlOptional(c.end_reason),
                 unix(c.created_at),
-                unix(c.updated_at)};
+                unix(c.updated_at),
+                sqlOptional(c.lease_fee_per_unit_minor),
+                sqlOptional(c.discount_bp)};
     }
 
     std::optional<domain::Contract> find(std::string_view tenant_id, std::string_view id) override {
@@ -1007,32 +1003,81 @@ class SqlTenantSettings final : public TenantSettingsRepository {
 public:
     explicit SqlTenantSettings(Connection& c) : c_(c) {}
 
+    static constexpr std::string_view kColumns =
+        "default_energy_rate_micro, billing_day, invoice_due_days, auto_generate, auto_send, "
+        "tax_rate_milli_pct, tax_display, invoice_header, invoice_logo_url, invoice_footer, "
+        "show_line_items, sender_name, sender_email, reply_to, updated_at, created_at, tenant_id";
+
     std::optional<domain::TenantBillingSettings> find(std::string_view tenant_id) override {
         const auto rows = c_.query(
-            "SELECT tenant_id, default_energy_rate_micro, created_at, updated_at FROM "
-            "tenant_billing_settings WHERE tenant_id = ?",
+            "SELECT " + text(kColumns) + " FROM tenant_billing_settings WHERE tenant_id = ?",
             {text(tenant_id)});
         if (rows.empty()) return std::nullopt;
+        const auto& r = rows[0];
         domain::TenantBillingSettings s;
-        s.tenant_id = rows[0].getString(0);
-        s.default_energy_rate_micro = rows[0].getOptionalInt(1);
-        s.created_at = fromUnix(rows[0].getInt(2));
-        s.updated_at = fromUnix(rows[0].getInt(3));
+        s.default_energy_rate_micro = r.getOptionalInt(0);
+        s.billing_day = static_cast<int>(r.getInt(1));
+        s.invoice_due_days = static_cast<int>(r.getInt(2));
+        s.auto_generate = boolFrom(r, 3);
+        s.auto_send = boolFrom(r, 4);
+        s.tax_rate_milli_pct = r.getInt(5);
+        s.tax_display = r.getString(6);
+        s.invoice_header = r.getOptionalString(7);
+        s.invoice_logo_url = r.getOptionalString(8);
+        s.invoice_footer = r.getOptionalString(9);
+        s.show_line_items = boolFrom(r, 10);
+        s.sender_name = r.getOptionalString(11);
+        s.sender_email = r.getOptionalString(12);
+        s.reply_to = r.getOptionalString(13);
+        s.updated_at = fromUnix(r.getInt(14));
+        s.created_at = fromUnix(r.getInt(15));
+        s.tenant_id = r.getString(16);
         return s;
     }
 
     void upsert(const domain::TenantBillingSettings& s) override {
+        SqlParams params{sqlOptional(s.default_energy_rate_micro),
+                         std::int64_t{s.billing_day},
+                         std::int64_t{s.invoice_due_days},
+                         boolInt(s.auto_generate),
+                         boolInt(s.auto_send),
+                         s.tax_rate_milli_pct,
+                         s.tax_display,
+                         sqlOptional(s.invoice_header),
+                         sqlOptional(s.invoice_logo_url),
+                         sqlOptional(s.invoice_footer),
+                         boolInt(s.show_line_items),
+                         sqlOptional(s.sender_name),
+                         sqlOptional(s.sender_email),
+                         sqlOptional(s.reply_to),
+                         unix(s.updated_at)};
+        SqlParams where = params;
+        where.emplace_back(s.tenant_id);
         const auto changed = c_.execute(
-            "UPDATE tenant_billing_settings SET default_energy_rate_micro = ?, updated_at = ? "
+            "UPDATE tenant_billing_settings SET default_energy_rate_micro = ?, billing_day = ?, "
+            "invoice_due_days = ?, auto_generate = ?, auto_send = ?, tax_rate_milli_pct = ?, "
+            "tax_display = ?, invoice_header = ?, invoice_logo_url = ?, invoice_footer = ?, "
+            "show_line_items = ?, sender_name = ?, sender_email = ?, reply_to = ?, updated_at = ? "
             "WHERE tenant_id = ?",
-            {sqlOptional(s.default_energy_rate_micro), unix(s.updated_at), s.tenant_id});
+            where);
         if (changed == 0) {
-            c_.execute(
-                "INSERT INTO tenant_billing_settings (tenant_id, default_energy_rate_micro, "
-                "created_at, updated_at) VALUES (?, ?, ?, ?)",
-                {s.tenant_id, sqlOptional(s.default_energy_rate_micro), unix(s.created_at),
-                 unix(s.updated_at)});
+            params.emplace_back(unix(s.created_at));
+            params.emplace_back(s.tenant_id);
+            c_.execute("INSERT INTO tenant_billing_settings (" + text(kColumns) +
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       params);
         }
+    }
+
+    // The tenants with auto-generation on (the scheduler's candidates).
+    std::vector<domain::TenantBillingSettings> listAutoGenerating() override {
+        std::vector<domain::TenantBillingSettings> out;
+        for (const auto& r : c_.query(
+                 "SELECT tenant_id FROM tenant_billing_settings WHERE auto_generate = 1 ORDER BY "
+                 "tenant_id")) {
+            if (auto s = find(r.getString(0))) out.push_back(std::move(*s));
+        }
+        return out;
     }
 
     std::int64_t nextSequence(std::string_view tenant_id, std::string_view name) override {

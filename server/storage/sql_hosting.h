@@ -25,6 +25,17 @@ struct HostingRepositories {
     std::unique_ptr<TenantSettingsRepository> tenant_settings;
 };
 
+struct InvoicingRepositories {
+    InvoicingRepositories(Connection& c, const Dialect& dialect);
+    ~InvoicingRepositories();
+    InvoicingRepositories(const InvoicingRepositories&) = delete;
+    InvoicingRepositories& operator=(const InvoicingRepositories&) = delete;
+
+    std::unique_ptr<InvoiceRepository> invoices;
+    std::unique_ptr<CreditLedgerRepository> credit_ledger;
+    std::unique_ptr<InvoiceRunRepository> runs;
+};
+
 // The plugin configuration repository (sql_plugins.cpp).
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
 // The market hashprice repository (sql_plugins.cpp).

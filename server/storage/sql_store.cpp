@@ -583,7 +583,8 @@ public:
           idempotency_(c),
           hosting_(c, dialect),
           plugin_settings_(makeSqlPluginSettings(c)),
-          hashprices_(makeSqlHashprices(c)) {}
+          hashprices_(makeSqlHashprices(c)),
+          invoicing_(c, dialect) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -599,6 +600,9 @@ public:
     TenantSettingsRepository& tenantSettings() override { return *hosting_.tenant_settings; }
     PluginSettingsRepository& pluginSettings() override { return *plugin_settings_; }
     HashpriceRepository& hashprices() override { return *hashprices_; }
+    InvoiceRepository& invoices() override { return *invoicing_.invoices; }
+    CreditLedgerRepository& creditLedger() override { return *invoicing_.credit_ledger; }
+    InvoiceRunRepository& invoiceRuns() override { return *invoicing_.runs; }
 
 private:
     SqlTenants tenants_;
@@ -611,6 +615,7 @@ private:
     HostingRepositories hosting_;
     std::unique_ptr<PluginSettingsRepository> plugin_settings_;
     std::unique_ptr<HashpriceRepository> hashprices_;
+    InvoicingRepositories invoicing_;
 };
 
 class SqlStore final : public Store {

@@ -77,7 +77,7 @@ struct ContractFields {
     std::optional<std::int64_t> max_extensions;
     std::optional<std::vector<std::string>> billing_methods;
     OptionalFixed rate, power_cap, failover_bp, failover_rate, miner_hashrate, miner_efficiency,
-        quantity, connector_fee, service_fee, management_fee;
+        quantity, connector_fee, service_fee, management_fee, lease_fee, discount;
     std::optional<domain::FailoverMode> failover_mode;
     OptionalText failover_source, miner_model, payout_wallet, notes;
     bool activate = false;
@@ -170,18 +170,24 @@ core::Result<ContractFields> readContractFields(const JsonValue& body, bool crea
     }
     nullableFixed("connector_fee_percent", 2, 0, kMaxPercentBp, v.connector_fee);
     nullableText("payout_wallet", 128, v.payout_wallet);
-    if (f.isNull("service_fee_per_site")) {
-        v.service_fee = std::optional<std::int64_t>{};
-    } else if (auto text = f.amountText("service_fee_per_site", opt); text && currency) {
-        auto money = domain::parseMoney("service_fee_per_site", *text, *currency);
-        if (!money.ok()) {
-            f.addError(money.error());
-        } else if (money->minor < 0) {
-            f.addError("service_fee_per_site", "out_of_range", "must be zero or more");
-        } else {
-            v.service_fee = std::optional<std::int64_t>{money->minor};
+    // Monthly fees in the contract's currency, zero or more.
+    const auto nullableFee = [&](const char* name, OptionalFixed& out) {
+        if (f.isNull(name)) {
+            out = std::optional<std::int64_t>{};
+        } else if (auto text = f.amountText(name, opt); text && currency) {
+            auto money = domain::parseMoney(name, *text, *currency);
+            if (!money.ok()) {
+                f.addError(money.error());
+            } else if (money->minor < 0) {
+                f.addError(name, "out_of_range", "must be zero or more");
+            } else {
+                out = std::optional<std::int64_t>{money->minor};
+            }
         }
-    }
+    };
+    nullableFee("service_fee_per_site", v.service_fee);
+    nullableFee("lease_fee_per_unit", v.lease_fee);
+    nullableFixed("discount_percent", 2, 0, 10000, v.discount);
     nullableFixed("management_fee_per_kwh", 6, 0, kMaxRateMicro, v.management_fee);
     nullableText("notes", domain::kMaxNotesLength, v.notes);
     if (creating) v.activate = f.boolean("activate", opt).value_or(false);
@@ -235,6 +241,8 @@ services::ContractEdit toEdit(ContractFields v, bool creating) {
         if (v.payout_wallet) c.payout_wallet = *v.payout_wallet;
         if (v.service_fee) c.service_fee_per_site_minor = *v.service_fee;
         if (v.management_fee) c.management_fee_rate_micro = *v.management_fee;
+        if (v.lease_fee) c.lease_fee_per_unit_minor = *v.lease_fee;
+        if (v.discount) c.discount_bp = *v.discount;
         if (v.notes) c.notes = *v.notes;
     };
 }

@@ -22,6 +22,7 @@ core::Result<services::CustomerEdit> customerEdit(const Request& r, bool creatin
             internal_notes, default_reason;
         std::optional<bool> active, portal_access, in_default, billing_hold, pool_redirect,
             auto_pay;
+        std::optional<std::optional<bool>> show_line_items;
     } v;
     const auto nullable = [&](const char* name, std::size_t max,
                               std::optional<std::optional<std::string>>& out) {
@@ -49,6 +50,11 @@ core::Result<services::CustomerEdit> customerEdit(const Request& r, bool creatin
     v.billing_hold = f.boolean("billing_hold", opt);
     v.pool_redirect = f.boolean("pool_redirect", opt);
     v.auto_pay = f.boolean("auto_pay", opt);
+    if (f.isNull("show_line_items")) {
+        v.show_line_items = std::optional<bool>{};
+    } else if (auto b = f.boolean("show_line_items", opt)) {
+        v.show_line_items = std::optional<bool>{*b};
+    }
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     return services::CustomerEdit([v](domain::Customer& c) {
         if (v.name) c.name = *v.name;
@@ -65,6 +71,7 @@ core::Result<services::CustomerEdit> customerEdit(const Request& r, bool creatin
         if (v.billing_hold) c.billing_hold = *v.billing_hold;
         if (v.pool_redirect) c.pool_redirect = *v.pool_redirect;
         if (v.auto_pay) c.auto_pay = *v.auto_pay;
+        if (v.show_line_items) c.show_line_items = *v.show_line_items;
     });
 }
 
@@ -147,40 +154,6 @@ HandlerResult unarchiveCustomer(ApiContext& ctx, Request& r) {
     return Response::json(200, customerJson(*c));
 }
 
-HandlerResult getBillingSettings(ApiContext& ctx, Request& r) {
-    auto tenant = tenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto s = ctx.inventory.getSettings(*tenant);
-    if (!s.ok()) return std::move(s).error();
-    auto t = ctx.billing.getTenant(*tenant);
-    if (!t.ok()) return std::move(t).error();
-    return Response::json(200, services::toJson(*s, t->default_currency));
-}
-
-HandlerResult patchBillingSettings(ApiContext& ctx, Request& r) {
-    auto tenant = writableTenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto body = parseBody(r.body);
-    if (!body.ok()) return std::move(body).error();
-    FieldReader f(*body);
-    std::optional<std::optional<std::int64_t>> rate;
-    if (f.isNull("default_energy_rate_per_kwh")) {
-        rate = std::optional<std::int64_t>{};
-    } else if (auto v = f.fixed("default_energy_rate_per_kwh", Presence::kOptional, 6, 0,
-                                std::int64_t{1000} * 1000000)) {
-        rate = v;
-    }
-    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    auto saved =
-        ctx.inventory.updateSettings(actorOf(r), *tenant, [&](domain::TenantBillingSettings& s) {
-            if (rate) s.default_energy_rate_micro = *rate;
-        });
-    if (!saved.ok()) return std::move(saved).error();
-    auto t = ctx.billing.getTenant(*tenant);
-    if (!t.ok()) return std::move(t).error();
-    return Response::json(200, services::toJson(*saved, t->default_currency));
-}
-
 }  // namespace
 
 void registerCustomerRoutes(Router& router, ApiContext& ctx) {
@@ -194,9 +167,6 @@ void registerCustomerRoutes(Router& router, ApiContext& ctx) {
                 bind(archiveCustomer)});
     router.add({"POST", "/v1/customers/{customer_id}/unarchive", Access::kAuthenticated,
                 bind(unarchiveCustomer)});
-    router.add({"GET", "/v1/billing-settings", Access::kAuthenticated, bind(getBillingSettings)});
-    router.add(
-        {"PATCH", "/v1/billing-settings", Access::kAuthenticated, bind(patchBillingSettings)});
 }
 
 }  // namespace billwright::http
