@@ -35,6 +35,8 @@ core::JsonValue timestampJson(core::SysSeconds t);
 core::JsonValue optionalTimestamp(const std::optional<core::SysSeconds>& t);
 
 core::JsonValue moneyJson(std::int64_t minor, const domain::Currency& currency);
+core::JsonValue dateJson(core::Date d);
+core::JsonValue optionalDateJson(const std::optional<core::Date>& d);
 core::JsonValue optionalString(const std::optional<std::string>& value);
 
 }  // namespace billwright::services

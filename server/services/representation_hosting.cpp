@@ -22,6 +22,12 @@ JsonValue optionalTimestamp(const std::optional<core::SysSeconds>& t) {
     return t ? timestampJson(*t) : JsonValue::null();
 }
 
+JsonValue dateJson(core::Date d) { return JsonValue::string(core::formatIsoDate(d)); }
+
+JsonValue optionalDateJson(const std::optional<core::Date>& d) {
+    return d ? dateJson(*d) : JsonValue::null();
+}
+
 JsonValue toJson(const domain::Customer& c) {
     JsonValue o = JsonValue::object();
     o.set("id", JsonValue::string(c.id))

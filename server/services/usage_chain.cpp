@@ -122,6 +122,11 @@ std::optional<std::string> MethodUnitUsage::detail(std::string_view key) const {
     return std::nullopt;
 }
 
+bool BillingChain::hasEnergyMethod(std::string_view name) const {
+    const auto* p = plugins_.billingMethod(std::string(name));
+    return p != nullptr && !p->info.bills_amount;
+}
+
 BillingChain::BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
                            std::int64_t max_hold_seconds)
     : store_(store), clock_(clock), plugins_(plugins), max_hold_seconds_(max_hold_seconds) {}

@@ -125,6 +125,9 @@ public:
                                             const std::string& equipment_id, std::int64_t from,
                                             std::int64_t to);
 
+    // Whether a loaded plugin provides the energy method `name`.
+    bool hasEnergyMethod(std::string_view name) const;
+
     static constexpr std::size_t kChunk = 256;
 
 private:

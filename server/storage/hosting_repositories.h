@@ -208,6 +208,15 @@ public:
                                                              std::string_view site_id) = 0;
     virtual std::int64_t countActiveForCustomer(std::string_view tenant_id,
                                                 std::string_view customer_id) = 0;
+    // Contracts past draft (active, expired, cancelled) whose [start_date, end_date) overlaps
+    // [from, to): what an invoice for the period bills. All of `customer_id`'s, or (no
+    // customer) every customer's; by customer, then id.
+    virtual std::vector<domain::Contract> billableIn(std::string_view tenant_id,
+                                                     const std::optional<std::string>& customer_id,
+                                                     core::Date from, core::Date to) = 0;
+    // The distinct customers of billableIn, ordered by id.
+    virtual std::vector<std::string> billableCustomers(std::string_view tenant_id, core::Date from,
+                                                       core::Date to) = 0;
     virtual void insertEvent(const ContractEvent& event) = 0;
     virtual std::vector<ContractEvent> events(std::string_view tenant_id,
                                               std::string_view contract_id) = 0;

@@ -913,6 +913,36 @@ public:
             .getInt(0);
     }
 
+    std::vector<domain::Contract> billableIn(std::string_view tenant_id,
+                                             const std::optional<std::string>& customer_id,
+                                             core::Date from, core::Date to) override {
+        std::string sql = "SELECT " + text(kColumns) +
+                          " FROM contracts WHERE tenant_id = ? AND status <> 'draft' AND activated_at IS NOT "
+                          "NULL AND "
+                          "start_date < ? AND end_date > ?";
+        SqlParams params{text(tenant_id), dateText(to), dateText(from)};
+        if (customer_id) {
+            sql += " AND customer_id = ?";
+            params.emplace_back(*customer_id);
+        }
+        sql += " ORDER BY customer_id, id";
+        std::vector<domain::Contract> out;
+        for (const auto& r : c_.query(sql, params)) out.push_back(fromRow(r));
+        return out;
+    }
+
+    std::vector<std::string> billableCustomers(std::string_view tenant_id, core::Date from,
+                                               core::Date to) override {
+        std::vector<std::string> out;
+        for (const auto& r : c_.query(
+                 "SELECT DISTINCT customer_id FROM contracts WHERE tenant_id = ? AND status <> "
+                 "'draft' AND activated_at IS NOT NULL AND start_date < ? AND end_date > ? ORDER BY "
+                 "customer_id",
+                 {text(tenant_id), dateText(to), dateText(from)}))
+            out.push_back(r.getString(0));
+        return out;
+    }
+
     void insertEvent(const ContractEvent& e) override {
         c_.execute(
             "INSERT INTO contract_events (tenant_id, id, contract_id, kind, occurred_on, "

@@ -1,0 +1,1036 @@
+#include "services/invoicing.h"
+
+#include <algorithm>
+
+#include "core/random.h"
+#include "core/time_zone.h"
+#include "domain/decimal.h"
+#include "domain/money.h"
+#include "services/audit.h"
+#include "services/invoice_mail.h"
+#include "services/representation.h"
+
+namespace billwright::services {
+
+using core::Error;
+using core::ErrorCode;
+using core::JsonValue;
+using domain::Invoice;
+using domain::InvoiceEvent;
+using domain::InvoiceLine;
+using domain::InvoiceStatus;
+using domain::LineFormula;
+using domain::LineKind;
+
+namespace {
+
+constexpr std::int64_t kMaxUnitsListed = 100000;
+
+Error invalidTransition(InvoiceStatus current, std::string_view action) {
+    const std::string status(domain::invoiceStatusName(current));
+    Error e{ErrorCode::kInvalidTransition,
+            "cannot " + std::string(action) + " an invoice that is " + status,
+            {}};
+    e.fields.push_back({"status", status, "the invoice's current status"});
+    return e;
+}
+
+domain::TenantBillingSettings settingsOf(storage::UnitOfWork& uow, const std::string& tenant_id) {
+    if (auto s = uow.tenantSettings().find(tenant_id)) return *s;
+    domain::TenantBillingSettings fresh;
+    fresh.tenant_id = tenant_id;
+    return fresh;
+}
+
+std::optional<domain::Currency> invoiceCurrency(const domain::Tenant& tenant,
+                                                const domain::Customer& customer) {
+    if (customer.billing_currency) return domain::findCurrency(*customer.billing_currency);
+    return tenant.default_currency;
+}
+
+std::string money(std::int64_t minor, const domain::Currency& c) {
+    return domain::formatMinorUnits(minor, c) + " " + std::string(c.code);
+}
+
+// The amount of every line so far, for a discount's base.
+std::int64_t sumAmounts(const std::vector<InvoiceLine>& lines, std::size_t from) {
+    std::int64_t sum = 0;
+    for (std::size_t i = from; i < lines.size(); ++i) sum += lines[i].amount_minor;
+    return sum;
+}
+
+// The customer's credit balance moved so the invoice takes what it can: all of its total up to
+// the balance (nothing once cancelled). Each move is a ledger entry; the balance stays the sum
+// of the customer's entries.
+void rebalanceCredit(storage::UnitOfWork& uow, const Actor& actor, const core::Clock& clock,
+                     Invoice& inv, domain::Customer& customer) {
+    const std::int64_t available = customer.credit_balance_minor + inv.credit_applied_minor;
+    const std::int64_t target = inv.status == InvoiceStatus::kCancelled
+                                    ? 0
+                                    : domain::creditToApply(inv.total_minor, available);
+    const std::int64_t delta = target - inv.credit_applied_minor;
+    if (delta == 0) return;
+    customer.credit_balance_minor -= delta;
+    customer.updated_at = clock.nowSeconds();
+    storage::CreditEntry e;
+    e.id = core::newId("crd", unixMillis(clock));
+    e.tenant_id = inv.tenant_id;
+    e.customer_id = inv.customer_id;
+    e.kind = delta > 0 ? "applied" : "restored";
+    e.amount_minor = -delta;
+    e.currency = std::string(inv.currency.code);
+    e.balance_after_minor = customer.credit_balance_minor;
+    e.invoice_id = inv.id;
+    e.actor = actor.id;
+    e.created_at = clock.nowSeconds();
+    uow.creditLedger().insert(e);
+    uow.customers().update(customer);
+    inv.credit_applied_minor = target;
+    inv.amount_due_minor = inv.total_minor - target;
+}
+
+void assignNumber(storage::UnitOfWork& uow, Invoice& inv, core::Date today) {
+    if (inv.invoice_number) return;
+    const int year = static_cast<int>(today.year());
+    inv.invoice_number = domain::formatInvoiceNumber(
+        domain::kCustomerInvoicePrefix, year,
+        uow.tenantSettings().nextSequence(inv.tenant_id, "invoice-" + std::to_string(year)));
+}
+
+void issueOn(Invoice& inv, core::Date today) {
+    inv.issue_date = today;
+    inv.due_date = core::addDays(today, inv.due_days);
+}
+
+// Power-cap exceedances from the hourly energy of a contract's units.
+void capSummary(const UsagePreview& usage, std::int64_t cap_w,
+                domain::InvoiceContractSummary& summary) {
+    domain::Int128 excess_mwh = 0;
+    std::int64_t peak_mw = 0;
+    for (std::size_t h = 0; h < usage.hourly_mwh.size(); ++h) {
+        const std::int64_t s = usage.hour_seconds[h];
+        if (s <= 0) continue;
+        const std::int64_t mwh = usage.hourly_mwh[h];
+        peak_mw = std::max(peak_mw, domain::mulDivRound(mwh, 3600, s).value_or(0));
+        // Average power above the cap: mWh x 3600 / s > cap W x 1000, compared exactly.
+        const domain::Int128 cap_mwh_x3600 = domain::Int128{cap_w} * 1000 * s;
+        if (domain::Int128{mwh} * 3600 > cap_mwh_x3600) {
+            summary.cap_exceeded_hours += 1;
+            excess_mwh += domain::Int128{mwh} * 3600 - cap_mwh_x3600;  // x3600
+        }
+    }
+    summary.peak_w = domain::divRound(peak_mw, 1000).value_or(0);
+    summary.excess_wh = domain::divRound(excess_mwh, domain::Int128{3600} * 1000).value_or(0);
+}
+
+}  // namespace
+
+std::string_view generateOutcomeName(GenerateOutcome o) {
+    switch (o) {
+        case GenerateOutcome::kCreated:
+            return "created";
+        case GenerateOutcome::kHeld:
+            return "held";
+        case GenerateOutcome::kExisting:
+            return "existing";
+        case GenerateOutcome::kRegenerated:
+            return "regenerated";
+        case GenerateOutcome::kNothingToBill:
+            return "nothing_to_bill";
+    }
+    return "created";
+}
+
+struct Invoicing::Computed {
+    Invoice invoice;
+    domain::Tenant tenant;
+    domain::Customer customer;
+    domain::TenantBillingSettings settings;
+    std::optional<std::string> held_reason;
+};
+
+Invoicing::Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain)
+    : store_(store), clock_(clock), chain_(chain) {}
+
+core::Date Invoicing::todayFor(const domain::Tenant& tenant) const {
+    return core::TimeZone::loadOr(tenant.timezone, core::TimeZone::utc())
+        .localDate(clock_.nowSeconds());
+}
+
+core::Result<domain::Period> Invoicing::periodStartingOn(const std::string& tenant_id,
+                                                         core::Date start,
+                                                         const std::string& field) {
+    const auto settings = store_.read([&](storage::UnitOfWork& uow) {
+        return core::Result<domain::TenantBillingSettings>(settingsOf(uow, tenant_id));
+    });
+    const auto period = domain::customerPeriodStartingOn(settings->billing_day, start);
+    if (!period) {
+        const auto containing = domain::customerPeriodContaining(settings->billing_day, start);
+        return Error::validation(field, "not_a_period_start",
+                                 "billing periods start on day " +
+                                     std::to_string(settings->billing_day) +
+                                     "; the period containing this day starts on " +
+                                     core::formatIsoDate(containing.start));
+    }
+    return *period;
+}
+
+core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
+                                                     const std::string& tenant_id,
+                                                     const std::string& customer_id,
+                                                     const domain::Period& period) {
+    Computed out;
+    const auto tenant = uow.tenants().find(tenant_id);
+    if (!tenant) return Error::notFound("tenant");
+    const auto customer = uow.customers().find(tenant_id, customer_id);
+    if (!customer) return Error::notFound("customer");
+    out.tenant = *tenant;
+    out.customer = *customer;
+    out.settings = settingsOf(uow, tenant_id);
+    const auto currency = invoiceCurrency(*tenant, *customer);
+    if (!currency) return Error::internal("the customer's billing currency is unknown");
+    const core::TimeZone zone = core::TimeZone::loadOr(tenant->timezone, core::TimeZone::utc());
+
+    Invoice& inv = out.invoice;
+    inv.tenant_id = tenant_id;
+    inv.customer_id = customer_id;
+    inv.period = period;
+    inv.currency = *currency;
+    inv.due_days = out.settings.invoice_due_days;
+    inv.tax_rate_milli_pct = out.settings.tax_rate_milli_pct;
+    inv.tax_display =
+        domain::parseTaxDisplay(out.settings.tax_display).value_or(domain::TaxDisplay::kExclusive);
+    const auto add = [&](InvoiceLine line) {
+        line.id = core::newId("inl", unixMillis(clock_));
+        line.position = static_cast<int>(inv.lines.size()) + 1;
+        line.amount_minor = domain::lineAmount(line, inv.currency).value_or(0);
+        inv.lines.push_back(std::move(line));
+    };
+    const std::int64_t period_days = core::daysBetween(period.start, period.end);
+
+    for (const auto& c : uow.contracts().billableIn(tenant_id, customer_id, period.start,
+                                                    period.end)) {
+        const core::Date end = c.ended_on ? std::min(c.end_date, *c.ended_on) : c.end_date;
+        const std::int64_t days = domain::daysCovered(period, c.start_date, end);
+        if (days <= 0) continue;
+        const std::string label = c.contract_number.value_or(c.id);
+        if (!(c.currency == inv.currency))
+            return Error::validation("customer_id", "currency_mismatch",
+                                     "contract " + label + " is in " + std::string(c.currency.code) +
+                                         "; the customer's invoices are in " +
+                                         std::string(inv.currency.code));
+        domain::Contract billed = c;
+        billed.end_date = end;
+        const std::size_t first = inv.lines.size();
+        domain::InvoiceContractSummary summary;
+        summary.contract_id = c.id;
+        summary.contract_number = c.contract_number;
+        summary.contract_type = std::string(domain::contractTypeName(c.type));
+        summary.power_cap_w = c.power_cap_w;
+
+        switch (c.type) {
+            case domain::ContractType::kHosted:
+            case domain::ContractType::kLease: {
+                ChainOptions options;
+                options.hourly_totals = c.power_cap_w.has_value();
+                options.pdu_reference = true;
+                auto usage = chain_.run(uow, *tenant, billed, period.start, period.end, options);
+                if (!usage) return std::move(usage).error();
+                for (const auto& l : usage->lines) {
+                    InvoiceLine line;
+                    line.contract_id = c.id;
+                    line.method = l.method;
+                    if (!l.plugin_id.empty()) line.plugin_id = l.plugin_id;
+                    line.description = l.description + " — contract " + label;
+                    line.equipment_hours = l.equipment_hours;
+                    if (l.method == "failover_hashprice") {
+                        line.kind = LineKind::kFailover;
+                        line.formula = LineFormula::kFixed;
+                        line.amount_minor = l.amount_minor.value_or(0);
+                    } else {
+                        if (!l.rate_micro)
+                            return Error::validation("customer_id", "no_rate",
+                                                     "contract " + label + " has no rate per kWh");
+                        line.kind = l.kind == "failover" ? LineKind::kFailover : LineKind::kEnergy;
+                        line.formula = LineFormula::kEnergy;
+                        line.wh = l.wh;
+                        line.rate_micro = l.rate_micro;
+                    }
+                    add(std::move(line));
+                }
+                summary.pdu_wh = usage->pdu_wh;
+                summary.unbilled_equipment_hours = usage->unbilled_equipment_hours;
+                if (c.power_cap_w) capSummary(*usage, *c.power_cap_w, summary);
+                if (c.type == domain::ContractType::kLease && c.lease_fee_per_unit_minor &&
+                    *c.lease_fee_per_unit_minor > 0) {
+                    const auto units = static_cast<std::int64_t>(
+                        uow.contracts().equipmentIds(tenant_id, c.id).size());
+                    if (units > 0) {
+                        InvoiceLine line;
+                        line.kind = LineKind::kLeaseFee;
+                        line.formula = LineFormula::kProrated;
+                        line.contract_id = c.id;
+                        line.unit_amount_minor = c.lease_fee_per_unit_minor;
+                        line.quantity = units;
+                        line.days = days;
+                        line.period_days = period_days;
+                        line.description = "Equipment lease: " + std::to_string(units) +
+                                           " units at " +
+                                           money(*c.lease_fee_per_unit_minor, inv.currency) +
+                                           " a month — contract " + label;
+                        add(std::move(line));
+                    }
+                }
+                break;
+            }
+            case domain::ContractType::kInfinity: {
+                const auto rate = c.rate_micro ? c.rate_micro : out.settings.default_energy_rate_micro;
+                if (!rate)
+                    return Error::validation("customer_id", "no_rate",
+                                             "infinity contract " + label +
+                                                 " has no rate per kWh and the tenant has no "
+                                                 "default energy rate");
+                const core::Date from = std::max(period.start, c.start_date);
+                const core::Date to = std::min(period.end, end);
+                const std::int64_t seconds = (zone.startOfDay(to) - zone.startOfDay(from)).count();
+                // quantity x TH/s x J/TH = W; x hours = Wh:
+                // q x mTH x mJ/TH x s / (10^6 x 3600), rounded once.
+                const auto q = c.quantity.value_or(0);
+                const domain::Int128 num = domain::Int128{q} * c.miner_hashrate_mth.value_or(0) *
+                                           c.miner_efficiency_mjth.value_or(0) * seconds;
+                const auto wh = domain::divRound(num, domain::Int128{1'000'000} * 3600);
+                if (!wh) return Error::internal("hash-lease energy out of range");
+                InvoiceLine line;
+                line.kind = LineKind::kHashrate;
+                line.formula = LineFormula::kEnergy;
+                line.contract_id = c.id;
+                line.wh = *wh;
+                line.rate_micro = rate;
+                line.quantity = q;
+                line.equipment_hours = domain::divRound(seconds, 3600).value_or(0);
+                line.description = "Hash-lease: " + std::to_string(q) + " x " +
+                                   c.miner_model.value_or("miner") + " (" +
+                                   domain::formatFixed(c.miner_hashrate_mth.value_or(0), 3) +
+                                   " TH/s at " +
+                                   domain::formatFixed(c.miner_efficiency_mjth.value_or(0), 3) +
+                                   " J/TH) for " + std::to_string(*line.equipment_hours) +
+                                   " hours — contract " + label;
+                add(std::move(line));
+                if (c.connector_fee_bp && *c.connector_fee_bp > 0) {
+                    InvoiceLine fee;
+                    fee.kind = LineKind::kConnectorFee;
+                    fee.formula = LineFormula::kPercent;
+                    fee.contract_id = c.id;
+                    fee.base_minor = inv.lines.back().amount_minor;
+                    fee.percent_bp = c.connector_fee_bp;
+                    fee.description = "Connector fee " + domain::formatFixed(*c.connector_fee_bp, 2) +
+                                      "% of the hash-lease — contract " + label;
+                    add(std::move(fee));
+                }
+                break;
+            }
+            case domain::ContractType::kOperations: {
+                const auto sites = uow.contracts().siteIds(tenant_id, c.id);
+                const auto site_count = static_cast<std::int64_t>(sites.size());
+                if (c.service_fee_per_site_minor && *c.service_fee_per_site_minor > 0 &&
+                    site_count > 0) {
+                    InvoiceLine line;
+                    line.kind = LineKind::kServiceFee;
+                    line.formula = LineFormula::kProrated;
+                    line.contract_id = c.id;
+                    line.unit_amount_minor = c.service_fee_per_site_minor;
+                    line.quantity = site_count;
+                    line.days = days;
+                    line.period_days = period_days;
+                    line.description = "Operations and maintenance: " + std::to_string(site_count) +
+                                       " sites at " +
+                                       money(*c.service_fee_per_site_minor, inv.currency) +
+                                       " a month — contract " + label;
+                    add(std::move(line));
+                }
+                if (c.management_fee_rate_micro && *c.management_fee_rate_micro > 0 &&
+                    site_count > 0) {
+                    // The energy of the units at the operated sites: metered, else calculated.
+                    ChainOptions options;
+                    options.unit_ids.emplace();
+                    for (const auto& site : sites) {
+                        storage::EquipmentFilter filter;
+                        filter.site_id = site;
+                        storage::PageRequest page;
+                        page.limit = static_cast<std::size_t>(kMaxUnitsListed);
+                        for (const auto& e : uow.equipment().list(tenant_id, filter, page))
+                            options.unit_ids->push_back(e.id);
+                    }
+                    options.methods.emplace();
+                    for (const auto& m : {"metered", "calculated"}) {
+                        if (chain_.hasEnergyMethod(m)) options.methods->emplace_back(m);
+                    }
+                    if (options.methods->empty() || options.unit_ids->empty()) break;
+                    std::sort(options.unit_ids->begin(), options.unit_ids->end());
+                    auto usage =
+                        chain_.run(uow, *tenant, billed, period.start, period.end, options);
+                    if (!usage) return std::move(usage).error();
+                    std::int64_t wh = 0;
+                    for (const auto& l : usage->lines) wh += l.wh;
+                    if (wh <= 0) break;
+                    InvoiceLine line;
+                    line.kind = LineKind::kManagementFee;
+                    line.formula = LineFormula::kEnergy;
+                    line.contract_id = c.id;
+                    line.wh = wh;
+                    line.rate_micro = c.management_fee_rate_micro;
+                    line.description = "Management fee on the energy of the operated sites — "
+                                       "contract " +
+                                       label;
+                    add(std::move(line));
+                }
+                break;
+            }
+        }
+        if (c.discount_bp && *c.discount_bp > 0) {
+            const std::int64_t base = sumAmounts(inv.lines, first);
+            if (base > 0) {
+                InvoiceLine line;
+                line.kind = LineKind::kDiscount;
+                line.formula = LineFormula::kPercent;
+                line.contract_id = c.id;
+                line.base_minor = base;
+                line.percent_bp = c.discount_bp;
+                line.description =
+                    "Discount " + domain::formatFixed(*c.discount_bp, 2) + "% — contract " + label;
+                add(std::move(line));
+            }
+        }
+        for (std::size_t i = first; i < inv.lines.size(); ++i) {
+            const auto& l = inv.lines[i];
+            if (l.wh && (l.kind == LineKind::kEnergy || l.kind == LineKind::kFailover ||
+                         l.kind == LineKind::kHashrate))
+                summary.billed_wh += *l.wh;
+        }
+        inv.contracts.push_back(std::move(summary));
+    }
+    if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
+    for (const auto& s : inv.contracts) {
+        if (s.pdu_wh) inv.pdu_wh = inv.pdu_wh.value_or(0) + *s.pdu_wh;
+    }
+    if (customer->in_default) {
+        out.held_reason = "the customer is in default" +
+                          (customer->default_reason ? ": " + *customer->default_reason : "");
+    } else if (customer->billing_hold) {
+        out.held_reason = "the customer is on billing hold";
+    }
+    return out;
+}
+
+core::Result<domain::Invoice> Invoicing::preview(const std::string& tenant_id,
+                                                 const std::string& customer_id,
+                                                 core::Date period_start) {
+    auto period = periodStartingOn(tenant_id, period_start, "period_start");
+    if (!period) return std::move(period).error();
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!tenant) return Error::notFound("tenant");
+        if (todayFor(*tenant) < period->start)
+            return Error::validation("period_start", "in_future", "the period has not begun");
+        auto computed = compute(uow, tenant_id, customer_id, *period);
+        if (!computed) return std::move(computed).error();
+        Invoice inv = std::move(computed->invoice);
+        // What the customer's credit balance would cover.
+        inv.credit_applied_minor =
+            domain::creditToApply(inv.total_minor, computed->customer.credit_balance_minor);
+        inv.amount_due_minor = inv.total_minor - inv.credit_applied_minor;
+        inv.held_reason = computed->held_reason;
+        return inv;
+    });
+}
+
+core::Result<Generated> Invoicing::generate(const Actor& actor, const std::string& tenant_id,
+                                            const GenerateRequest& request) {
+    auto period = periodStartingOn(tenant_id, request.period_start, "period_start");
+    if (!period) return std::move(period).error();
+    // The invoice is computed in a read transaction (plugins and telemetry scans hold no write
+    // lock), then written in a short write transaction that checks again that the period has no
+    // live invoice; the unique key settles a race between two writers.
+    struct Prepared {
+        std::optional<Invoice> existing;
+        std::optional<Computed> computed;
+        core::Date today{};
+    };
+    auto prepared = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Prepared> {
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!tenant) return Error::notFound("tenant");
+        Prepared p;
+        p.today = todayFor(*tenant);
+        if (p.today < period->end)
+            return Error::validation("period_start", "period_not_ended",
+                                     "the period ends on " + core::formatIsoDate(period->end) +
+                                         "; invoices bill a period once it is over (preview "
+                                         "shows it so far)");
+        p.existing = uow.invoices().findLive(tenant_id, request.customer_id, period->start);
+        const bool regenerate = p.existing && request.regenerate_draft &&
+                                p.existing->status == InvoiceStatus::kDraft;
+        if (p.existing && !regenerate) return p;
+        auto computed = compute(uow, tenant_id, request.customer_id, *period);
+        if (!computed) return std::move(computed).error();
+        p.computed = std::move(*computed);
+        return p;
+    });
+    if (!prepared) return std::move(prepared).error();
+    if (!prepared->computed) {
+        Generated g{prepared->existing, GenerateOutcome::kExisting};
+        if (request.on_commit) {
+            core::Status done;
+            store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+                request.on_commit(uow, g);
+                return true;
+            });
+        }
+        return g;
+    }
+    const auto attempt = [&]() -> core::Result<Generated> {
+        return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Generated> {
+            const core::Date today = prepared->today;
+            const auto existing =
+                uow.invoices().findLive(tenant_id, request.customer_id, period->start);
+            const bool regenerate = existing && request.regenerate_draft &&
+                                    existing->status == InvoiceStatus::kDraft;
+            const auto finish = [&](Generated g) -> core::Result<Generated> {
+                if (request.on_commit) request.on_commit(uow, g);
+                return g;
+            };
+            if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
+            const Computed& computed = *prepared->computed;
+            Invoice inv = computed.invoice;
+            auto customer = uow.customers().find(tenant_id, request.customer_id);
+            if (!customer) return Error::notFound("customer");
+            const auto now = clock_.nowSeconds();
+
+            if (regenerate) {
+                // The draft again from today's data; its hand-made lines stay after the new ones.
+                for (const auto& l : existing->lines) {
+                    if (!l.manual) continue;
+                    InvoiceLine kept = l;
+                    kept.position = static_cast<int>(inv.lines.size()) + 1;
+                    inv.lines.push_back(std::move(kept));
+                }
+                inv.id = existing->id;
+                inv.status = InvoiceStatus::kDraft;
+                inv.credit_applied_minor = existing->credit_applied_minor;
+                inv.run_id = request.run_id ? request.run_id : existing->run_id;
+                inv.created_at = existing->created_at;
+                inv.updated_at = now;
+                if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
+                rebalanceCredit(uow, actor, clock_, inv, *customer);
+                uow.invoices().update(inv);
+                uow.invoices().replaceLines(inv);
+                recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice",
+                            inv.id, toJson(*existing), toJson(inv));
+                return finish({inv, GenerateOutcome::kRegenerated});
+            }
+            if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
+
+            inv.id = core::newId("inv", unixMillis(clock_));
+            inv.run_id = request.run_id;
+            inv.created_at = inv.updated_at = now;
+            bool send = false;
+            if (computed.held_reason) {
+                inv.status = InvoiceStatus::kHeld;
+                inv.held_reason = computed.held_reason;
+            } else if (request.intent == IssueIntent::kIssue ||
+                       (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
+                inv.status = InvoiceStatus::kIssued;
+                issueOn(inv, today);
+                send = true;
+            }
+            if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
+            rebalanceCredit(uow, actor, clock_, inv, *customer);
+            if (send) {
+                queueInvoiceEmail(uow, clock_,
+                                  {inv, *customer, computed.settings, computed.tenant.name},
+                                  "invoice.issued");
+                inv.emailed_at = now;
+            }
+            uow.invoices().insert(inv);
+            recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id,
+                        std::nullopt, toJson(inv));
+            return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
+                                                                   : GenerateOutcome::kCreated});
+        });
+    };
+    try {
+        return attempt();
+    } catch (const storage::DbError& e) {
+        // A concurrent generation inserted the period's invoice between our check and insert:
+        // the unique key refused ours; the retry finds theirs.
+        if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
+        return attempt();
+    }
+}
+
+core::Result<domain::Invoice> Invoicing::get(const std::string& tenant_id, const std::string& id) {
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        auto inv = uow.invoices().find(tenant_id, id);
+        if (!inv) return Error::notFound("invoice");
+        return *inv;
+    });
+}
+
+core::Result<InvoiceContext> Invoicing::context(const std::string& tenant_id,
+                                                const std::string& id) {
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<InvoiceContext> {
+        auto inv = uow.invoices().find(tenant_id, id);
+        if (!inv) return Error::notFound("invoice");
+        const auto customer = uow.customers().find(tenant_id, inv->customer_id);
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!customer || !tenant) return Error::notFound("invoice");
+        return InvoiceContext{*inv, *customer, settingsOf(uow, tenant_id), tenant->name};
+    });
+}
+
+Page<domain::Invoice> Invoicing::list(const std::string& tenant_id,
+                                      const InvoiceListFilter& filter) {
+    return store_.read([&](storage::UnitOfWork& uow) {
+        return toPage(uow.invoices().list(tenant_id, filter.filter, filter.page),
+                      filter.page.limit);
+    });
+}
+
+core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
+                                                      const std::string& tenant_id,
+                                                      const std::string& id,
+                                                      const StatusChange& change) {
+    if (change.reason && (change.reason->empty() || change.reason->size() > 500))
+        return Error::validation("reason", "out_of_range", "must be 1 to 500 bytes");
+    return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        auto found = uow.invoices().find(tenant_id, id);
+        if (!found) return Error::notFound("invoice");
+        const auto tenant = uow.tenants().find(tenant_id);
+        auto customer = uow.customers().find(tenant_id, found->customer_id);
+        if (!tenant || !customer) return Error::notFound("invoice");
+        const Invoice before = *found;
+        Invoice inv = *found;
+        const auto target_name = std::string(domain::invoiceStatusName(change.target));
+        const auto event = domain::eventTowards(inv.status, change.target);
+        if (!event) return invalidTransition(inv.status, "set to " + target_name);
+        const auto next = domain::nextStatus(inv.status, *event);
+        if (!next) return invalidTransition(inv.status, "set to " + target_name);
+        const core::Date today = todayFor(*tenant);
+        const auto settings = settingsOf(uow, tenant_id);
+        bool send = false;
+        switch (*event) {
+            case InvoiceEvent::kIssue:
+                assignNumber(uow, inv, today);
+                issueOn(inv, today);
+                send = change.send_email.value_or(true);
+                break;
+            case InvoiceEvent::kRelease:
+                assignNumber(uow, inv, today);
+                if (!inv.issue_date) issueOn(inv, today);
+                inv.held_reason.reset();
+                send = change.send_email.value_or(settings.auto_send);
+                break;
+            case InvoiceEvent::kHold:
+                assignNumber(uow, inv, today);
+                inv.held_reason = change.reason.value_or("held by " + actor.id);
+                break;
+            case InvoiceEvent::kRecordPayment: {
+                const core::Date paid = change.paid_date.value_or(today);
+                if (today < paid)
+                    return Error::validation("paid_date", "in_future", "may not be in the future");
+                inv.paid_date = paid;
+                break;
+            }
+            case InvoiceEvent::kWriteOff:
+            case InvoiceEvent::kCancel:
+                inv.status_reason = change.reason;
+                break;
+            case InvoiceEvent::kDueDatePassed:
+                break;
+        }
+        inv.status = *next;
+        inv.updated_at = clock_.nowSeconds();
+        if (inv.status == InvoiceStatus::kCancelled)
+            rebalanceCredit(uow, actor, clock_, inv, *customer);
+        if (send) {
+            queueInvoiceEmail(uow, clock_, {inv, *customer, settings, tenant->name},
+                              "invoice.issued");
+            inv.emailed_at = clock_.nowSeconds();
+        }
+        uow.invoices().update(inv);
+        recordAudit(uow, actor, clock_, tenant_id,
+                    "invoice." + std::string(domain::invoiceEventName(*event)), "invoice", inv.id,
+                    toJson(before, false), toJson(inv, false));
+        return inv;
+    });
+}
+
+std::vector<BulkStatusResult> Invoicing::bulkStatus(const Actor& actor,
+                                                    const std::string& tenant_id,
+                                                    const std::vector<std::string>& ids,
+                                                    const StatusChange& change) {
+    std::vector<BulkStatusResult> out;
+    out.reserve(ids.size());
+    for (const auto& id : ids) {
+        auto r = changeStatus(actor, tenant_id, id, change);
+        BulkStatusResult result;
+        result.invoice_id = id;
+        if (r) {
+            result.invoice = std::move(*r);
+        } else {
+            result.error = std::move(r).error();
+        }
+        out.push_back(std::move(result));
+    }
+    return out;
+}
+
+core::Result<domain::Invoice> Invoicing::send(const Actor& actor, const std::string& tenant_id,
+                                              const std::string& id) {
+    return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        auto inv = uow.invoices().find(tenant_id, id);
+        if (!inv) return Error::notFound("invoice");
+        if (inv->status != InvoiceStatus::kIssued && inv->status != InvoiceStatus::kOverdue)
+            return invalidTransition(inv->status, "email");
+        const auto tenant = uow.tenants().find(tenant_id);
+        const auto customer = uow.customers().find(tenant_id, inv->customer_id);
+        if (!tenant || !customer) return Error::notFound("invoice");
+        queueInvoiceEmail(uow, clock_, {*inv, *customer, settingsOf(uow, tenant_id), tenant->name},
+                          "invoice.sent");
+        inv->emailed_at = clock_.nowSeconds();
+        inv->updated_at = clock_.nowSeconds();
+        uow.invoices().update(*inv);
+        recordAudit(uow, actor, clock_, tenant_id, "invoice.sent", "invoice", inv->id,
+                    std::nullopt, std::nullopt);
+        return *inv;
+    });
+}
+
+core::Result<domain::Invoice> Invoicing::editDraft(
+    const Actor& actor, const std::string& tenant_id, const std::string& id,
+    const std::string& action, const std::string& reason,
+    const std::function<core::Status(Invoice&, JsonValue& detail)>& change) {
+    if (reason.empty() || reason.size() > 500)
+        return Error::validation("reason", "required", "a reason of 1 to 500 bytes is required");
+    return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        auto found = uow.invoices().find(tenant_id, id);
+        if (!found) return Error::notFound("invoice");
+        if (!domain::isEditable(found->status)) return invalidTransition(found->status, "edit");
+        auto customer = uow.customers().find(tenant_id, found->customer_id);
+        if (!customer) return Error::notFound("invoice");
+        Invoice inv = *found;
+        JsonValue detail = JsonValue::object();
+        if (auto s = change(inv, detail); !s.ok()) return std::move(s).error();
+        for (std::size_t i = 0; i < inv.lines.size(); ++i)
+            inv.lines[i].position = static_cast<int>(i) + 1;
+        if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
+        inv.updated_at = clock_.nowSeconds();
+        rebalanceCredit(uow, actor, clock_, inv, *customer);
+        uow.invoices().update(inv);
+        uow.invoices().replaceLines(inv);
+        detail.set("reason", JsonValue::string(reason));
+        detail.set("total", moneyJson(inv.total_minor, inv.currency));
+        recordAudit(uow, actor, clock_, tenant_id, "invoice." + action, "invoice", inv.id,
+                    toJson(*found, false), detail);
+        return inv;
+    });
+}
+
+namespace {
+
+JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c);
+
+core::Status applyEdit(InvoiceLine& line, const LineEdit& edit, const domain::Currency& c) {
+    if (edit.description) line.description = *edit.description;
+    if (edit.taxable) line.taxable = *edit.taxable;
+    if (edit.amount_minor) {
+        if (edit.wh || edit.rate_micro)
+            return Error::validation("amount", "conflict", "send an amount or kwh/rate, not both");
+        line.formula = LineFormula::kFixed;
+        line.amount_minor = *edit.amount_minor;
+    } else if (edit.wh || edit.rate_micro) {
+        if (line.formula != LineFormula::kEnergy)
+            return Error::validation("kwh", "not_applicable",
+                                     "only energy lines have kWh and a rate; send an amount");
+        if (edit.wh) line.wh = *edit.wh;
+        if (edit.rate_micro) line.rate_micro = *edit.rate_micro;
+    }
+    if (line.kind == LineKind::kDiscount && line.formula == LineFormula::kFixed &&
+        line.amount_minor > 0)
+        return Error::validation("amount", "out_of_range", "a discount is zero or negative");
+    if (!domain::lineAmount(line, c))
+        return Error::validation("amount", "out_of_range", "the line amount is out of range");
+    line.manual = true;
+    return {};
+}
+
+}  // namespace
+
+core::Result<domain::Invoice> Invoicing::addLine(const Actor& actor, const std::string& tenant_id,
+                                                 const std::string& id, const LineEdit& edit,
+                                                 const std::string& reason) {
+    return editDraft(actor, tenant_id, id, "line_added", reason,
+                     [&](Invoice& inv, JsonValue& detail) -> core::Status {
+                         InvoiceLine line;
+                         line.kind = edit.kind.value_or(LineKind::kAdjustment);
+                         if (line.kind != LineKind::kAdjustment && line.kind != LineKind::kDiscount)
+                             return Error::validation("kind", "invalid_enum",
+                                                      "lines added by hand are adjustment or "
+                                                      "discount");
+                         if (!edit.description || !edit.amount_minor)
+                             return Error::validation(!edit.description ? "description" : "amount",
+                                                      "required",
+                                                      "a new line needs a description and an "
+                                                      "amount");
+                         line.id = core::newId("inl", unixMillis(clock_));
+                         if (auto s = applyEdit(line, edit, inv.currency); !s.ok()) return s;
+                         line.amount_minor = *domain::lineAmount(line, inv.currency);
+                         inv.lines.push_back(line);
+                         line.position = static_cast<int>(inv.lines.size());
+                         detail.set("line", lineJson(line, inv.currency));
+                         return {};
+                     });
+}
+
+core::Result<domain::Invoice> Invoicing::editLine(const Actor& actor, const std::string& tenant_id,
+                                                  const std::string& id,
+                                                  const std::string& line_id, const LineEdit& edit,
+                                                  const std::string& reason) {
+    return editDraft(actor, tenant_id, id, "line_updated", reason,
+                     [&](Invoice& inv, JsonValue& detail) -> core::Status {
+                         auto it = std::find_if(inv.lines.begin(), inv.lines.end(),
+                                                [&](const auto& l) { return l.id == line_id; });
+                         if (it == inv.lines.end()) return Error::notFound("line");
+                         if (edit.kind && *edit.kind != it->kind)
+                             return Error::validation("kind", "immutable",
+                                                      "a line's kind cannot change");
+                         detail.set("line_before", lineJson(*it, inv.currency));
+                         if (auto s = applyEdit(*it, edit, inv.currency); !s.ok()) return s;
+                         it->amount_minor = *domain::lineAmount(*it, inv.currency);
+                         detail.set("line", lineJson(*it, inv.currency));
+                         return {};
+                     });
+}
+
+core::Result<domain::Invoice> Invoicing::removeLine(const Actor& actor,
+                                                    const std::string& tenant_id,
+                                                    const std::string& id,
+                                                    const std::string& line_id,
+                                                    const std::string& reason) {
+    return editDraft(actor, tenant_id, id, "line_removed", reason,
+                     [&](Invoice& inv, JsonValue& detail) -> core::Status {
+                         auto it = std::find_if(inv.lines.begin(), inv.lines.end(),
+                                                [&](const auto& l) { return l.id == line_id; });
+                         if (it == inv.lines.end()) return Error::notFound("line");
+                         detail.set("line_before", lineJson(*it, inv.currency));
+                         inv.lines.erase(it);
+                         return {};
+                     });
+}
+
+core::Result<storage::CreditEntry> Invoicing::adjustCredit(const Actor& actor,
+                                                           const std::string& tenant_id,
+                                                           const std::string& customer_id,
+                                                           std::int64_t amount_minor,
+                                                           const std::string& reason) {
+    if (reason.empty() || reason.size() > 500)
+        return Error::validation("reason", "required", "a reason of 1 to 500 bytes is required");
+    if (amount_minor == 0) return Error::validation("amount", "out_of_range", "may not be zero");
+    return store_.write([&](storage::UnitOfWork& uow) -> core::Result<storage::CreditEntry> {
+        auto customer = uow.customers().find(tenant_id, customer_id);
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!customer || !tenant) return Error::notFound("customer");
+        const auto currency = invoiceCurrency(*tenant, *customer);
+        if (!currency) return Error::internal("the customer's billing currency is unknown");
+        const auto balance = domain::addMinor(customer->credit_balance_minor, amount_minor);
+        if (!balance) return Error::validation("amount", "out_of_range", "the balance overflows");
+        if (*balance < 0)
+            return Error::validation("amount", "out_of_range",
+                                     "the credit balance is " +
+                                         money(customer->credit_balance_minor, *currency) +
+                                         "; it cannot go below zero");
+        const auto before = toJson(*customer);
+        customer->credit_balance_minor = *balance;
+        customer->updated_at = clock_.nowSeconds();
+        uow.customers().update(*customer);
+        storage::CreditEntry e;
+        e.id = core::newId("crd", unixMillis(clock_));
+        e.tenant_id = tenant_id;
+        e.customer_id = customer_id;
+        e.kind = amount_minor > 0 ? "grant" : "adjustment";
+        e.amount_minor = amount_minor;
+        e.currency = std::string(currency->code);
+        e.balance_after_minor = *balance;
+        e.reason = reason;
+        e.actor = actor.id;
+        e.created_at = clock_.nowSeconds();
+        uow.creditLedger().insert(e);
+        recordAudit(uow, actor, clock_, tenant_id, "customer.credit_adjusted", "customer",
+                    customer_id, before, toJson(*customer));
+        return e;
+    });
+}
+
+core::Result<Page<storage::CreditEntry>> Invoicing::listCredit(const std::string& tenant_id,
+                                                               const std::string& customer_id,
+                                                               const storage::PageRequest& page) {
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<Page<storage::CreditEntry>> {
+        if (!uow.customers().find(tenant_id, customer_id)) return Error::notFound("customer");
+        return toPage(uow.creditLedger().list(tenant_id, customer_id, page), page.limit);
+    });
+}
+
+JobOutcome Invoicing::sweepOverdue() {
+    JobOutcome outcome;
+    // Candidates due before tomorrow in UTC cover every zone; each is checked in its own.
+    const core::Date horizon =
+        core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 2);
+    const auto refs = store_.read([&](storage::UnitOfWork& uow) {
+        return core::Result<std::vector<storage::InvoiceRef>>(
+            uow.invoices().issuedDueBefore(horizon));
+    });
+    const Actor actor = Actor::system("invoice_overdue_sweep");
+    for (const auto& ref : *refs) {
+        const auto changed = store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+            auto inv = uow.invoices().find(ref.tenant_id, ref.id);
+            const auto tenant = uow.tenants().find(ref.tenant_id);
+            if (!inv || !tenant || inv->status != InvoiceStatus::kIssued || !inv->due_date)
+                return false;
+            if (!(*inv->due_date < todayFor(*tenant))) return false;
+            const Invoice before = *inv;
+            inv->status = InvoiceStatus::kOverdue;
+            inv->updated_at = clock_.nowSeconds();
+            uow.invoices().update(*inv);
+            recordAudit(uow, actor, clock_, ref.tenant_id, "invoice.due_date_passed", "invoice",
+                        inv->id, toJson(before, false), toJson(*inv, false));
+            return true;
+        });
+        if (changed.ok() && *changed) {
+            ++outcome.processed;
+        } else {
+            ++outcome.skipped;
+        }
+    }
+    return outcome;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
+    const auto optMoney = [&](const std::optional<std::int64_t>& v) {
+        return v ? moneyJson(*v, c) : JsonValue::null();
+    };
+    const auto optInt = [](const std::optional<std::int64_t>& v) {
+        return v ? JsonValue::number(*v) : JsonValue::null();
+    };
+    JsonValue o = JsonValue::object();
+    o.set("id", JsonValue::string(l.id))
+        .set("position", JsonValue::number(std::int64_t{l.position}))
+        .set("kind", JsonValue::string(std::string(domain::lineKindName(l.kind))))
+        .set("formula", JsonValue::string(std::string(domain::lineFormulaName(l.formula))))
+        .set("description", JsonValue::string(l.description))
+        .set("contract_id", optionalString(l.contract_id))
+        .set("method", optionalString(l.method))
+        .set("plugin_id", optionalString(l.plugin_id))
+        .set("kwh", optionalFixed(l.wh, 3))
+        .set("rate_per_kwh", optionalFixed(l.rate_micro, 6))
+        .set("equipment_hours", optInt(l.equipment_hours))
+        .set("quantity", optInt(l.quantity))
+        .set("unit_amount", optMoney(l.unit_amount_minor))
+        .set("days", optInt(l.days))
+        .set("period_days", optInt(l.period_days))
+        .set("percent", optionalFixed(l.percent_bp, 2))
+        .set("base_amount", optMoney(l.base_minor))
+        .set("amount", moneyJson(l.amount_minor, c))
+        .set("taxable", JsonValue::boolean(l.taxable))
+        .set("tax", moneyJson(l.tax_minor, c))
+        .set("manual", JsonValue::boolean(l.manual));
+    return o;
+}
+
+void setVariance(JsonValue& o, std::int64_t billed_wh, const std::optional<std::int64_t>& pdu_wh) {
+    const auto v = pdu_wh ? domain::energyVariance(billed_wh, *pdu_wh) : std::nullopt;
+    o.set("variance_percent", v ? fixedJson(v->bp, 2) : JsonValue::null())
+        .set("variance_class",
+             v ? JsonValue::string(std::string(domain::varianceClassName(v->cls)))
+               : JsonValue::null());
+}
+
+}  // namespace
+
+JsonValue toJson(const domain::Invoice& inv, bool with_lines) {
+    const auto& c = inv.currency;
+    JsonValue o = JsonValue::object();
+    o.set("id", JsonValue::string(inv.id))
+        .set("object", JsonValue::string("invoice"))
+        .set("customer_id", JsonValue::string(inv.customer_id))
+        .set("invoice_number", optionalString(inv.invoice_number))
+        .set("status", JsonValue::string(std::string(domain::invoiceStatusName(inv.status))))
+        .set("period_start", dateJson(inv.period.start))
+        .set("period_end", dateJson(inv.period.end))
+        .set("last_day", dateJson(core::addDays(inv.period.end, -1)))
+        .set("currency", JsonValue::string(std::string(c.code)))
+        .set("issue_date", optionalDateJson(inv.issue_date))
+        .set("due_date", optionalDateJson(inv.due_date))
+        .set("due_days", JsonValue::number(std::int64_t{inv.due_days}))
+        .set("paid_date", optionalDateJson(inv.paid_date))
+        .set("tax_rate_percent", fixedJson(inv.tax_rate_milli_pct, 3))
+        .set("tax_display", JsonValue::string(std::string(domain::taxDisplayName(inv.tax_display))))
+        .set("subtotal", moneyJson(inv.subtotal_minor, c))
+        .set("discount", moneyJson(inv.discount_minor, c))
+        .set("tax", moneyJson(inv.tax_minor, c))
+        .set("total", moneyJson(inv.total_minor, c))
+        .set("credit_applied", moneyJson(inv.credit_applied_minor, c))
+        .set("amount_due", moneyJson(inv.amount_due_minor, c))
+        .set("kwh_billed", fixedJson(inv.billed_wh, 3))
+        .set("pdu_kwh", optionalFixed(inv.pdu_wh, 3));
+    setVariance(o, inv.billed_wh, inv.pdu_wh);
+    o.set("run_id", optionalString(inv.run_id))
+        .set("held_reason", optionalString(inv.held_reason))
+        .set("status_reason", optionalString(inv.status_reason))
+        .set("emailed_at", optionalTimestamp(inv.emailed_at))
+        .set("created_at", timestampJson(inv.created_at))
+        .set("updated_at", timestampJson(inv.updated_at));
+    if (with_lines) {
+        JsonValue lines = JsonValue::array();
+        for (const auto& l : inv.lines) lines.push(lineJson(l, c));
+        JsonValue contracts = JsonValue::array();
+        for (const auto& s : inv.contracts) {
+            JsonValue x = JsonValue::object();
+            x.set("contract_id", JsonValue::string(s.contract_id))
+                .set("contract_number", optionalString(s.contract_number))
+                .set("contract_type", JsonValue::string(s.contract_type))
+                .set("kwh_billed", fixedJson(s.billed_wh, 3))
+                .set("pdu_kwh", optionalFixed(s.pdu_wh, 3));
+            setVariance(x, s.billed_wh, s.pdu_wh);
+            x.set("power_cap_kw", optionalFixed(s.power_cap_w, 3))
+                .set("cap_exceeded_hours", JsonValue::number(s.cap_exceeded_hours))
+                .set("peak_kw", fixedJson(s.peak_w, 3))
+                .set("excess_kwh", fixedJson(s.excess_wh, 3))
+                .set("unbilled_equipment_hours", JsonValue::number(s.unbilled_equipment_hours));
+            contracts.push(std::move(x));
+        }
+        o.set("lines", std::move(lines)).set("contracts", std::move(contracts));
+    }
+    return o;
+}
+
+JsonValue toJson(const storage::CreditEntry& e) {
+    const auto c = domain::findCurrency(e.currency).value_or(domain::Currency{"USD", 2});
+    JsonValue o = JsonValue::object();
+    o.set("id", JsonValue::string(e.id))
+        .set("object", JsonValue::string("credit_entry"))
+        .set("customer_id", JsonValue::string(e.customer_id))
+        .set("kind", JsonValue::string(e.kind))
+        .set("amount", moneyJson(e.amount_minor, c))
+        .set("currency", JsonValue::string(e.currency))
+        .set("balance_after", moneyJson(e.balance_after_minor, c))
+        .set("invoice_id", optionalString(e.invoice_id))
+        .set("reason", optionalString(e.reason))
+        .set("actor", JsonValue::string(e.actor))
+        .set("created_at", timestampJson(e.created_at));
+    return o;
+}
+
+}  // namespace billwright::services
