@@ -63,6 +63,37 @@ const JsonValue* FieldReader::take(std::string_view name, Presence presence) {
     return v;
 }
 
+std::optional<std::vector<std::string>> FieldReader::strings(std::string_view name,
+                                                             Presence presence,
+                                                             std::size_t max_items,
+                                                             std::size_t max_length) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isArray()) {
+        wrongType(name, "an array of strings");
+        return std::nullopt;
+    }
+    if (v->items().size() > max_items) {
+        addError(std::string(name), "out_of_range",
+                 "at most " + std::to_string(max_items) + " entries");
+        return std::nullopt;
+    }
+    std::vector<std::string> out;
+    for (const auto& item : v->items()) {
+        if (!item.isString()) {
+            wrongType(name, "an array of strings");
+            return std::nullopt;
+        }
+        if (item.asString().empty() || item.asString().size() > max_length) {
+            addError(std::string(name), "out_of_range",
+                     "each entry must be 1 to " + std::to_string(max_length) + " bytes");
+            return std::nullopt;
+        }
+        out.push_back(item.asString());
+    }
+    return out;
+}
+
 std::optional<std::string> FieldReader::string(std::string_view name, Presence presence,
                                                std::size_t max_length) {
     const JsonValue* v = take(name, presence);

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/date.h"
 #include "core/error.h"
@@ -33,6 +34,10 @@ public:
     std::optional<core::Date> date(std::string_view name, Presence presence);
     std::optional<std::string> oneOf(std::string_view name, Presence presence,
                                      std::initializer_list<std::string_view> allowed);
+
+    // A JSON array of 0..max_items strings of 1..max_length bytes each.
+    std::optional<std::vector<std::string>> strings(std::string_view name, Presence presence,
+                                                    std::size_t max_items, std::size_t max_length);
 
     // True when the field is present as JSON null (marks it read): "clear this value".
     bool isNull(std::string_view name);

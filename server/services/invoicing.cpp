@@ -208,17 +208,17 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
     };
     const std::int64_t period_days = core::daysBetween(period.start, period.end);
 
-    for (const auto& c : uow.contracts().billableIn(tenant_id, customer_id, period.start,
-                                                    period.end)) {
+    for (const auto& c :
+         uow.contracts().billableIn(tenant_id, customer_id, period.start, period.end)) {
         const core::Date end = c.ended_on ? std::min(c.end_date, *c.ended_on) : c.end_date;
         const std::int64_t days = domain::daysCovered(period, c.start_date, end);
         if (days <= 0) continue;
         const std::string label = c.contract_number.value_or(c.id);
         if (!(c.currency == inv.currency))
-            return Error::validation("customer_id", "currency_mismatch",
-                                     "contract " + label + " is in " + std::string(c.currency.code) +
-                                         "; the customer's invoices are in " +
-                                         std::string(inv.currency.code));
+            return Error::validation(
+                "customer_id", "currency_mismatch",
+                "contract " + label + " is in " + std::string(c.currency.code) +
+                    "; the customer's invoices are in " + std::string(inv.currency.code));
         domain::Contract billed = c;
         billed.end_date = end;
         const std::size_t first = inv.lines.size();
@@ -284,7 +284,8 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                 break;
             }
             case domain::ContractType::kInfinity: {
-                const auto rate = c.rate_micro ? c.rate_micro : out.settings.default_energy_rate_micro;
+                const auto rate =
+                    c.rate_micro ? c.rate_micro : out.settings.default_energy_rate_micro;
                 if (!rate)
                     return Error::validation("customer_id", "no_rate",
                                              "infinity contract " + label +
@@ -308,13 +309,11 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                 line.rate_micro = rate;
                 line.quantity = q;
                 line.equipment_hours = domain::divRound(seconds, 3600).value_or(0);
-                line.description = "Hash-lease: " + std::to_string(q) + " x " +
-                                   c.miner_model.value_or("miner") + " (" +
-                                   domain::formatFixed(c.miner_hashrate_mth.value_or(0), 3) +
-                                   " TH/s at " +
-                                   domain::formatFixed(c.miner_efficiency_mjth.value_or(0), 3) +
-                                   " J/TH) for " + std::to_string(*line.equipment_hours) +
-                                   " hours — contract " + label;
+                line.description =
+                    "Hash-lease: " + std::to_string(q) + " x " + c.miner_model.value_or("miner") +
+                    " (" + domain::formatFixed(c.miner_hashrate_mth.value_or(0), 3) + " TH/s at " +
+                    domain::formatFixed(c.miner_efficiency_mjth.value_or(0), 3) + " J/TH) for " +
+                    std::to_string(*line.equipment_hours) + " hours — contract " + label;
                 add(std::move(line));
                 if (c.connector_fee_bp && *c.connector_fee_bp > 0) {
                     InvoiceLine fee;
@@ -323,7 +322,8 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                     fee.contract_id = c.id;
                     fee.base_minor = inv.lines.back().amount_minor;
                     fee.percent_bp = c.connector_fee_bp;
-                    fee.description = "Connector fee " + domain::formatFixed(*c.connector_fee_bp, 2) +
+                    fee.description = "Connector fee " +
+                                      domain::formatFixed(*c.connector_fee_bp, 2) +
                                       "% of the hash-lease — contract " + label;
                     add(std::move(fee));
                 }
@@ -379,9 +379,10 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                     line.contract_id = c.id;
                     line.wh = wh;
                     line.rate_micro = c.management_fee_rate_micro;
-                    line.description = "Management fee on the energy of the operated sites — "
-                                       "contract " +
-                                       label;
+                    line.description =
+                        "Management fee on the energy of the operated sites — "
+                        "contract " +
+                        label;
                     add(std::move(line));
                 }
                 break;
@@ -467,8 +468,8 @@ core::Result<Generated> Invoicing::generate(const Actor& actor, const std::strin
                                          "; invoices bill a period once it is over (preview "
                                          "shows it so far)");
         p.existing = uow.invoices().findLive(tenant_id, request.customer_id, period->start);
-        const bool regenerate = p.existing && request.regenerate_draft &&
-                                p.existing->status == InvoiceStatus::kDraft;
+        const bool regenerate =
+            p.existing && request.regenerate_draft && p.existing->status == InvoiceStatus::kDraft;
         if (p.existing && !regenerate) return p;
         auto computed = compute(uow, tenant_id, request.customer_id, *period);
         if (!computed) return std::move(computed).error();
@@ -492,8 +493,8 @@ core::Result<Generated> Invoicing::generate(const Actor& actor, const std::strin
             const core::Date today = prepared->today;
             const auto existing =
                 uow.invoices().findLive(tenant_id, request.customer_id, period->start);
-            const bool regenerate = existing && request.regenerate_draft &&
-                                    existing->status == InvoiceStatus::kDraft;
+            const bool regenerate =
+                existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
             const auto finish = [&](Generated g) -> core::Result<Generated> {
                 if (request.on_commit) request.on_commit(uow, g);
                 return g;
@@ -523,8 +524,8 @@ core::Result<Generated> Invoicing::generate(const Actor& actor, const std::strin
                 rebalanceCredit(uow, actor, clock_, inv, *customer);
                 uow.invoices().update(inv);
                 uow.invoices().replaceLines(inv);
-                recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice",
-                            inv.id, toJson(*existing), toJson(inv));
+                recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
+                            toJson(*existing), toJson(inv));
                 return finish({inv, GenerateOutcome::kRegenerated});
             }
             if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
@@ -699,8 +700,8 @@ core::Result<domain::Invoice> Invoicing::send(const Actor& actor, const std::str
         inv->emailed_at = clock_.nowSeconds();
         inv->updated_at = clock_.nowSeconds();
         uow.invoices().update(*inv);
-        recordAudit(uow, actor, clock_, tenant_id, "invoice.sent", "invoice", inv->id,
-                    std::nullopt, std::nullopt);
+        recordAudit(uow, actor, clock_, tenant_id, "invoice.sent", "invoice", inv->id, std::nullopt,
+                    std::nullopt);
         return *inv;
     });
 }
@@ -792,9 +793,8 @@ core::Result<domain::Invoice> Invoicing::addLine(const Actor& actor, const std::
 }
 
 core::Result<domain::Invoice> Invoicing::editLine(const Actor& actor, const std::string& tenant_id,
-                                                  const std::string& id,
-                                                  const std::string& line_id, const LineEdit& edit,
-                                                  const std::string& reason) {
+                                                  const std::string& id, const std::string& line_id,
+                                                  const LineEdit& edit, const std::string& reason) {
     return editDraft(actor, tenant_id, id, "line_updated", reason,
                      [&](Invoice& inv, JsonValue& detail) -> core::Status {
                          auto it = std::find_if(inv.lines.begin(), inv.lines.end(),
@@ -952,9 +952,8 @@ JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
 void setVariance(JsonValue& o, std::int64_t billed_wh, const std::optional<std::int64_t>& pdu_wh) {
     const auto v = pdu_wh ? domain::energyVariance(billed_wh, *pdu_wh) : std::nullopt;
     o.set("variance_percent", v ? fixedJson(v->bp, 2) : JsonValue::null())
-        .set("variance_class",
-             v ? JsonValue::string(std::string(domain::varianceClassName(v->cls)))
-               : JsonValue::null());
+        .set("variance_class", v ? JsonValue::string(std::string(domain::varianceClassName(v->cls)))
+                                 : JsonValue::null());
 }
 
 }  // namespace

@@ -51,10 +51,10 @@ struct GenerateRequest {
 // A status change asked for by a user, with what the target status needs.
 struct StatusChange {
     domain::InvoiceStatus target = domain::InvoiceStatus::kIssued;
-    std::optional<std::string> reason;      // hold, write-off, cancel
-    std::optional<core::Date> paid_date;    // paid; defaults to today in the tenant's zone
-    std::optional<bool> send_email;         // issued: default true from draft, auto-send when
-                                            // releasing a held invoice
+    std::optional<std::string> reason;    // hold, write-off, cancel
+    std::optional<core::Date> paid_date;  // paid; defaults to today in the tenant's zone
+    std::optional<bool> send_email;       // issued: default true from draft, auto-send when
+                                          // releasing a held invoice
 };
 
 struct BulkStatusResult {
@@ -97,8 +97,7 @@ public:
 
     // The invoice as it would be generated now; nothing is saved. Any period that has begun.
     core::Result<domain::Invoice> preview(const std::string& tenant_id,
-                                          const std::string& customer_id,
-                                          core::Date period_start);
+                                          const std::string& customer_id, core::Date period_start);
     // Generates (or finds) the customer's invoice for a period that has ended.
     core::Result<Generated> generate(const Actor& actor, const std::string& tenant_id,
                                      const GenerateRequest& request);

@@ -916,10 +916,11 @@ public:
     std::vector<domain::Contract> billableIn(std::string_view tenant_id,
                                              const std::optional<std::string>& customer_id,
                                              core::Date from, core::Date to) override {
-        std::string sql = "SELECT " + text(kColumns) +
-                          " FROM contracts WHERE tenant_id = ? AND status <> 'draft' AND activated_at IS NOT "
-                          "NULL AND "
-                          "start_date < ? AND end_date > ?";
+        std::string sql =
+            "SELECT " + text(kColumns) +
+            " FROM contracts WHERE tenant_id = ? AND status <> 'draft' AND activated_at IS NOT "
+            "NULL AND "
+            "start_date < ? AND end_date > ?";
         SqlParams params{text(tenant_id), dateText(to), dateText(from)};
         if (customer_id) {
             sql += " AND customer_id = ?";
@@ -936,7 +937,8 @@ public:
         std::vector<std::string> out;
         for (const auto& r : c_.query(
                  "SELECT DISTINCT customer_id FROM contracts WHERE tenant_id = ? AND status <> "
-                 "'draft' AND activated_at IS NOT NULL AND start_date < ? AND end_date > ? ORDER BY "
+                 "'draft' AND activated_at IS NOT NULL AND start_date < ? AND end_date > ? ORDER "
+                 "BY "
                  "customer_id",
                  {text(tenant_id), dateText(to), dateText(from)}))
             out.push_back(r.getString(0));

@@ -469,7 +469,9 @@ BOOST_AUTO_TEST_CASE(every_invalid_create_field_is_a_422_naming_it_and_writes_no
         {"{" + hosted + wallet + "}", "payout_wallet"},
         {"{" + infinity + "}", "payout_wallet"},
         {"{" + infinity + R"(,"payout_wallet":"not-a-wallet"})", "payout_wallet"},
-        {"{" + infinity + wallet + R"(,"rate_per_kwh":"0.05"})", "rate_per_kwh"},
+        {"{" + infinity + wallet + R"(,"rate_per_kwh":"0"})", "rate_per_kwh"},
+        {"{" + infinity + wallet + R"(,"lease_fee_per_unit":"10.00"})", "lease_fee_per_unit"},
+        {"{" + infinity + wallet + R"(,"discount_percent":"100.01"})", "discount_percent"},
         {"{" + cus +
              R"(,"type":"infinity","miner_model":"S21","miner_hashrate_ths":"200","miner_efficiency_jth":"17.5","quantity":0,"connector_fee_percent":"2.5")" +
              wallet + "}",

@@ -21,50 +21,6 @@ constexpr std::size_t kMaxIdLength = 64;
 using OptionalFixed = std::optional<std::optional<std::int64_t>>;
 using OptionalText = std::optional<std::optional<std::string>>;
 
-// The body without the array members FieldReader does not read; those are read here.
-JsonValue withoutMembers(const JsonValue& body, std::initializer_list<std::string_view> names) {
-    if (!body.isObject()) return body;
-    JsonValue rest = JsonValue::object();
-    for (const auto& [key, value] : body.members()) {
-        bool skip = false;
-        for (const auto name : names) skip = skip || key == name;
-        if (!skip) rest.set(key, value);
-    }
-    return rest;
-}
-
-// A JSON array of 1..kMaxIdsPerCall distinct-or-not strings (ids); nullopt when absent, null,
-// or wrong (the problem is added to `f`).
-std::optional<std::vector<std::string>> stringArray(const JsonValue& body, std::string_view name,
-                                                    FieldReader& f, std::size_t max_items,
-                                                    std::size_t max_length) {
-    const JsonValue* v = body.isObject() ? body.find(name) : nullptr;
-    if (v == nullptr || v->isNull()) return std::nullopt;
-    if (!v->isArray()) {
-        f.addError(std::string(name), "wrong_type", "must be an array of strings");
-        return std::nullopt;
-    }
-    if (v->items().size() > max_items) {
-        f.addError(std::string(name), "out_of_range",
-                   "at most " + std::to_string(max_items) + " entries");
-        return std::nullopt;
-    }
-    std::vector<std::string> out;
-    for (const auto& item : v->items()) {
-        if (!item.isString()) {
-            f.addError(std::string(name), "wrong_type", "must be an array of strings");
-            return std::nullopt;
-        }
-        if (item.asString().empty() || item.asString().size() > max_length) {
-            f.addError(std::string(name), "out_of_range",
-                       "each entry must be 1 to " + std::to_string(max_length) + " bytes");
-            return std::nullopt;
-        }
-        out.push_back(item.asString());
-    }
-    return out;
-}
-
 struct ContractFields {
     std::optional<std::string> customer_id;
     std::optional<domain::ContractType> type;
@@ -130,8 +86,9 @@ core::Result<ContractFields> readContractFields(const JsonValue& body, bool crea
     v.max_extensions = f.integer("max_extensions", opt, 0, domain::kMaxExtensionsLimit);
     if (const JsonValue* methods = body.isObject() ? body.find("billing_methods") : nullptr) {
         if (methods->isNull()) {
+            f.isNull("billing_methods");
             v.billing_methods = std::vector<std::string>{};
-        } else if (auto names = stringArray(body, "billing_methods", f, 3, 64)) {
+        } else if (auto names = f.strings("billing_methods", opt, 3, 64)) {
             // Each entry names an energy billing method of a loaded plugin.
             bool all_known = true;
             for (const auto& name : *names) {
@@ -267,8 +224,7 @@ HandlerResult createContract(ApiContext& ctx, Request& r) {
     if (!tenant.ok()) return std::move(tenant).error();
     auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
-    const JsonValue rest = withoutMembers(*body, {"billing_methods"});
-    FieldReader f(rest);
+    FieldReader f(*body);
     std::optional<domain::Currency> currency;
     if (const JsonValue* id = body->isObject() ? body->find("customer_id") : nullptr;
         id != nullptr && id->isString() && !id->asString().empty() &&
@@ -437,8 +393,7 @@ HandlerResult patchContract(ApiContext& ctx, Request& r) {
     if (!existing.ok()) return std::move(existing).error();
     auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
-    const JsonValue rest = withoutMembers(*body, {"billing_methods"});
-    FieldReader f(rest);
+    FieldReader f(*body);
     auto fields = readContractFields(*body, false, existing->contract.currency,
                                      ctx.plugins.energyMethods(), f);
     if (!fields.ok()) return std::move(fields).error();
@@ -514,11 +469,8 @@ HandlerResult withdrawNotice(ApiContext& ctx, Request& r) {
 core::Result<std::vector<std::string>> idList(const Request& r, std::string_view name) {
     auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
-    const JsonValue rest = withoutMembers(*body, {name});
-    FieldReader f(rest);
-    auto ids = stringArray(*body, name, f, kMaxIdsPerCall, kMaxIdLength);
-    if (!ids && body->isObject() && (body->find(name) == nullptr || body->find(name)->isNull()))
-        f.addError(std::string(name), "required", "is required");
+    FieldReader f(*body);
+    auto ids = f.strings(name, Presence::kRequired, kMaxIdsPerCall, kMaxIdLength);
     if (ids && ids->empty()) f.addError(std::string(name), "required", "name at least one id");
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     return std::move(*ids);

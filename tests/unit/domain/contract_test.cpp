@@ -873,12 +873,27 @@ BOOST_AUTO_TEST_CASE(validate_needs_a_positive_rate_on_hosted_and_lease) {
     });
 }
 
-BOOST_AUTO_TEST_CASE(validate_refuses_a_rate_on_infinity) {
+// Infinity may carry its own rate for the hash streams' energy (the tenant's default otherwise);
+// a lease fee is Lease-only; a discount is 0..100 % on any type.
+BOOST_AUTO_TEST_CASE(validate_takes_a_rate_on_infinity_a_lease_fee_on_lease_only_and_a_discount) {
+    Contract infinity = ofType(CT::kInfinity);
+    infinity.rate_micro = 65000;
+    BOOST_TEST(validateContract(infinity).ok());
+    Contract lease = ofType(CT::kLease);
+    lease.lease_fee_per_unit_minor = 15000;
+    lease.discount_bp = 10000;
+    BOOST_TEST(validateContract(lease).ok());
     expectOneViolation({
-        {"a rate", CT::kInfinity, [](Contract& c) { c.rate_micro = 65000; }, "rate_per_kwh",
-         "not_allowed"},
         {"a zero rate", CT::kInfinity, [](Contract& c) { c.rate_micro = 0; }, "rate_per_kwh",
-         "not_allowed"},
+         "out_of_range"},
+        {"a lease fee", CT::kHosted, [](Contract& c) { c.lease_fee_per_unit_minor = 100; },
+         "lease_fee_per_unit", "not_allowed"},
+        {"a negative lease fee", CT::kLease, [](Contract& c) { c.lease_fee_per_unit_minor = -1; },
+         "lease_fee_per_unit", "out_of_range"},
+        {"a discount over 100 %", CT::kOperations, [](Contract& c) { c.discount_bp = 10001; },
+         "discount_percent", "out_of_range"},
+        {"a negative discount", CT::kHosted, [](Contract& c) { c.discount_bp = -1; },
+         "discount_percent", "out_of_range"},
     });
 }
 
@@ -1246,17 +1261,11 @@ BOOST_AUTO_TEST_CASE(validate_reports_every_violation_at_once_one_entry_per_fiel
     const auto infinity_status = validateContract(i);
     BOOST_TEST_REQUIRE(!infinity_status.ok());
     const std::map<std::string, std::string> infinity_expected{
-        {"billing_methods", "not_allowed"},
-        {"rate_per_kwh", "not_allowed"},
-        {"auto_renew", "not_allowed"},
-        {"failover_mode", "not_allowed"},
-        {"failover_rate_per_kwh", "not_allowed"},
-        {"miner_model", "required"},
-        {"miner_hashrate_ths", "out_of_range"},
-        {"miner_efficiency_jth", "required"},
-        {"connector_fee_percent", "out_of_range"},
-        {"payout_wallet", "invalid_wallet"},
-        {"management_fee_per_kwh", "not_allowed"},
+        {"billing_methods", "not_allowed"},   {"auto_renew", "not_allowed"},
+        {"failover_mode", "not_allowed"},     {"failover_rate_per_kwh", "not_allowed"},
+        {"miner_model", "required"},          {"miner_hashrate_ths", "out_of_range"},
+        {"miner_efficiency_jth", "required"}, {"connector_fee_percent", "out_of_range"},
+        {"payout_wallet", "invalid_wallet"},  {"management_fee_per_kwh", "not_allowed"},
     };
     BOOST_TEST(describe(fieldErrors(infinity_status)) == describe(infinity_expected));
     BOOST_TEST(infinity_status.error().fields.size() == infinity_expected.size());
