@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,12 +23,15 @@
 #include "core/time_zone.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "jobs/outbox_delivery.h"
 #include "jobs/scheduler.h"
+#include "jobs/smtp_mailer.h"
 #include "plugins/host.h"
 #include "plugins/registry.h"
 #include "services/api_keys.h"
 #include "services/hashprices.h"
 #include "services/idempotency.h"
+#include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/secret_box.h"
@@ -74,6 +78,33 @@ bool writeKeyFile(const std::string& path, const std::string& secret) {
     const std::string line = secret + "\n";
     const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
     return ::close(fd) == 0 && ok && written;
+}
+
+jobs::SmtpOptions smtpOptions(const Settings& s) {
+    jobs::SmtpOptions o;
+    o.host = s.smtp_host;
+    o.port = s.smtp_port;
+    o.username = s.smtp_username;
+    o.password = s.smtp_password;
+    o.starttls = s.smtp_starttls;
+    o.tls_verify = s.smtp_tls_verify;
+    o.timeout = std::chrono::milliseconds(s.smtp_timeout_ms);
+    return o;
+}
+
+jobs::OutboxOptions outboxOptions(const Settings& s) {
+    jobs::OutboxOptions o;
+    o.max_attempts = s.outbox_max_attempts;
+    o.backoff_seconds = s.outbox_backoff_seconds;
+    o.max_backoff_seconds = s.outbox_max_backoff_seconds;
+    o.default_sender = {s.smtp_from_name, s.smtp_from_email};
+    // A claimed batch must be sent (or time out) well inside its lease.
+    const auto batch_ms =
+        static_cast<std::int64_t>(o.batch_size) * s.smtp_timeout_ms * 3;  // connect, TLS, data
+    o.lease = std::max(
+        std::chrono::seconds(60),
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(batch_ms)) * 2);
+    return o;
 }
 
 class Billwrightd final : public Poco::Util::ServerApplication {
@@ -226,9 +257,11 @@ private:
         services::BillingChain chain(*store, clock, plugin_service,
                                      settings.telemetry_max_hold_seconds);
         services::Hashprices hashprices(*store, clock);
+        services::Outbox outbox(*store, clock);
         http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
-                       chain, hashprices, *store, metrics, log_, std::string(openapiDocument()),
-                       settings.http_max_body_bytes, settings.http_max_bulk_body_bytes});
+                       chain, hashprices, outbox, *store, metrics, log_,
+                       std::string(openapiDocument()), settings.http_max_body_bytes,
+                       settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())
                 std::cout << r.method << " " << r.pattern << "\n";
@@ -264,6 +297,21 @@ private:
         jobs::addPlatformJobs(scheduler, billing, idempotency);
         jobs::addContractJobs(scheduler, contracts);
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
+        // Email has its own thread, so a message does not wait for the scheduler's tick.
+        std::unique_ptr<jobs::SmtpMailer> mailer;
+        std::unique_ptr<jobs::OutboxDelivery> delivery;
+        if (settings.smtp_host.empty()) {
+            log_.info("email delivery is off (smtp.host is empty); messages stay pending");
+        } else {
+            mailer = std::make_unique<jobs::SmtpMailer>(smtpOptions(settings));
+            delivery = std::make_unique<jobs::OutboxDelivery>(*store, clock, *mailer, log_, metrics,
+                                                              outboxOptions(settings));
+            delivery->start(std::chrono::milliseconds(settings.outbox_interval_ms));
+            log_.info("email delivery on",
+                      {{"smtp_host", settings.smtp_host},
+                       {"smtp_port", std::to_string(settings.smtp_port)},
+                       {"starttls", settings.smtp_starttls ? "true" : "false"}});
+        }
 
         const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
                                 settings.http_host + ":" + std::to_string(server.port());
@@ -274,6 +322,7 @@ private:
         log_.info("shutting down");
         server.stop();
         scheduler.stop();
+        if (delivery) delivery->stop();
         log_.info("stopped");
         return EXIT_OK;
     }

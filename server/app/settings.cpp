@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <tuple>
 
 #include "core/time_zone.h"
 
@@ -61,6 +62,29 @@ core::Result<bool> boolean(std::string_view key, const std::string& text) {
 
 }  // namespace
 
+std::optional<std::pair<std::string, std::string>> parseMailbox(const std::string& text) {
+    std::string name;
+    std::string address = text;
+    if (const auto open = text.find('<'); open != std::string::npos) {
+        if (text.back() != '>') return std::nullopt;
+        name = text.substr(0, open);
+        while (!name.empty() && name.back() == ' ') name.pop_back();
+        if (name.size() >= 2 && name.front() == '"' && name.back() == '"')
+            name = name.substr(1, name.size() - 2);
+        address = text.substr(open + 1, text.size() - open - 2);
+    }
+    const auto at = address.find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == address.size()) return std::nullopt;
+    for (const char c : address) {
+        if (c <= ' ' || c == '<' || c == '>' || c == '"' || c == ',' || c == 0x7F)
+            return std::nullopt;
+    }
+    for (const char c : name) {
+        if (c == '\r' || c == '\n' || c == '<' || c == '>') return std::nullopt;
+    }
+    return std::pair{name, address};
+}
+
 const std::vector<SettingSpec>& settingSpecs() {
     static const std::vector<SettingSpec> kSpecs = {
         {"http.host", "127.0.0.1", "address to listen on"},
@@ -102,6 +126,22 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"scheduler.interval_seconds", "60", "how often background jobs run"},
         {"scheduler.catch_up_days", "7",
          "auto-generation still creates a period's invoice this many days after it began"},
+        {"smtp.host", "", "SMTP server that delivers the email outbox; empty: delivery is off"},
+        {"smtp.port", "25", "SMTP server port (587 for submission with STARTTLS)"},
+        {"smtp.username", "", "AUTH LOGIN user name; empty: no authentication"},
+        {"smtp.password", "",
+         "AUTH LOGIN password; prefer the environment variable over the file; never logged"},
+        {"smtp.starttls", "false", "require STARTTLS before authenticating and sending"},
+        {"smtp.tls_verify", "true",
+         "verify the SMTP server's certificate and host name (false: accept any, for tests)"},
+        {"smtp.from", "Billwright <billing@localhost>",
+         "sender of messages that name none: \"Name <address>\" or address"},
+        {"smtp.timeout_ms", "10000", "SMTP connect and read/write timeout"},
+        {"outbox.interval_ms", "2000", "how often the delivery worker looks for due email"},
+        {"outbox.max_attempts", "8", "attempts before a message becomes failed (dead letter)"},
+        {"outbox.backoff_seconds", "30",
+         "wait after the first failed attempt; doubles with each further failure"},
+        {"outbox.max_backoff_seconds", "3600", "longest wait between two attempts"},
     };
     return kSpecs;
 }
@@ -252,6 +292,43 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     auto catch_up = integerIn("scheduler.catch_up_days", values["scheduler.catch_up_days"], 1, 28);
     if (!catch_up.ok()) return std::move(catch_up).error();
     s.scheduler_catch_up_days = static_cast<int>(*catch_up);
+
+    s.smtp_host = values["smtp.host"];
+    auto smtp_port = integerIn("smtp.port", values["smtp.port"], 1, 65535);
+    if (!smtp_port.ok()) return std::move(smtp_port).error();
+    s.smtp_port = static_cast<std::uint16_t>(*smtp_port);
+    s.smtp_username = values["smtp.username"];
+    s.smtp_password = values["smtp.password"];
+    if (s.smtp_username.empty() != s.smtp_password.empty()) {
+        return badValue(s.smtp_username.empty() ? "smtp.username" : "smtp.password",
+                        "smtp.username and smtp.password are set together");
+    }
+    auto starttls = boolean("smtp.starttls", values["smtp.starttls"]);
+    if (!starttls.ok()) return std::move(starttls).error();
+    s.smtp_starttls = *starttls;
+    auto tls_verify = boolean("smtp.tls_verify", values["smtp.tls_verify"]);
+    if (!tls_verify.ok()) return std::move(tls_verify).error();
+    s.smtp_tls_verify = *tls_verify;
+    const auto from = parseMailbox(values["smtp.from"]);
+    if (!from) return badValue("smtp.from", "must be an address or \"Name <address>\"");
+    s.smtp_from_name = from->first;
+    s.smtp_from_email = from->second;
+    const std::tuple<const char*, std::int64_t*, std::int64_t, std::int64_t> numbers[] = {
+        {"smtp.timeout_ms", &s.smtp_timeout_ms, 100, 600000},
+        {"outbox.interval_ms", &s.outbox_interval_ms, 10, 3600000},
+        {"outbox.max_attempts", &s.outbox_max_attempts, 1, 100},
+        {"outbox.backoff_seconds", &s.outbox_backoff_seconds, 1, 86400},
+        {"outbox.max_backoff_seconds", &s.outbox_max_backoff_seconds, 1, 7 * 86400},
+    };
+    for (const auto& [key, out, min, max] : numbers) {
+        auto value = integerIn(key, values[key], min, max);
+        if (!value.ok()) return std::move(value).error();
+        *out = *value;
+    }
+    if (s.outbox_max_backoff_seconds < s.outbox_backoff_seconds) {
+        return badValue("outbox.max_backoff_seconds",
+                        "must not be less than outbox.backoff_seconds");
+    }
     return s;
 }
 

@@ -46,6 +46,20 @@ struct Settings {
     std::string platform_timezone;
     int scheduler_interval_seconds = 60;
     int scheduler_catch_up_days = 7;
+    // Email delivery (docs/email.md); an empty smtp_host turns delivery off.
+    std::string smtp_host;
+    std::uint16_t smtp_port = 25;
+    std::string smtp_username;
+    std::string smtp_password;
+    bool smtp_starttls = false;
+    bool smtp_tls_verify = true;
+    std::string smtp_from_name = "Billwright";  // smtp.from, split
+    std::string smtp_from_email = "billing@localhost";
+    std::int64_t smtp_timeout_ms = 10000;
+    std::int64_t outbox_interval_ms = 2000;
+    std::int64_t outbox_max_attempts = 8;
+    std::int64_t outbox_backoff_seconds = 30;
+    std::int64_t outbox_max_backoff_seconds = 3600;
 };
 
 // Layers, later wins: defaults, the properties file, the environment (BILLWRIGHT_HTTP_PORT for
@@ -60,5 +74,7 @@ struct SettingSources {
 core::Result<Settings> loadSettings(const SettingSources& sources);
 std::string environmentName(std::string_view key);  // "http.port" -> "BILLWRIGHT_HTTP_PORT"
 std::string settingsHelp();
+// "Name <address>" or "address" -> {name, address}; nullopt when the address is not plausible.
+std::optional<std::pair<std::string, std::string>> parseMailbox(const std::string& text);
 
 }  // namespace billwright::app

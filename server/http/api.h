@@ -16,6 +16,7 @@
 #include "services/hashprices.h"
 #include "services/idempotency.h"
 #include "services/inventory.h"
+#include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/telemetry.h"
@@ -35,6 +36,7 @@ struct ApiContext {
     services::Plugins& plugins;
     services::BillingChain& chain;
     services::Hashprices& hashprices;
+    services::Outbox& outbox;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -89,5 +91,6 @@ void registerContractRoutes(Router& router, ApiContext& ctx);
 void registerPluginRoutes(Router& router, ApiContext& ctx);
 void registerHashpriceRoutes(Router& router, ApiContext& ctx);
 void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
+void registerOutboxRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

@@ -31,6 +31,15 @@ void queueInvoiceEmail(storage::UnitOfWork& uow, const core::Clock& clock,
     m.recipient = ctx.customer.invoiceEmail();
     m.subject = invoiceEmailSubject(doc);
     m.body = renderInvoiceEmailText(doc);
+    m.html_body = renderInvoiceEmailHtml(doc);
+    m.sender_name = ctx.settings.sender_name ? ctx.settings.sender_name
+                                             : std::optional<std::string>(ctx.tenant_name);
+    m.sender_email = ctx.settings.sender_email;
+    m.reply_to = ctx.settings.reply_to;
+    m.attachment_name = invoiceAttachmentName(doc);
+    m.attachment_type = "text/html";
+    m.attachment_body = renderInvoiceHtml(doc);
+    m.object_id = ctx.invoice.id;
     m.next_attempt_at = clock.nowSeconds();
     m.created_at = clock.nowSeconds();
     uow.outbox().enqueue(m);  // false: this event's message is already queued

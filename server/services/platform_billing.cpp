@@ -86,6 +86,7 @@ void enqueueMail(storage::UnitOfWork& uow, const core::Clock& clock,
     m.id = core::newId("msg", unixMillis(clock));
     m.tenant_id = inv.tenant_id;
     m.dedupe_key = kind + ":" + inv.id;
+    m.object_id = inv.id;
     m.kind = std::move(kind);
     m.recipient = config.billing_email;
     m.subject = std::move(subject);

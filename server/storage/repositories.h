@@ -117,6 +117,10 @@ public:
                                                  const PageRequest& page) = 0;
 };
 
+// One email in the durable outbox. Statuses: "pending" (waiting, or being sent while
+// lease_until is in the future), "sent", "failed" (dead letter after the last attempt). The
+// worker that claims a message holds it until lease_until; a worker that dies mid-send leaves
+// the lease to expire and the message is sent again (at-least-once delivery).
 struct OutboxMessage {
     std::string id;
     std::optional<std::string> tenant_id;
@@ -124,11 +128,30 @@ struct OutboxMessage {
     std::string dedupe_key;  // one message per event, even if the event is processed twice
     std::string recipient;
     std::string subject;
-    std::string body;
+    std::string body;                            // text/plain
+    std::optional<std::string> html_body;        // text/html alternative of `body`
+    std::optional<std::string> sender_name;      // none: the name of smtp.from
+    std::optional<std::string> sender_email;     // none: the address of smtp.from
+    std::optional<std::string> reply_to;         // an address
+    std::optional<std::string> attachment_name;  // file name; the three are set together
+    std::optional<std::string> attachment_type;  // media type, e.g. "text/html"
+    std::optional<std::string> attachment_body;  // the content (a TEXT column: text documents)
+    std::optional<std::string> object_id;        // what the message is about ("inv_...")
     std::string status = "pending";
     std::int64_t attempts = 0;
     core::SysSeconds next_attempt_at{};
+    std::optional<std::string> last_error;
+    std::optional<core::SysSeconds> sent_at;
+    std::optional<core::SysSeconds> lease_until;
     core::SysSeconds created_at{};
+};
+
+struct OutboxFilter {
+    std::string tenant_id;
+    std::optional<std::string> status;
+    std::optional<std::string> kind;
+    std::optional<std::string> object_id;
+    PageRequest page;
 };
 
 class OutboxRepository {
@@ -137,6 +160,25 @@ public:
     // False when a message with the same dedupe key already exists.
     virtual bool enqueue(const OutboxMessage& message) = 0;
     virtual std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) = 0;
+    // Newest first, limit + 1 rows; attachment_body is left empty (lists never need it).
+    virtual std::vector<OutboxMessage> list(const OutboxFilter& filter) = 0;
+    virtual std::optional<OutboxMessage> find(std::string_view tenant_id, std::string_view id) = 0;
+    // Up to `limit` pending messages due at `now` whose lease is absent or expired, oldest due
+    // first; each is leased until `lease_until` before it is returned, so another worker skips
+    // it until then.
+    virtual std::vector<OutboxMessage> claimDue(core::SysSeconds now, core::SysSeconds lease_until,
+                                                std::size_t limit) = 0;
+    // A pending message becomes sent; its lease ends.
+    virtual void markSent(std::string_view id, core::SysSeconds at) = 0;
+    // One more failed attempt of a pending message: attempts + 1, the error, the next attempt
+    // time; its lease ends. It becomes failed (dead letter) when attempts reach max_attempts.
+    // Returns the status it has afterwards.
+    virtual std::string recordFailure(std::string_view id, std::string_view error,
+                                      core::SysSeconds next_attempt_at,
+                                      std::int64_t max_attempts) = 0;
+    // A failed message back to pending, due at `now` (attempts are kept). False when the
+    // message is not failed (or not the tenant's).
+    virtual bool retry(std::string_view tenant_id, std::string_view id, core::SysSeconds now) = 0;
 };
 
 struct IdempotencyRecord {

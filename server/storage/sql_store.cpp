@@ -474,7 +474,52 @@ private:
 
 class SqlOutbox final : public OutboxRepository {
 public:
-    explicit SqlOutbox(Connection& c) : c_(c) {}
+    SqlOutbox(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
+    static constexpr std::string_view kColumns =
+        "id, tenant_id, kind, dedupe_key, recipient, subject, body, status, attempts, "
+        "next_attempt_at, last_error, created_at, sent_at, html_body, sender_name, sender_email, "
+        "reply_to, attachment_name, attachment_type, object_id, lease_until, attachment_body";
+    // Lists leave out the attachment (the last column).
+    static constexpr std::string_view kListColumns =
+        "id, tenant_id, kind, dedupe_key, recipient, subject, body, status, attempts, "
+        "next_attempt_at, last_error, created_at, sent_at, html_body, sender_name, sender_email, "
+        "reply_to, attachment_name, attachment_type, object_id, lease_until";
+
+    static OutboxMessage fromRow(const SqlRow& r) {
+        OutboxMessage m;
+        m.id = r.getString(0);
+        m.tenant_id = r.getOptionalString(1);
+        m.kind = r.getString(2);
+        m.dedupe_key = r.getString(3);
+        m.recipient = r.getString(4);
+        m.subject = r.getString(5);
+        m.body = r.getString(6);
+        m.status = r.getString(7);
+        m.attempts = r.getInt(8);
+        m.next_attempt_at = fromUnix(r.getInt(9));
+        m.last_error = r.getOptionalString(10);
+        m.created_at = fromUnix(r.getInt(11));
+        if (const auto t = r.getOptionalInt(12)) m.sent_at = fromUnix(*t);
+        m.html_body = r.getOptionalString(13);
+        m.sender_name = r.getOptionalString(14);
+        m.sender_email = r.getOptionalString(15);
+        m.reply_to = r.getOptionalString(16);
+        m.attachment_name = r.getOptionalString(17);
+        m.attachment_type = r.getOptionalString(18);
+        m.object_id = r.getOptionalString(19);
+        if (const auto t = r.getOptionalInt(20)) m.lease_until = fromUnix(*t);
+        if (r.size() > 21) m.attachment_body = r.getOptionalString(21);
+        return m;
+    }
+
+    std::vector<OutboxMessage> select(std::string_view columns, const std::string& where,
+                                      const SqlParams& params) {
+        std::vector<OutboxMessage> out;
+        for (const auto& r : c_.query(
+                 "SELECT " + std::string(columns) + " FROM outbox_messages WHERE " + where, params))
+            out.push_back(fromRow(r));
+        return out;
+    }
 
     bool enqueue(const OutboxMessage& m) override {
         if (!c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
@@ -482,41 +527,110 @@ public:
             return false;
         }
         c_.execute(
-            "INSERT INTO outbox_messages (id, tenant_id, kind, dedupe_key, recipient, subject, "
-            "body, "
-            "status, attempts, next_attempt_at, last_error, created_at, sent_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, NULL)",
-            {m.id, sqlOptional(m.tenant_id), m.kind, m.dedupe_key, m.recipient, m.subject, m.body,
-             m.status, m.attempts, unix(m.next_attempt_at), unix(m.created_at)});
+            "INSERT INTO outbox_messages (" + std::string(kColumns) +
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            {m.id,
+             sqlOptional(m.tenant_id),
+             m.kind,
+             m.dedupe_key,
+             m.recipient,
+             m.subject,
+             m.body,
+             m.status,
+             m.attempts,
+             unix(m.next_attempt_at),
+             sqlOptional(m.last_error),
+             unix(m.created_at),
+             optionalUnix(m.sent_at),
+             sqlOptional(m.html_body),
+             sqlOptional(m.sender_name),
+             sqlOptional(m.sender_email),
+             sqlOptional(m.reply_to),
+             sqlOptional(m.attachment_name),
+             sqlOptional(m.attachment_type),
+             sqlOptional(m.object_id),
+             optionalUnix(m.lease_until),
+             sqlOptional(m.attachment_body)});
         return true;
     }
 
     std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) override {
-        std::vector<OutboxMessage> out;
-        for (const auto& r : c_.query(
-                 "SELECT id, tenant_id, kind, dedupe_key, recipient, subject, body, status, "
-                 "attempts, "
-                 "next_attempt_at, created_at FROM outbox_messages WHERE tenant_id = ? ORDER BY id",
-                 {std::string(tenant_id)})) {
-            OutboxMessage m;
-            m.id = r.getString(0);
-            m.tenant_id = r.getOptionalString(1);
-            m.kind = r.getString(2);
-            m.dedupe_key = r.getString(3);
-            m.recipient = r.getString(4);
-            m.subject = r.getString(5);
-            m.body = r.getString(6);
-            m.status = r.getString(7);
-            m.attempts = r.getInt(8);
-            m.next_attempt_at = fromUnix(r.getInt(9));
-            m.created_at = fromUnix(r.getInt(10));
-            out.push_back(std::move(m));
+        return select(kColumns, "tenant_id = ? ORDER BY id", {std::string(tenant_id)});
+    }
+
+    std::vector<OutboxMessage> list(const OutboxFilter& f) override {
+        std::string where = "tenant_id = ?";
+        SqlParams params{f.tenant_id};
+        const std::pair<const char*, const std::optional<std::string>*> filters[] = {
+            {"status", &f.status}, {"kind", &f.kind}, {"object_id", &f.object_id}};
+        for (const auto& [column, value] : filters) {
+            if (*value) {
+                where += std::string(" AND ") + column + " = ?";
+                params.emplace_back(**value);
+            }
         }
-        return out;
+        addCursor(where, params, f.page, "id");
+        where += " ORDER BY id DESC LIMIT ?";
+        params.emplace_back(limitPlusOne(f.page));
+        return select(kListColumns, where, params);
+    }
+
+    std::optional<OutboxMessage> find(std::string_view tenant_id, std::string_view id) override {
+        auto rows =
+            select(kColumns, "tenant_id = ? AND id = ?", {std::string(tenant_id), std::string(id)});
+        if (rows.empty()) return std::nullopt;
+        return rows[0];
+    }
+
+    std::vector<OutboxMessage> claimDue(SysSeconds now, SysSeconds lease_until,
+                                        std::size_t limit) override {
+        auto due = select(kColumns,
+                          "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL "
+                          "OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ? " +
+                              std::string(dialect_.forUpdateSkipLocked()),
+                          {unix(now), unix(now), static_cast<std::int64_t>(limit)});
+        for (auto& m : due) {
+            c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
+                       {unix(lease_until), m.id});
+            m.lease_until = lease_until;
+        }
+        return due;
+    }
+
+    void markSent(std::string_view id, SysSeconds at) override {
+        c_.execute(
+            "UPDATE outbox_messages SET status = 'sent', sent_at = ?, lease_until = NULL, "
+            "last_error = NULL WHERE id = ? AND status = 'pending'",
+            {unix(at), std::string(id)});
+    }
+
+    std::string recordFailure(std::string_view id, std::string_view error,
+                              SysSeconds next_attempt_at, std::int64_t max_attempts) override {
+        c_.execute(
+            "UPDATE outbox_messages SET attempts = attempts + 1, last_error = ?, "
+            "next_attempt_at = ?, lease_until = NULL, status = CASE WHEN attempts + 1 >= ? "
+            "THEN 'failed' ELSE 'pending' END WHERE id = ? AND status = 'pending'",
+            {std::string(error.substr(0, 500)), unix(next_attempt_at), max_attempts,
+             std::string(id)});
+        const auto rows =
+            c_.query("SELECT status FROM outbox_messages WHERE id = ?", {std::string(id)});
+        return rows.empty() ? std::string() : rows[0].getString(0);
+    }
+
+    bool retry(std::string_view tenant_id, std::string_view id, SysSeconds now) override {
+        return c_.execute(
+                   "UPDATE outbox_messages SET status = 'pending', next_attempt_at = ?, "
+                   "lease_until = NULL WHERE tenant_id = ? AND id = ? AND status = 'failed'",
+                   {unix(now), std::string(tenant_id), std::string(id)}) > 0;
     }
 
 private:
+    static SqlValue optionalUnix(const std::optional<SysSeconds>& t) {
+        return t ? SqlValue{unix(*t)} : sqlNull();
+    }
+
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 class SqlIdempotency final : public IdempotencyRepository {
@@ -579,7 +693,7 @@ public:
           invoices_(c),
           keys_(c),
           audit_(c),
-          outbox_(c),
+          outbox_(c, dialect),
           idempotency_(c),
           hosting_(c, dialect),
           plugin_settings_(makeSqlPluginSettings(c)),

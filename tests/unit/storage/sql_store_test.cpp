@@ -180,6 +180,60 @@ BOOST_AUTO_TEST_CASE(outbox_messages_are_deduplicated_by_their_event_key) {
         store->read([](auto& uow) { return uow.outbox().listForTenant("ten_a"); }).size(), 1U);
 }
 
+BOOST_AUTO_TEST_CASE(an_outbox_message_round_trips_every_field_and_lists_leave_out_the_attachment) {
+    write(*store, [](auto& uow) {
+        uow.tenants().insert(makeTenant("ten_a"));
+        uow.tenants().insert(makeTenant("ten_b"));
+    });
+    storage::OutboxMessage m;
+    m.id = "msg_1";
+    m.tenant_id = "ten_a";
+    m.kind = "invoice.issued";
+    m.dedupe_key = "invoice.issued:inv_1";
+    m.recipient = "customer@example.com";
+    m.subject = "Invoice INV-1";
+    m.body = "text";
+    m.html_body = "<p>html</p>";
+    m.sender_name = "Acme Hosting";
+    m.sender_email = "billing@acme.example";
+    m.reply_to = "support@acme.example";
+    m.attachment_name = "INV-1.html";
+    m.attachment_type = "text/html";
+    m.attachment_body = "<html>invoice</html>";
+    m.object_id = "inv_1";
+    m.next_attempt_at = core::SysSeconds{std::chrono::seconds{100}};
+    m.created_at = core::SysSeconds{std::chrono::seconds{90}};
+    write(*store, [&](auto& uow) { BOOST_CHECK(uow.outbox().enqueue(m)); });
+    const auto back = store->read([](auto& uow) { return uow.outbox().find("ten_a", "msg_1"); });
+    BOOST_REQUIRE(back);
+    BOOST_CHECK(back->html_body == m.html_body);
+    BOOST_CHECK(back->sender_name == m.sender_name);
+    BOOST_CHECK(back->sender_email == m.sender_email);
+    BOOST_CHECK(back->reply_to == m.reply_to);
+    BOOST_CHECK(back->attachment_name == m.attachment_name);
+    BOOST_CHECK(back->attachment_type == m.attachment_type);
+    BOOST_CHECK(back->attachment_body == m.attachment_body);
+    BOOST_CHECK(back->object_id == m.object_id);
+    BOOST_CHECK_EQUAL(back->status, "pending");
+    BOOST_CHECK(back->next_attempt_at == m.next_attempt_at);
+    BOOST_CHECK(!back->sent_at && !back->lease_until && !back->last_error);
+    // Another tenant sees nothing.
+    BOOST_CHECK(!store->read([](auto& uow) { return uow.outbox().find("ten_b", "msg_1"); }));
+
+    storage::OutboxFilter filter;
+    filter.tenant_id = "ten_a";
+    filter.object_id = "inv_1";
+    auto listed = store->read([&](auto& uow) { return uow.outbox().list(filter); });
+    BOOST_REQUIRE_EQUAL(listed.size(), 1U);
+    BOOST_CHECK(!listed[0].attachment_body);
+    BOOST_CHECK(listed[0].attachment_name == m.attachment_name);
+    filter.status = "sent";
+    BOOST_CHECK(store->read([&](auto& uow) { return uow.outbox().list(filter); }).empty());
+    filter.tenant_id = "ten_b";
+    filter.status.reset();
+    BOOST_CHECK(store->read([&](auto& uow) { return uow.outbox().list(filter); }).empty());
+}
+
 BOOST_AUTO_TEST_CASE(an_unusable_database_url_is_refused) {
     BOOST_CHECK_THROW(storage::openDatabase("sqlite::memory:", {}), std::invalid_argument);
     BOOST_CHECK_THROW(storage::openDatabase("postgres://x", {}), std::invalid_argument);

@@ -1,0 +1,139 @@
+#include "jobs/outbox_delivery.h"
+
+#include <algorithm>
+
+namespace billwright::jobs {
+
+std::chrono::seconds backoffDelay(std::int64_t attempts, std::int64_t backoff_seconds,
+                                  std::int64_t max_backoff_seconds) {
+    std::int64_t delay = std::max<std::int64_t>(backoff_seconds, 0);
+    for (std::int64_t i = 1; i < attempts && delay < max_backoff_seconds; ++i) delay *= 2;
+    return std::chrono::seconds{std::min(delay, max_backoff_seconds)};
+}
+
+OutboxDelivery::OutboxDelivery(storage::Store& store, const core::Clock& clock, Mailer& mailer,
+                               core::Logger& log, core::Metrics& metrics, OutboxOptions options)
+    : store_(store),
+      clock_(clock),
+      mailer_(mailer),
+      log_(log),
+      metrics_(metrics),
+      options_(std::move(options)) {
+    metrics_.describe("billwright_outbox_messages_total", "counter",
+                      "Outbox delivery attempts by result (sent, retrying, dead)");
+    metrics_.describe("billwright_outbox_runs_total", "counter", "Outbox delivery runs by outcome");
+}
+
+OutboxDelivery::~OutboxDelivery() { stop(); }
+
+Email OutboxDelivery::toEmail(const storage::OutboxMessage& m) const {
+    Email e;
+    e.from = options_.default_sender;
+    if (m.sender_email) {
+        e.from.email = *m.sender_email;
+        e.from.name = m.sender_name.value_or("");
+    } else if (m.sender_name) {
+        e.from.name = *m.sender_name;
+    }
+    e.reply_to = m.reply_to;
+    e.to = m.recipient;
+    e.subject = m.subject;
+    e.text_body = m.body;
+    e.html_body = m.html_body;
+    if (m.attachment_name) {
+        e.attachment = Email::Attachment{*m.attachment_name,
+                                         m.attachment_type.value_or("application/octet-stream"),
+                                         m.attachment_body.value_or("")};
+    }
+    e.message_id = m.id;
+    return e;
+}
+
+bool OutboxDelivery::stopping() {
+    std::lock_guard lock(mutex_);
+    return stopping_;
+}
+
+DeliveryOutcome OutboxDelivery::runOnce() {
+    DeliveryOutcome outcome;
+    while (!stopping()) {
+        const core::SysSeconds now = clock_.nowSeconds();
+        std::vector<storage::OutboxMessage> claimed;
+        store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+            claimed = uow.outbox().claimDue(now, now + options_.lease, options_.batch_size);
+            return true;
+        });
+        if (claimed.empty()) break;
+        // A claimed batch is finished even when stop() is called meanwhile: an abandoned
+        // message would wait for its lease to expire.
+        for (const auto& message : claimed) {
+            const SendResult result = mailer_.send(toEmail(message));
+            const core::SysSeconds at = clock_.nowSeconds();
+            if (result.ok()) {
+                store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+                    uow.outbox().markSent(message.id, at);
+                    return true;
+                });
+                ++outcome.sent;
+                metrics_.increment("billwright_outbox_messages_total", {{"result", "sent"}});
+                continue;
+            }
+            const auto next = at + backoffDelay(message.attempts + 1, options_.backoff_seconds,
+                                                options_.max_backoff_seconds);
+            std::string status;
+            store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+                status = uow.outbox().recordFailure(message.id, result.error, next,
+                                                    options_.max_attempts);
+                return true;
+            });
+            const bool dead = status == "failed";
+            ++(dead ? outcome.dead : outcome.retrying);
+            metrics_.increment("billwright_outbox_messages_total",
+                               {{"result", dead ? "dead" : "retrying"}});
+            const core::LogFields fields{{"message_id", message.id},
+                                         {"attempts", std::to_string(message.attempts + 1)},
+                                         {"error", result.error}};
+            if (dead) {
+                log_.error("outbox message failed for the last time", fields);
+            } else {
+                log_.warning("outbox message not sent; will retry", fields);
+            }
+        }
+        if (claimed.size() < options_.batch_size) break;
+    }
+    return outcome;
+}
+
+void OutboxDelivery::start(std::chrono::milliseconds interval) {
+    thread_ = std::thread([this, interval] {
+        std::unique_lock lock(mutex_);
+        while (!stopping_) {
+            lock.unlock();
+            try {
+                const DeliveryOutcome done = runOnce();
+                metrics_.increment("billwright_outbox_runs_total", {{"outcome", "ok"}});
+                if (done.sent + done.retrying + done.dead > 0) {
+                    log_.info("outbox delivery", {{"sent", std::to_string(done.sent)},
+                                                  {"retrying", std::to_string(done.retrying)},
+                                                  {"dead", std::to_string(done.dead)}});
+                }
+            } catch (const std::exception& e) {
+                metrics_.increment("billwright_outbox_runs_total", {{"outcome", "error"}});
+                log_.error("outbox delivery failed", {{"error", e.what()}});
+            }
+            lock.lock();
+            wake_.wait_for(lock, interval, [this] { return stopping_; });
+        }
+    });
+}
+
+void OutboxDelivery::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace billwright::jobs
