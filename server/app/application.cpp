@@ -20,9 +20,11 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/random.h"
 #include "core/time_zone.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "jobs/invoice_run_worker.h"
 #include "jobs/outbox_delivery.h"
 #include "jobs/scheduler.h"
 #include "jobs/smtp_mailer.h"
@@ -69,6 +71,15 @@ std::string defaultPluginDirectory() {
 }
 
 // Writes the bootstrap key for automation: created 0600 before any byte is written.
+// This process's name as a lease owner: host, pid and a random tag (a restarted process on the
+// same host never mistakes an old lease for its own).
+std::string nodeId() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    return std::string(host) + ":" + std::to_string(::getpid()) + ":" +
+           core::base64Url(core::randomBytes(6));
+}
+
 bool writeKeyFile(const std::string& path, const std::string& secret) {
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent);
@@ -258,8 +269,14 @@ private:
                                      settings.telemetry_max_hold_seconds);
         services::Hashprices hashprices(*store, clock);
         services::Outbox outbox(*store, clock);
+        services::Invoicing invoicing(*store, clock, chain);
+        services::RunWorkerOptions run_options;
+        run_options.node_id = nodeId();
+        run_options.lease_seconds = settings.invoice_runs_lease_seconds;
+        run_options.threads = static_cast<int>(settings.invoice_runs_threads);
+        services::InvoiceRuns invoice_runs(*store, clock, invoicing, run_options);
         http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
-                       chain, hashprices, outbox, *store, metrics, log_,
+                       chain, hashprices, outbox, invoicing, invoice_runs, *store, metrics, log_,
                        std::string(openapiDocument()), settings.http_max_body_bytes,
                        settings.http_max_bulk_body_bytes});
         if (list_routes_) {
@@ -296,7 +313,11 @@ private:
         jobs::Scheduler scheduler(log_, metrics);
         jobs::addPlatformJobs(scheduler, billing, idempotency);
         jobs::addContractJobs(scheduler, contracts);
+        jobs::addInvoicingJobs(scheduler, invoicing, invoice_runs,
+                               settings.scheduler_catch_up_days);
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
+        jobs::InvoiceRunWorker run_worker(invoice_runs, log_, metrics);
+        run_worker.start(std::chrono::milliseconds(settings.invoice_runs_poll_ms));
         // Email has its own thread, so a message does not wait for the scheduler's tick.
         std::unique_ptr<jobs::SmtpMailer> mailer;
         std::unique_ptr<jobs::OutboxDelivery> delivery;
@@ -322,6 +343,7 @@ private:
         log_.info("shutting down");
         server.stop();
         scheduler.stop();
+        run_worker.stop();
         if (delivery) delivery->stop();
         log_.info("stopped");
         return EXIT_OK;

@@ -142,6 +142,10 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"outbox.backoff_seconds", "30",
          "wait after the first failed attempt; doubles with each further failure"},
         {"outbox.max_backoff_seconds", "3600", "longest wait between two attempts"},
+        {"invoice_runs.threads", "2", "customers an invoice run computes at once"},
+        {"invoice_runs.lease_seconds", "60",
+         "a run whose node stopped is taken over by another after this long"},
+        {"invoice_runs.poll_ms", "1000", "how often an idle node looks for queued invoice runs"},
     };
     return kSpecs;
 }
@@ -319,6 +323,9 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         {"outbox.max_attempts", &s.outbox_max_attempts, 1, 100},
         {"outbox.backoff_seconds", &s.outbox_backoff_seconds, 1, 86400},
         {"outbox.max_backoff_seconds", &s.outbox_max_backoff_seconds, 1, 7 * 86400},
+        {"invoice_runs.threads", &s.invoice_runs_threads, 1, 64},
+        {"invoice_runs.lease_seconds", &s.invoice_runs_lease_seconds, 2, 86400},
+        {"invoice_runs.poll_ms", &s.invoice_runs_poll_ms, 10, 600000},
     };
     for (const auto& [key, out, min, max] : numbers) {
         auto value = integerIn(key, values[key], min, max);

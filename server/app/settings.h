@@ -60,6 +60,10 @@ struct Settings {
     std::int64_t outbox_max_attempts = 8;
     std::int64_t outbox_backoff_seconds = 30;
     std::int64_t outbox_max_backoff_seconds = 3600;
+    // Invoice runs (docs/invoicing.md).
+    std::int64_t invoice_runs_threads = 2;
+    std::int64_t invoice_runs_lease_seconds = 60;
+    std::int64_t invoice_runs_poll_ms = 1000;
 };
 
 // Layers, later wins: defaults, the properties file, the environment (BILLWRIGHT_HTTP_PORT for

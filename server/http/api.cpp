@@ -66,6 +66,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
     registerAuditRoutes(router_, ctx_);
     registerCustomerRoutes(router_, ctx_);
     registerBillingSettingsRoutes(router_, ctx_);
+    registerInvoiceRoutes(router_, ctx_);
     registerSiteRoutes(router_, ctx_);
     registerEquipmentRoutes(router_, ctx_);
     registerTelemetryRoutes(router_, ctx_);
@@ -195,6 +196,7 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
     }
 
     request.content_type = mediaType(header(raw, "content-type"));
+    request.accept = header(raw, "accept");
     if (hasBody(raw.method) && !raw.body.empty() &&
         !acceptsMediaType(route.body, request.content_type)) {
         return problemResponse(

@@ -16,6 +16,8 @@
 #include "services/hashprices.h"
 #include "services/idempotency.h"
 #include "services/inventory.h"
+#include "services/invoice_runs.h"
+#include "services/invoicing.h"
 #include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
@@ -37,6 +39,8 @@ struct ApiContext {
     services::BillingChain& chain;
     services::Hashprices& hashprices;
     services::Outbox& outbox;
+    services::Invoicing& invoicing;
+    services::InvoiceRuns& invoice_runs;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -91,6 +95,7 @@ void registerContractRoutes(Router& router, ApiContext& ctx);
 void registerPluginRoutes(Router& router, ApiContext& ctx);
 void registerHashpriceRoutes(Router& router, ApiContext& ctx);
 void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
+void registerInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerOutboxRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

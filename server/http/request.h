@@ -23,6 +23,7 @@ struct Request {
     std::map<std::string, std::string> params;
     std::string body;
     std::string content_type;  // media type, lower case, parameters dropped ("text/csv")
+    std::string accept;        // the Accept header as sent ("" when absent)
     std::string request_id;
     std::optional<std::string> idempotency_key;
     std::optional<domain::Principal> principal;

@@ -79,4 +79,11 @@ void addContractJobs(Scheduler& scheduler, services::Contracts& contracts) {
                    }});
 }
 
+void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
+                      services::InvoiceRuns& runs, int catch_up_days) {
+    scheduler.add({"scheduled_invoice_runs",
+                   [&runs, catch_up_days] { return runs.startScheduledRuns(catch_up_days); }});
+    scheduler.add({"invoice_overdue_sweep", [&invoicing] { return invoicing.sweepOverdue(); }});
+}
+
 }  // namespace billwright::jobs

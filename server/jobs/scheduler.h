@@ -12,6 +12,8 @@
 #include "core/metrics.h"
 #include "services/contracts.h"
 #include "services/idempotency.h"
+#include "services/invoice_runs.h"
+#include "services/invoicing.h"
 #include "services/platform_billing.h"
 
 namespace billwright::jobs {
@@ -51,5 +53,9 @@ void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
 // Hosting contracts' end dates: renewals and expiries (each run handles what is due today in
 // each tenant's time zone; running more often than daily is harmless).
 void addContractJobs(Scheduler& scheduler, services::Contracts& contracts);
+// Customer invoicing: the scheduled invoice runs on each tenant's billing day and the overdue
+// sweep of customer invoices.
+void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
+                      services::InvoiceRuns& runs, int catch_up_days);
 
 }  // namespace billwright::jobs
