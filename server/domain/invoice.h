@@ -178,9 +178,11 @@ struct Invoice {
     std::int64_t total_minor = 0;
     std::int64_t credit_applied_minor = 0;
     std::int64_t amount_due_minor = 0;
-    std::int64_t billed_wh = 0;          // energy on the energy, failover and hashrate lines
-    std::optional<std::int64_t> pdu_wh;  // PDU-metered energy of the same units and hours
-    std::optional<std::string> run_id;   // the invoice run that generated it
+    std::int64_t billed_wh = 0;  // energy on the energy, failover and hashrate lines
+    // PDU-metered energy of the same units and hours; none when there is no PDU data or when a
+    // contract billed energy without any (the variance would compare unlike quantities).
+    std::optional<std::int64_t> pdu_wh;
+    std::optional<std::string> run_id;  // the invoice run that generated it
     std::optional<std::string> held_reason;
     std::optional<std::string> status_reason;  // why it was cancelled or written off
     std::optional<core::SysSeconds> emailed_at;

@@ -411,9 +411,19 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
         inv.contracts.push_back(std::move(summary));
     }
     if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
+    // The invoice's PDU energy covers the same units and hours as its billed energy, or there
+    // is none: a contract that billed energy without any PDU data (an Infinity stream, units
+    // without PDUs) would make the invoice's variance compare unlike quantities. Each
+    // contract's summary keeps its own.
+    bool comparable = true;
     for (const auto& s : inv.contracts) {
-        if (s.pdu_wh) inv.pdu_wh = inv.pdu_wh.value_or(0) + *s.pdu_wh;
+        if (s.pdu_wh) {
+            inv.pdu_wh = inv.pdu_wh.value_or(0) + *s.pdu_wh;
+        } else if (s.billed_wh > 0) {
+            comparable = false;
+        }
     }
+    if (!comparable) inv.pdu_wh.reset();
     if (customer->in_default) {
         out.held_reason = "the customer is in default" +
                           (customer->default_reason ? ": " + *customer->default_reason : "");
@@ -507,9 +517,11 @@ core::Result<Generated> Invoicing::generate(const Actor& actor, const std::strin
             const auto now = clock_.nowSeconds();
 
             if (regenerate) {
-                // The draft again from today's data; its hand-made lines stay after the new ones.
+                // The draft again from today's data; the lines added by hand stay after the new
+                // ones. A computed line edited by hand (it has a contract) is computed afresh:
+                // keeping it too would bill its contract twice.
                 for (const auto& l : existing->lines) {
-                    if (!l.manual) continue;
+                    if (!l.manual || l.contract_id) continue;
                     InvoiceLine kept = l;
                     kept.position = static_cast<int>(inv.lines.size()) + 1;
                     inv.lines.push_back(std::move(kept));

@@ -40,8 +40,8 @@ struct GenerateRequest {
     core::Date period_start{};
     IssueIntent intent = IssueIntent::kIssue;
     std::optional<std::string> run_id;
-    // An existing draft of the period is computed again (its hand-made lines kept) instead of
-    // being answered as it is.
+    // An existing draft of the period is computed again (lines added by hand kept, edits of
+    // computed lines dropped) instead of being answered as it is.
     bool regenerate_draft = false;
     // Runs inside the transaction that writes the outcome (the invoice run records its item
     // there, so a killed run never loses or doubles one).

@@ -297,11 +297,18 @@ private:
             const auto kind = domain::parseLineKind(r.getString(4));
             if (!kind) throw DbError(DbErrorKind::kOther, "stored line has an unknown kind");
             l.kind = *kind;
+            // An unknown formula must not quietly become "fixed": the amount would no longer
+            // follow from the stored inputs.
             const auto formula = r.getString(5);
+            bool known = false;
             for (const auto f : {domain::LineFormula::kEnergy, domain::LineFormula::kProrated,
                                  domain::LineFormula::kPercent, domain::LineFormula::kFixed}) {
-                if (domain::lineFormulaName(f) == formula) l.formula = f;
+                if (domain::lineFormulaName(f) == formula) {
+                    l.formula = f;
+                    known = true;
+                }
             }
+            if (!known) throw DbError(DbErrorKind::kOther, "stored line has an unknown formula");
             l.description = r.getString(6);
             l.contract_id = r.getOptionalString(7);
             l.method = r.getOptionalString(8);

@@ -151,6 +151,14 @@ int ServerProcess::stop() {
     return code;
 }
 
+int ServerProcess::kill(int signal) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, signal);
+    const int code = waitExit(pid_);
+    pid_ = -1;
+    return code;
+}
+
 std::string ServerProcess::stderrText() const { return readFile(dir_ + "/stderr.txt"); }
 
 HttpResult ServerProcess::request(const std::string& method, const std::string& path,

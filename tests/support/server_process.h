@@ -38,6 +38,9 @@ public:
     void start();
     // SIGTERM and wait; returns the exit status (0 on a clean shutdown).
     int stop();
+    // Sends `signal` (SIGKILL: a crash) and waits; returns the exit status as stop() does. The
+    // directory and database stay, so start() runs the server again on them.
+    int kill(int signal);
     bool running() const { return pid_ > 0; }
 
     std::uint16_t port() const { return port_; }
