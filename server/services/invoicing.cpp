@@ -59,6 +59,35 @@ std::int64_t sumAmounts(const std::vector<InvoiceLine>& lines, std::size_t from)
     return sum;
 }
 
+// Percent lines of a contract follow the lines they are a percent of after a hand edit, as
+// compute() made them: a connector fee the contract's hash-lease lines, a discount the
+// contract's other charges. Lines added by hand have no contract and are no one's base.
+void followPercentBases(Invoice& inv) {
+    for (auto& l : inv.lines) {
+        if (l.formula != LineFormula::kPercent)
+            l.amount_minor = domain::lineAmount(l, inv.currency).value_or(l.amount_minor);
+    }
+    const auto sumOf = [&](const std::string& contract, auto&& counts) {
+        std::int64_t sum = 0;
+        for (const auto& l : inv.lines) {
+            if (l.contract_id == contract && counts(l)) sum += l.amount_minor;
+        }
+        return sum;
+    };
+    const auto isHashLease = [](const InvoiceLine& x) { return x.kind == LineKind::kHashrate; };
+    const auto isCharge = [](const InvoiceLine& x) { return x.kind != LineKind::kDiscount; };
+    // Connector fees first: they are part of a discount's base.
+    for (const LineKind kind : {LineKind::kConnectorFee, LineKind::kDiscount}) {
+        for (auto& l : inv.lines) {
+            if (l.kind != kind || l.formula != LineFormula::kPercent || !l.contract_id) continue;
+            l.base_minor = kind == LineKind::kConnectorFee
+                               ? sumOf(*l.contract_id, isHashLease)
+                               : std::max<std::int64_t>(0, sumOf(*l.contract_id, isCharge));
+            l.amount_minor = domain::lineAmount(l, inv.currency).value_or(l.amount_minor);
+        }
+    }
+}
+
 // The customer's credit balance moved so the invoice takes what it can: all of its total up to
 // the balance (nothing once cancelled). Each move is a ledger entry; the balance stays the sum
 // of the customer's entries.
@@ -100,6 +129,23 @@ void assignNumber(storage::UnitOfWork& uow, Invoice& inv, core::Date today) {
 void issueOn(Invoice& inv, core::Date today) {
     inv.issue_date = today;
     inv.due_date = core::addDays(today, inv.due_days);
+}
+
+// A monthly fee per unit (leased unit, operated site), prorated by the days of the period the
+// contract covers: unit x quantity x days / period_days, rounded once.
+InvoiceLine monthlyFee(LineKind kind, const std::string& contract_id, std::int64_t unit_minor,
+                       std::int64_t quantity, std::int64_t days, std::int64_t period_days,
+                       std::string description) {
+    InvoiceLine line;
+    line.kind = kind;
+    line.formula = LineFormula::kProrated;
+    line.contract_id = contract_id;
+    line.unit_amount_minor = unit_minor;
+    line.quantity = quantity;
+    line.days = days;
+    line.period_days = period_days;
+    line.description = std::move(description);
+    return line;
 }
 
 // Power-cap exceedances from the hourly energy of a contract's units.
@@ -265,21 +311,12 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                     *c.lease_fee_per_unit_minor > 0) {
                     const auto units = static_cast<std::int64_t>(
                         uow.contracts().equipmentIds(tenant_id, c.id).size());
-                    if (units > 0) {
-                        InvoiceLine line;
-                        line.kind = LineKind::kLeaseFee;
-                        line.formula = LineFormula::kProrated;
-                        line.contract_id = c.id;
-                        line.unit_amount_minor = c.lease_fee_per_unit_minor;
-                        line.quantity = units;
-                        line.days = days;
-                        line.period_days = period_days;
-                        line.description = "Equipment lease: " + std::to_string(units) +
-                                           " units at " +
+                    if (units > 0)
+                        add(monthlyFee(LineKind::kLeaseFee, c.id, *c.lease_fee_per_unit_minor,
+                                       units, days, period_days,
+                                       "Equipment lease: " + std::to_string(units) + " units at " +
                                            money(*c.lease_fee_per_unit_minor, inv.currency) +
-                                           " a month — contract " + label;
-                        add(std::move(line));
-                    }
+                                           " a month — contract " + label));
                 }
                 break;
             }
@@ -334,19 +371,12 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                 const auto site_count = static_cast<std::int64_t>(sites.size());
                 if (c.service_fee_per_site_minor && *c.service_fee_per_site_minor > 0 &&
                     site_count > 0) {
-                    InvoiceLine line;
-                    line.kind = LineKind::kServiceFee;
-                    line.formula = LineFormula::kProrated;
-                    line.contract_id = c.id;
-                    line.unit_amount_minor = c.service_fee_per_site_minor;
-                    line.quantity = site_count;
-                    line.days = days;
-                    line.period_days = period_days;
-                    line.description = "Operations and maintenance: " + std::to_string(site_count) +
+                    add(monthlyFee(LineKind::kServiceFee, c.id, *c.service_fee_per_site_minor,
+                                   site_count, days, period_days,
+                                   "Operations and maintenance: " + std::to_string(site_count) +
                                        " sites at " +
                                        money(*c.service_fee_per_site_minor, inv.currency) +
-                                       " a month — contract " + label;
-                    add(std::move(line));
+                                       " a month — contract " + label));
                 }
                 if (c.management_fee_rate_micro && *c.management_fee_rate_micro > 0 &&
                     site_count > 0) {
@@ -623,8 +653,16 @@ core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
         const Invoice before = *found;
         Invoice inv = *found;
         const auto target_name = std::string(domain::invoiceStatusName(change.target));
-        const auto event = domain::eventTowards(inv.status, change.target);
+        auto event = domain::eventTowards(inv.status, change.target);
         if (!event) return invalidTransition(inv.status, "set to " + target_name);
+        // Seed 001: customers in default or on billing hold get held invoices, never emailed
+        // until released; issuing such a customer's draft holds it instead.
+        std::optional<std::string> hold_reason = change.reason;
+        if (*event == InvoiceEvent::kIssue && (customer->in_default || customer->billing_hold)) {
+            event = InvoiceEvent::kHold;
+            hold_reason = customer->in_default ? "the customer is in default"
+                                               : "the customer is on billing hold";
+        }
         const auto next = domain::nextStatus(inv.status, *event);
         if (!next) return invalidTransition(inv.status, "set to " + target_name);
         const core::Date today = todayFor(*tenant);
@@ -644,7 +682,7 @@ core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
                 break;
             case InvoiceEvent::kHold:
                 assignNumber(uow, inv, today);
-                inv.held_reason = change.reason.value_or("held by " + actor.id);
+                inv.held_reason = hold_reason.value_or("held by " + actor.id);
                 break;
             case InvoiceEvent::kRecordPayment: {
                 const core::Date paid = change.paid_date.value_or(today);
@@ -735,6 +773,7 @@ core::Result<domain::Invoice> Invoicing::editDraft(
         if (auto s = change(inv, detail); !s.ok()) return std::move(s).error();
         for (std::size_t i = 0; i < inv.lines.size(); ++i)
             inv.lines[i].position = static_cast<int>(i) + 1;
+        followPercentBases(inv);
         if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
         inv.updated_at = clock_.nowSeconds();
         rebalanceCredit(uow, actor, clock_, inv, *customer);

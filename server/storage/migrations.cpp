@@ -513,6 +513,13 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE outbox_messages ADD COLUMN object_id VARCHAR(64)",
              "ALTER TABLE outbox_messages ADD COLUMN lease_until BIGINT",
          }},
+        {5,
+         "contracts by customer in id order (invoice computation looks them up per customer)",
+         {
+             // Without it SQLite answered "a customer's contracts ORDER BY id" by walking every
+             // contract of the tenant: 24x slower invoice runs at 10,000 customers (bench/).
+             "CREATE INDEX contracts_customer_id ON contracts (tenant_id, customer_id, id)",
+         }},
     };
     return kMigrations;
 }

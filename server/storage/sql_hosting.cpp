@@ -796,27 +796,11 @@ public:
     void insert(const domain::Contract& c) override {
         SqlParams params{c.tenant_id, c.id};
         for (auto& v : values(c)) params.push_back(std::move(v));
-        std::string marks;
-        for (std::size_t i = 0; i < params.size(); ++i) marks += i == 0 ? "?" : ", ?";
-        c_.execute("INSERT INTO contracts (" + text(kColumns) + ") VALUES (" + marks + ")", params);
+        insertRow(c_, "contracts", kColumns, params);
     }
 
     void update(const domain::Contract& c) override {
-        SqlParams params = values(c);
-        // kColumns after "tenant_id, id, " as "col = ?" pairs.
-        std::string set;
-        std::string_view rest = kColumns.substr(std::string_view("tenant_id, id, ").size());
-        while (!rest.empty()) {
-            const auto comma = rest.find(", ");
-            const auto name = rest.substr(0, comma);
-            if (!set.empty()) set += ", ";
-            set += text(name) + " = ?";
-            if (comma == std::string_view::npos) break;
-            rest = rest.substr(comma + 2);
-        }
-        params.emplace_back(c.tenant_id);
-        params.emplace_back(c.id);
-        c_.execute("UPDATE contracts SET " + set + " WHERE tenant_id = ? AND id = ?", params);
+        updateRow(c_, "contracts", kColumns, values(c), c.tenant_id, c.id);
     }
 
     std::vector<std::string> equipmentIds(std::string_view tenant_id,
@@ -926,7 +910,7 @@ public:
             sql += " AND customer_id = ?";
             params.emplace_back(*customer_id);
         }
-        sql += " ORDER BY customer_id, id";
+        sql += customer_id ? " ORDER BY id" : " ORDER BY customer_id, id";
         std::vector<domain::Contract> out;
         for (const auto& r : c_.query(sql, params)) out.push_back(fromRow(r));
         return out;

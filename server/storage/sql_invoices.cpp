@@ -167,25 +167,12 @@ public:
     void insert(const domain::Invoice& inv) override {
         SqlParams params{inv.tenant_id, inv.id};
         for (auto& v : values(inv)) params.push_back(std::move(v));
-        std::string marks;
-        for (std::size_t i = 0; i < params.size(); ++i) marks += i == 0 ? "?" : ", ?";
-        c_.execute("INSERT INTO invoices (" + text(kColumns) + ") VALUES (" + marks + ")", params);
+        insertRow(c_, "invoices", kColumns, params);
         insertDetails(inv);
     }
 
     void update(const domain::Invoice& inv) override {
-        SqlParams params = values(inv);
-        std::string set;
-        std::string_view rest = kColumns.substr(std::string_view("tenant_id, id, ").size());
-        while (!rest.empty()) {
-            const auto comma = rest.find(", ");
-            if (!set.empty()) set += ", ";
-            set += text(rest.substr(0, comma)) + " = ?";
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
-        }
-        params.emplace_back(inv.tenant_id);
-        params.emplace_back(inv.id);
-        c_.execute("UPDATE invoices SET " + set + " WHERE tenant_id = ? AND id = ?", params);
+        updateRow(c_, "invoices", kColumns, values(inv), inv.tenant_id, inv.id);
     }
 
     void replaceLines(const domain::Invoice& inv) override {
@@ -469,10 +456,7 @@ public:
     void insert(const InvoiceRun& run) override {
         SqlParams params{run.tenant_id, run.id};
         for (auto& v : values(run)) params.push_back(std::move(v));
-        std::string marks;
-        for (std::size_t i = 0; i < params.size(); ++i) marks += i == 0 ? "?" : ", ?";
-        c_.execute("INSERT INTO invoice_runs (" + text(kColumns) + ") VALUES (" + marks + ")",
-                   params);
+        insertRow(c_, "invoice_runs", kColumns, params);
     }
 
     std::optional<InvoiceRun> find(std::string_view tenant_id, std::string_view id) override {
@@ -495,16 +479,7 @@ public:
     }
 
     void update(const InvoiceRun& run) override {
-        SqlParams params = values(run);
-        params.emplace_back(run.tenant_id);
-        params.emplace_back(run.id);
-        c_.execute(
-            "UPDATE invoice_runs SET period_start = ?, period_end = ?, customer_id = ?, "
-            "skip_existing = ?, preview_one = ?, auto_send = ?, status = ?, trigger_kind = ?, "
-            "schedule_key = ?, preview_invoice_id = ?, lease_owner = ?, lease_until = ?, "
-            "created_by = ?, created_at = ?, started_at = ?, finished_at = ?, updated_at = ? "
-            "WHERE tenant_id = ? AND id = ?",
-            params);
+        updateRow(c_, "invoice_runs", kColumns, values(run), run.tenant_id, run.id);
     }
 
     void insertItems(std::string_view tenant_id, std::string_view run_id,

@@ -51,6 +51,33 @@ inline std::int64_t limitPlusOne(const PageRequest& page) {
     return static_cast<std::int64_t>(page.limit) + 1;
 }
 
+// Rows keyed by (tenant_id, id) whose column list starts with those two: one INSERT of every
+// column and one UPDATE of the columns after the key, from the same list.
+inline void insertRow(Connection& c, std::string_view table, std::string_view columns,
+                      const SqlParams& params) {
+    std::string marks;
+    for (std::size_t i = 0; i < params.size(); ++i) marks += i == 0 ? "?" : ", ?";
+    c.execute("INSERT INTO " + std::string(table) + " (" + std::string(columns) + ") VALUES (" +
+                  marks + ")",
+              params);
+}
+// `params` holds the values of the columns after "tenant_id, id, "; the key is appended.
+inline void updateRow(Connection& c, std::string_view table, std::string_view columns,
+                      SqlParams params, const std::string& tenant_id, const std::string& id) {
+    std::string set;
+    std::string_view rest = columns.substr(std::string_view("tenant_id, id, ").size());
+    while (!rest.empty()) {
+        const auto comma = rest.find(", ");
+        if (!set.empty()) set += ", ";
+        set += std::string(rest.substr(0, comma)) + " = ?";
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
+    }
+    params.emplace_back(tenant_id);
+    params.emplace_back(id);
+    c.execute("UPDATE " + std::string(table) + " SET " + set + " WHERE tenant_id = ? AND id = ?",
+              params);
+}
+
 // Appends "AND id < ?" for cursor pagination (ids sort by creation time, lists are newest first).
 inline void addCursor(std::string& sql, SqlParams& params, const PageRequest& page,
                       std::string_view column) {

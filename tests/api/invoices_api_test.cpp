@@ -570,6 +570,49 @@ BOOST_AUTO_TEST_CASE(draft_lines_are_edited_with_reasons_and_totals_follow) {
     BOOST_CHECK_EQUAL(api.del(lines + "/" + energy + "?reason=x").status, 409);
 }
 
+BOOST_AUTO_TEST_CASE(percent_lines_follow_the_lines_they_are_a_percent_of) {
+    const Shop s = newShop(sharedServer(), "Percent Co");
+    const Api api = s.admin();
+    const std::string customer = newCustomer(api, "Ada");
+    const auto contract = api.post(
+        "/v1/contracts",
+        R"({"customer_id":")" + customer +
+            R"(","type":"infinity","start_date":"2026-01-01","term":"1_year",)"
+            R"("miner_model":"S19","miner_hashrate_ths":"100","miner_efficiency_jth":"30",)"
+            R"("quantity":1,"connector_fee_percent":"2","rate_per_kwh":"0.05",)"
+            R"("discount_percent":"10",)"
+            R"("payout_wallet":"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq","activate":true})");
+    BOOST_REQUIRE_MESSAGE(contract.status == 201, contract.body);
+    const auto draft = issue(api, customer, false);
+    BOOST_REQUIRE_MESSAGE(draft.status == 201, draft.body);
+    const auto& d = draft.json();
+    // $111.60; connector fee 2 % = 2.232 -> $2.23; discount 10 % of 113.83 = 11.383 -> -$11.38;
+    // total 111.60 + 2.23 - 11.38 = $102.45.
+    BOOST_CHECK_EQUAL(str(lineOfKind(d, "connector_fee"), "amount"), "2.23");
+    BOOST_CHECK_EQUAL(str(lineOfKind(d, "discount"), "amount"), "-11.38");
+    BOOST_CHECK_EQUAL(str(d, "total"), "102.45");
+
+    // The hash-lease line corrected to 1000 kWh = $50.00: fee 2 % = $1.00, discount 10 % of
+    // 51.00 = -$5.10, total $45.90.
+    const std::string id = str(d, "id");
+    const auto edited =
+        api.patch("/v1/invoices/" + id + "/lines/" + str(lineOfKind(d, "hashrate"), "id"),
+                  R"({"kwh":"1000","reason":"downtime"})");
+    BOOST_REQUIRE_MESSAGE(edited.status == 200, edited.body);
+    BOOST_CHECK_EQUAL(str(lineOfKind(edited.json(), "connector_fee"), "base_amount"), "50.00");
+    BOOST_CHECK_EQUAL(str(lineOfKind(edited.json(), "connector_fee"), "amount"), "1.00");
+    BOOST_CHECK_EQUAL(str(lineOfKind(edited.json(), "discount"), "base_amount"), "51.00");
+    BOOST_CHECK_EQUAL(str(lineOfKind(edited.json(), "discount"), "amount"), "-5.10");
+    BOOST_CHECK_EQUAL(str(edited.json(), "total"), "45.90");
+
+    // A line added by hand is no contract's charge: the discount stays.
+    const auto added = api.post("/v1/invoices/" + id + "/lines",
+                                R"({"description":"Remote hands","amount":"20.00","reason":"x"})");
+    BOOST_REQUIRE_MESSAGE(added.status == 201, added.body);
+    BOOST_CHECK_EQUAL(str(lineOfKind(added.json(), "discount"), "amount"), "-5.10");
+    BOOST_CHECK_EQUAL(str(added.json(), "total"), "65.90");
+}
+
 BOOST_AUTO_TEST_CASE(documents_render_as_html_and_csv_and_honour_show_line_items) {
     const Shop s = newShop(sharedServer(), "Docs Co");
     const Api api = s.admin();
