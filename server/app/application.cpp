@@ -274,6 +274,7 @@ private:
         run_options.node_id = nodeId();
         run_options.lease_seconds = settings.invoice_runs_lease_seconds;
         run_options.threads = static_cast<int>(settings.invoice_runs_threads);
+        run_options.batch_size = static_cast<std::size_t>(settings.invoice_runs_batch_size);
         services::InvoiceRuns invoice_runs(*store, clock, invoicing, run_options);
         http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
                        chain, hashprices, outbox, invoicing, invoice_runs, *store, metrics, log_,

@@ -146,6 +146,8 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"invoice_runs.lease_seconds", "60",
          "a run whose node stopped is taken over by another after this long"},
         {"invoice_runs.poll_ms", "1000", "how often an idle node looks for queued invoice runs"},
+        {"invoice_runs.batch_size", "64",
+         "customers an invoice run computes in parallel and writes in one transaction"},
     };
     return kSpecs;
 }
@@ -326,6 +328,7 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         {"invoice_runs.threads", &s.invoice_runs_threads, 1, 64},
         {"invoice_runs.lease_seconds", &s.invoice_runs_lease_seconds, 2, 86400},
         {"invoice_runs.poll_ms", &s.invoice_runs_poll_ms, 10, 600000},
+        {"invoice_runs.batch_size", &s.invoice_runs_batch_size, 1, 1000},
     };
     for (const auto& [key, out, min, max] : numbers) {
         auto value = integerIn(key, values[key], min, max);

@@ -64,6 +64,7 @@ struct Settings {
     std::int64_t invoice_runs_threads = 2;
     std::int64_t invoice_runs_lease_seconds = 60;
     std::int64_t invoice_runs_poll_ms = 1000;
+    std::int64_t invoice_runs_batch_size = 64;
 };
 
 // Layers, later wins: defaults, the properties file, the environment (BILLWRIGHT_HTTP_PORT for

@@ -20,7 +20,6 @@ using storage::RunStatus;
 
 namespace {
 
-constexpr std::size_t kBatch = 64;
 constexpr std::size_t kListedFailures = 100;
 
 std::int64_t unixNow(const core::Clock& clock) {
@@ -34,6 +33,10 @@ Error runTransition(RunStatus current, std::string_view action) {
             {}};
     e.fields.push_back({"status", status, "the run's current status"});
     return e;
+}
+
+Actor runActor(const InvoiceRun& run) {
+    return Actor{run.created_by, run.trigger == "scheduler" ? "system" : "run", std::nullopt};
 }
 
 std::string reasonOf(const Error& e) {
@@ -162,17 +165,19 @@ core::Result<RunView> InvoiceRuns::cancel(const Actor& actor, const std::string&
     });
 }
 
-void InvoiceRuns::processItem(const InvoiceRun& run, const RunItem& item, IssueIntent intent,
-                              std::optional<std::string>* created_invoice) {
-    const Actor actor{run.created_by, run.trigger == "scheduler" ? "system" : "run", std::nullopt};
+GenerateRequest InvoiceRuns::requestFor(const InvoiceRun& run, const RunItem& item,
+                                        IssueIntent intent, RunItem& done,
+                                        std::optional<std::string>* created_invoice) {
     GenerateRequest request;
     request.customer_id = item.customer_id;
     request.period_start = run.period.start;
     request.intent = intent;
     request.run_id = run.id;
     request.regenerate_draft = !run.skip_existing;
-    RunItem done = item;
-    request.on_commit = [&](storage::UnitOfWork& uow, const Generated& g) {
+    done = item;
+    // The item's outcome is written in the transaction that writes the invoice.
+    request.on_commit = [this, &run, &done, created_invoice](storage::UnitOfWork& uow,
+                                                             const Generated& g) {
         done.invoice_id = g.invoice ? std::optional<std::string>(g.invoice->id) : std::nullopt;
         done.reason.reset();
         switch (g.outcome) {
@@ -208,21 +213,84 @@ void InvoiceRuns::processItem(const InvoiceRun& run, const RunItem& item, IssueI
             *created_invoice = done.invoice_id;
         }
     };
+    return request;
+}
+
+void InvoiceRuns::recordFailure(storage::UnitOfWork& uow, const InvoiceRun& run, RunItem& done,
+                                const Error& error) {
+    done.status = "failed";
+    done.invoice_id.reset();
+    done.reason = reasonOf(error);
+    uow.invoiceRuns().updateItem(run.tenant_id, run.id, done, clock_.nowSeconds());
+}
+
+void InvoiceRuns::processItem(const InvoiceRun& run, const RunItem& item, IssueIntent intent,
+                              std::optional<std::string>* created_invoice) {
+    RunItem done;
+    const GenerateRequest request = requestFor(run, item, intent, done, created_invoice);
     core::Result<Generated> result = Error::internal("not run");
     try {
-        result = invoicing_.generate(actor, run.tenant_id, request);
+        result = invoicing_.generate(runActor(run), run.tenant_id, request);
     } catch (const std::exception& e) {
         result = Error::internal(std::string("unexpected failure: ") + e.what());
     }
     if (!result) {
-        done.status = "failed";
-        done.invoice_id.reset();
-        done.reason = reasonOf(result.error());
         store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            uow.invoiceRuns().updateItem(run.tenant_id, run.id, done, clock_.nowSeconds());
+            recordFailure(uow, run, done, result.error());
             return true;
         });
     }
+}
+
+void InvoiceRuns::processBatch(const InvoiceRun& run, const std::vector<RunItem>& batch,
+                               IssueIntent intent) {
+    using PreparedResult = core::Result<std::shared_ptr<Invoicing::Prepared>>;
+    const Actor actor = runActor(run);
+    std::vector<RunItem> done(batch.size());
+    std::vector<GenerateRequest> requests;
+    requests.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        requests.push_back(requestFor(run, batch[i], intent, done[i], nullptr));
+    // Customers are computed in parallel (reads run concurrently)...
+    std::vector<std::optional<PreparedResult>> prepared(batch.size());
+    std::atomic<std::size_t> next{0};
+    const auto work = [&] {
+        for (std::size_t i = next++; i < batch.size(); i = next++) {
+            try {
+                prepared[i].emplace(invoicing_.prepare(run.tenant_id, requests[i]));
+            } catch (const std::exception& e) {
+                prepared[i].emplace(
+                    Error::internal(std::string("unexpected failure: ") + e.what()));
+            }
+        }
+    };
+    const std::size_t workers = std::min<std::size_t>(
+        batch.size(), static_cast<std::size_t>(std::max(1, options_.threads)));
+    std::vector<std::thread> pool;
+    for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    // ...and written together: one write transaction for the batch, each invoice with its item.
+    try {
+        store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                const PreparedResult& p = *prepared[i];
+                if (!p) {
+                    recordFailure(uow, run, done[i], p.error());
+                    continue;
+                }
+                auto r = invoicing_.commit(uow, actor, run.tenant_id, requests[i], **p);
+                if (!r) recordFailure(uow, run, done[i], r.error());
+            }
+            return true;
+        });
+        return;
+    } catch (const storage::DbError& e) {
+        // Another writer created one of these invoices meanwhile: the batch rolled back as a
+        // whole; each customer is done on its own (generate() resolves the race).
+        if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
+    }
+    for (const auto& item : batch) processItem(run, item, intent, nullptr);
 }
 
 bool InvoiceRuns::workOnce(std::size_t max_items) {
@@ -253,8 +321,8 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
                                                 unixNow(clock_) + options_.lease_seconds);
             if (keep) {
                 run = *current;
-                batch = uow.invoiceRuns().pendingItems(run.tenant_id, run.id,
-                                                       std::min(kBatch, max_items - processed));
+                batch = uow.invoiceRuns().pendingItems(
+                    run.tenant_id, run.id, std::min(options_.batch_size, max_items - processed));
             }
             return true;
         });
@@ -283,18 +351,7 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
             continue;
         }
         const IssueIntent intent = run.auto_send ? IssueIntent::kIssue : IssueIntent::kDraft;
-        // Customers are computed in parallel (reads run concurrently; writes are short).
-        const std::size_t workers = std::min<std::size_t>(
-            batch.size(), static_cast<std::size_t>(std::max(1, options_.threads)));
-        std::atomic<std::size_t> next{0};
-        const auto work = [&] {
-            for (std::size_t i = next++; i < batch.size(); i = next++)
-                processItem(run, batch[i], intent, nullptr);
-        };
-        std::vector<std::thread> pool;
-        for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
-        work();
-        for (auto& t : pool) t.join();
+        processBatch(run, batch, intent);
         processed += batch.size();
     }
     if (paused || processed >= max_items) return true;

@@ -32,6 +32,7 @@ struct RunWorkerOptions {
     std::string node_id = "node";     // lease owner name, unique per process
     std::int64_t lease_seconds = 60;  // a crashed node's run is taken over after this
     int threads = 2;                  // customers computed in parallel within a run
+    std::size_t batch_size = 64;      // customers written per transaction
 };
 
 // Batch generation (seed 000 "Run Batch Generation"): a run is a durable job in the database —
@@ -67,8 +68,18 @@ public:
 
 private:
     RunView view(storage::UnitOfWork& uow, const storage::InvoiceRun& run);
+    // The request for one customer; its on_commit writes the item's outcome into `done`.
+    GenerateRequest requestFor(const storage::InvoiceRun& run, const storage::RunItem& item,
+                               IssueIntent intent, storage::RunItem& done,
+                               std::optional<std::string>* created_invoice);
+    void recordFailure(storage::UnitOfWork& uow, const storage::InvoiceRun& run,
+                       storage::RunItem& done, const core::Error& error);
+    // One customer: computed and written on its own (previews, and the fallback of a batch).
     void processItem(const storage::InvoiceRun& run, const storage::RunItem& item,
                      IssueIntent intent, std::optional<std::string>* created_invoice);
+    // A batch: computed in parallel, written in one transaction.
+    void processBatch(const storage::InvoiceRun& run, const std::vector<storage::RunItem>& batch,
+                      IssueIntent intent);
 
     storage::Store& store_;
     const core::Clock& clock_;

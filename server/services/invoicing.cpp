@@ -485,126 +485,137 @@ core::Result<domain::Invoice> Invoicing::preview(const std::string& tenant_id,
     });
 }
 
-core::Result<Generated> Invoicing::generate(const Actor& actor, const std::string& tenant_id,
-                                            const GenerateRequest& request) {
+struct Invoicing::Prepared {
+    domain::Period period{};
+    std::optional<Invoice> existing;
+    std::optional<Computed> computed;
+    core::Date today{};
+};
+
+core::Result<std::shared_ptr<Invoicing::Prepared>> Invoicing::prepare(
+    const std::string& tenant_id, const GenerateRequest& request) {
     auto period = periodStartingOn(tenant_id, request.period_start, "period_start");
     if (!period) return std::move(period).error();
-    // The invoice is computed in a read transaction (plugins and telemetry scans hold no write
-    // lock), then written in a short write transaction that checks again that the period has no
-    // live invoice; the unique key settles a race between two writers.
-    struct Prepared {
-        std::optional<Invoice> existing;
-        std::optional<Computed> computed;
-        core::Date today{};
-    };
-    auto prepared = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Prepared> {
+    // Computed in a read transaction: plugins and telemetry scans hold no write lock.
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<std::shared_ptr<Prepared>> {
         const auto tenant = uow.tenants().find(tenant_id);
         if (!tenant) return Error::notFound("tenant");
-        Prepared p;
-        p.today = todayFor(*tenant);
-        if (p.today < period->end)
+        auto p = std::make_shared<Prepared>();
+        p->period = *period;
+        p->today = todayFor(*tenant);
+        if (p->today < period->end)
             return Error::validation("period_start", "period_not_ended",
                                      "the period ends on " + core::formatIsoDate(period->end) +
                                          "; invoices bill a period once it is over (preview "
                                          "shows it so far)");
-        p.existing = uow.invoices().findLive(tenant_id, request.customer_id, period->start);
+        p->existing = uow.invoices().findLive(tenant_id, request.customer_id, period->start);
         const bool regenerate =
-            p.existing && request.regenerate_draft && p.existing->status == InvoiceStatus::kDraft;
-        if (p.existing && !regenerate) return p;
+            p->existing && request.regenerate_draft && p->existing->status == InvoiceStatus::kDraft;
+        if (p->existing && !regenerate) return p;
         auto computed = compute(uow, tenant_id, request.customer_id, *period);
         if (!computed) return std::move(computed).error();
-        p.computed = std::move(*computed);
+        p->computed = std::move(*computed);
         return p;
     });
-    if (!prepared) return std::move(prepared).error();
+}
+
+core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor& actor,
+                                          const std::string& tenant_id,
+                                          const GenerateRequest& request,
+                                          const Prepared& prepared_in) {
+    const Prepared* prepared = &prepared_in;
+    const domain::Period* period = &prepared->period;
     if (!prepared->computed) {
         Generated g{prepared->existing, GenerateOutcome::kExisting};
-        if (request.on_commit) {
-            core::Status done;
-            store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-                request.on_commit(uow, g);
-                return true;
-            });
-        }
+        if (request.on_commit) request.on_commit(uow, g);
         return g;
     }
-    const auto attempt = [&]() -> core::Result<Generated> {
-        return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Generated> {
-            const core::Date today = prepared->today;
-            const auto existing =
-                uow.invoices().findLive(tenant_id, request.customer_id, period->start);
-            const bool regenerate =
-                existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
-            const auto finish = [&](Generated g) -> core::Result<Generated> {
-                if (request.on_commit) request.on_commit(uow, g);
-                return g;
-            };
-            if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
-            const Computed& computed = *prepared->computed;
-            Invoice inv = computed.invoice;
-            auto customer = uow.customers().find(tenant_id, request.customer_id);
-            if (!customer) return Error::notFound("customer");
-            const auto now = clock_.nowSeconds();
+    {
+        const core::Date today = prepared->today;
+        const auto existing =
+            uow.invoices().findLive(tenant_id, request.customer_id, period->start);
+        const bool regenerate =
+            existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
+        const auto finish = [&](Generated g) -> core::Result<Generated> {
+            if (request.on_commit) request.on_commit(uow, g);
+            return g;
+        };
+        if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
+        const Computed& computed = *prepared->computed;
+        Invoice inv = computed.invoice;
+        auto customer = uow.customers().find(tenant_id, request.customer_id);
+        if (!customer) return Error::notFound("customer");
+        const auto now = clock_.nowSeconds();
 
-            if (regenerate) {
-                // The draft again from today's data; the lines added by hand stay after the new
-                // ones. A computed line edited by hand (it has a contract) is computed afresh:
-                // keeping it too would bill its contract twice.
-                for (const auto& l : existing->lines) {
-                    if (!l.manual || l.contract_id) continue;
-                    InvoiceLine kept = l;
-                    kept.position = static_cast<int>(inv.lines.size()) + 1;
-                    inv.lines.push_back(std::move(kept));
-                }
-                inv.id = existing->id;
-                inv.status = InvoiceStatus::kDraft;
-                inv.credit_applied_minor = existing->credit_applied_minor;
-                inv.run_id = request.run_id ? request.run_id : existing->run_id;
-                inv.created_at = existing->created_at;
-                inv.updated_at = now;
-                if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
-                rebalanceCredit(uow, actor, clock_, inv, *customer);
-                uow.invoices().update(inv);
-                uow.invoices().replaceLines(inv);
-                recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
-                            toJson(*existing), toJson(inv));
-                return finish({inv, GenerateOutcome::kRegenerated});
+        if (regenerate) {
+            // The draft again from today's data; the lines added by hand stay after the new
+            // ones. A computed line edited by hand (it has a contract) is computed afresh:
+            // keeping it too would bill its contract twice.
+            for (const auto& l : existing->lines) {
+                if (!l.manual || l.contract_id) continue;
+                InvoiceLine kept = l;
+                kept.position = static_cast<int>(inv.lines.size()) + 1;
+                inv.lines.push_back(std::move(kept));
             }
-            if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
-
-            inv.id = core::newId("inv", unixMillis(clock_));
-            inv.run_id = request.run_id;
-            inv.created_at = inv.updated_at = now;
-            bool send = false;
-            if (computed.held_reason) {
-                inv.status = InvoiceStatus::kHeld;
-                inv.held_reason = computed.held_reason;
-            } else if (request.intent == IssueIntent::kIssue ||
-                       (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
-                inv.status = InvoiceStatus::kIssued;
-                issueOn(inv, today);
-                send = true;
-            }
-            if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
+            inv.id = existing->id;
+            inv.status = InvoiceStatus::kDraft;
+            inv.credit_applied_minor = existing->credit_applied_minor;
+            inv.run_id = request.run_id ? request.run_id : existing->run_id;
+            inv.created_at = existing->created_at;
+            inv.updated_at = now;
+            if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
             rebalanceCredit(uow, actor, clock_, inv, *customer);
-            if (send) {
-                queueInvoiceEmail(uow, clock_,
-                                  {inv, *customer, computed.settings, computed.tenant.name},
-                                  "invoice.issued");
-                inv.emailed_at = now;
-            }
-            uow.invoices().insert(inv);
-            recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id,
-                        std::nullopt, toJson(inv));
-            return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
-                                                                   : GenerateOutcome::kCreated});
+            uow.invoices().update(inv);
+            uow.invoices().replaceLines(inv);
+            recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
+                        toJson(*existing), toJson(inv));
+            return finish({inv, GenerateOutcome::kRegenerated});
+        }
+        if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
+
+        inv.id = core::newId("inv", unixMillis(clock_));
+        inv.run_id = request.run_id;
+        inv.created_at = inv.updated_at = now;
+        bool send = false;
+        if (computed.held_reason) {
+            inv.status = InvoiceStatus::kHeld;
+            inv.held_reason = computed.held_reason;
+        } else if (request.intent == IssueIntent::kIssue ||
+                   (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
+            inv.status = InvoiceStatus::kIssued;
+            issueOn(inv, today);
+            send = true;
+        }
+        if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
+        rebalanceCredit(uow, actor, clock_, inv, *customer);
+        if (send) {
+            queueInvoiceEmail(uow, clock_,
+                              {inv, *customer, computed.settings, computed.tenant.name},
+                              "invoice.issued");
+            inv.emailed_at = now;
+        }
+        uow.invoices().insert(inv);
+        recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id,
+                    std::nullopt, toJson(inv));
+        return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
+                                                               : GenerateOutcome::kCreated});
+    }
+}
+
+core::Result<Generated> Invoicing::generate(const Actor& actor, const std::string& tenant_id,
+                                            const GenerateRequest& request) {
+    auto prepared = prepare(tenant_id, request);
+    if (!prepared) return std::move(prepared).error();
+    // A short write transaction checks again that the period has no live invoice; the unique
+    // key settles a race between two writers (the retry then finds theirs).
+    const auto attempt = [&]() {
+        return store_.write([&](storage::UnitOfWork& uow) {
+            return commit(uow, actor, tenant_id, request, **prepared);
         });
     };
     try {
         return attempt();
     } catch (const storage::DbError& e) {
-        // A concurrent generation inserted the period's invoice between our check and insert:
-        // the unique key refused ours; the retry finds theirs.
         if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
         return attempt();
     }

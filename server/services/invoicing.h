@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -101,6 +102,16 @@ public:
     // Generates (or finds) the customer's invoice for a period that has ended.
     core::Result<Generated> generate(const Actor& actor, const std::string& tenant_id,
                                      const GenerateRequest& request);
+    // generate() in two steps, for batches: prepare computes in a read transaction (in
+    // parallel), commit writes inside the caller's write transaction (several per
+    // transaction). commit may throw a kUniqueViolation DbError when another writer created
+    // the period's invoice meanwhile; the caller then retries with generate().
+    struct Prepared;
+    core::Result<std::shared_ptr<Prepared>> prepare(const std::string& tenant_id,
+                                                    const GenerateRequest& request);
+    core::Result<Generated> commit(storage::UnitOfWork& uow, const Actor& actor,
+                                   const std::string& tenant_id, const GenerateRequest& request,
+                                   const Prepared& prepared);
 
     core::Result<domain::Invoice> get(const std::string& tenant_id, const std::string& id);
     core::Result<InvoiceContext> context(const std::string& tenant_id, const std::string& id);

@@ -310,8 +310,8 @@ BOOST_AUTO_TEST_CASE(overlapping_runs_make_exactly_one_invoice_per_customer) {
 }
 
 BOOST_AUTO_TEST_CASE(a_run_killed_midway_is_finished_by_the_next_server_without_doubles) {
-    ServerProcess server(
-        {"invoice_runs.lease_seconds=2", "invoice_runs.threads=1", "invoice_runs.poll_ms=20"});
+    ServerProcess server({"invoice_runs.lease_seconds=2", "invoice_runs.threads=1",
+                          "invoice_runs.poll_ms=20", "invoice_runs.batch_size=2"});
     const Shop s = newShop(server, "Crash Co");
     const Api api = s.admin();
     constexpr int kCustomers = 60;
