@@ -74,6 +74,8 @@
 #include "storage/migrations.h"
 #include "storage/repositories.h"
 
+#include "common/fleet.h"
+
 namespace {
 
 namespace bw = billwright;
@@ -209,26 +211,9 @@ Options parseOptions(int argc, char** argv) {
 // ---------------------------------------------------------------------------------------------
 // Data
 
-struct Rng {  // splitmix64: deterministic and fast
-    std::uint64_t state;
-    std::uint64_t next() {
-        std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    std::int64_t between(std::int64_t lo, std::int64_t hi) {  // inclusive
-        return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-    }
-};
-
-struct Model {
-    const char* name;
-    std::int64_t hashrate_ths;
-    std::int64_t power_w;
-};
-constexpr Model kModels[] = {
-    {"S19j Pro", 100, 3050}, {"S19 XP", 140, 3010}, {"M30S+", 100, 3400}, {"S21", 200, 3500}};
+using bench::kModels;
+using bench::Model;
+using bench::Rng;
 
 bw::core::Date periodStartDate() {
     return bw::core::Date{std::chrono::year{2026}, std::chrono::October, std::chrono::day{1}};
