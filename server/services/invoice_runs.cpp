@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <future>
 #include <mutex>
 #include <thread>
 
@@ -243,63 +242,45 @@ void InvoiceRuns::processItem(const InvoiceRun& run, const RunItem& item, IssueI
     }
 }
 
-struct InvoiceRuns::Batch {
+void InvoiceRuns::processBatch(const InvoiceRun& run, const std::vector<RunItem>& batch,
+                               IssueIntent intent) {
     using PreparedResult = core::Result<std::shared_ptr<Invoicing::Prepared>>;
-    InvoiceRun run;  // a copy: the worker moves on while the batch is written
-    IssueIntent intent = IssueIntent::kDraft;
-    std::vector<RunItem> items;
-    std::vector<RunItem> done;
+    const Actor actor = runActor(run);
+    std::vector<RunItem> done(batch.size());
     std::vector<GenerateRequest> requests;
-    std::vector<std::optional<PreparedResult>> prepared;
-};
-
-std::shared_ptr<InvoiceRuns::Batch> InvoiceRuns::prepareBatch(const InvoiceRun& run,
-                                                              std::vector<RunItem> items,
-                                                              IssueIntent intent) {
-    auto b = std::make_shared<Batch>();
-    b->run = run;
-    b->intent = intent;
-    b->items = std::move(items);
-    const std::size_t n = b->items.size();
-    b->done.resize(n);
-    b->prepared.resize(n);
-    b->requests.reserve(n);
-    for (std::size_t i = 0; i < n; ++i)
-        b->requests.push_back(requestFor(b->run, b->items[i], intent, b->done[i], nullptr));
-    // Customers are computed in parallel; reads run concurrently.
+    requests.reserve(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i)
+        requests.push_back(requestFor(run, batch[i], intent, done[i], nullptr));
+    // Customers are computed in parallel (reads run concurrently)...
+    std::vector<std::optional<PreparedResult>> prepared(batch.size());
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
-        for (std::size_t i = next++; i < n; i = next++) {
+        for (std::size_t i = next++; i < batch.size(); i = next++) {
             try {
-                b->prepared[i].emplace(invoicing_.prepare(b->run.tenant_id, b->requests[i]));
+                prepared[i].emplace(invoicing_.prepare(run.tenant_id, requests[i]));
             } catch (const std::exception& e) {
-                b->prepared[i].emplace(
+                prepared[i].emplace(
                     Error::internal(std::string("unexpected failure: ") + e.what()));
             }
         }
     };
-    const std::size_t workers =
-        std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, options_.threads)));
+    const std::size_t workers = std::min<std::size_t>(
+        batch.size(), static_cast<std::size_t>(std::max(1, options_.threads)));
     std::vector<std::thread> pool;
     for (std::size_t w = 1; w < workers; ++w) pool.emplace_back(work);
     work();
     for (auto& t : pool) t.join();
-    return b;
-}
-
-void InvoiceRuns::writeBatch(Batch& b) {
-    const Actor actor = runActor(b.run);
-    // One write transaction for the batch, each invoice with its item.
+    // ...and written together: one write transaction for the batch, each invoice with its item.
     try {
         store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            for (std::size_t i = 0; i < b.items.size(); ++i) {
-                const auto& p = *b.prepared[i];
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                const PreparedResult& p = *prepared[i];
                 if (!p) {
-                    recordFailure(uow, b.run, b.done[i], p.error());
+                    recordFailure(uow, run, done[i], p.error());
                     continue;
                 }
-                auto r = invoicing_.commit(uow, actor, b.run.tenant_id, b.requests[i], **p);
-                if (!r) recordFailure(uow, b.run, b.done[i], r.error());
+                auto r = invoicing_.commit(uow, actor, run.tenant_id, requests[i], **p);
+                if (!r) recordFailure(uow, run, done[i], r.error());
             }
             return true;
         });
@@ -309,7 +290,7 @@ void InvoiceRuns::writeBatch(Batch& b) {
         // whole; each customer is done on its own (generate() resolves the race).
         if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
     }
-    for (const auto& item : b.items) processItem(b.run, item, b.intent, nullptr);
+    for (const auto& item : batch) processItem(run, item, intent, nullptr);
 }
 
 bool InvoiceRuns::workOnce(std::size_t max_items) {
@@ -329,13 +310,6 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
     InvoiceRun run = *claimed;
     std::size_t processed = 0;
     bool paused = false;
-    // A batch is written on its own thread while the next one is computed; at most one write
-    // is in flight, and items are fetched after the last position handed out.
-    std::future<void> writing;
-    const auto finishWrite = [&] {
-        if (writing.valid()) writing.get();
-    };
-    std::int64_t after = -1;
     while (processed < max_items) {
         // The run as it stands (a cancel from the API stops us) and the next batch.
         std::vector<RunItem> batch;
@@ -348,20 +322,15 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
             if (keep) {
                 run = *current;
                 batch = uow.invoiceRuns().pendingItems(
-                    run.tenant_id, run.id, std::min(options_.batch_size, max_items - processed),
-                    after);
+                    run.tenant_id, run.id, std::min(options_.batch_size, max_items - processed));
             }
             return true;
         });
-        if (!keep) {
-            finishWrite();
-            return true;
-        }
+        if (!keep) return true;
         if (batch.empty()) break;
         if (run.preview_one && !run.preview_invoice_id) {
             // Preview: customers one at a time until one draft exists for review.
             std::optional<std::string> created;
-            after = batch.front().position;
             processItem(run, batch.front(), IssueIntent::kDraft, &created);
             ++processed;
             if (created) {
@@ -381,14 +350,10 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
             }
             continue;
         }
-        after = batch.back().position;
-        processed += batch.size();
         const IssueIntent intent = run.auto_send ? IssueIntent::kIssue : IssueIntent::kDraft;
-        auto prepared = prepareBatch(run, std::move(batch), intent);
-        finishWrite();
-        writing = std::async(std::launch::async, [this, prepared] { writeBatch(*prepared); });
+        processBatch(run, batch, intent);
+        processed += batch.size();
     }
-    finishWrite();
     if (paused || processed >= max_items) return true;
     store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
         auto current = uow.invoiceRuns().find(run.tenant_id, run.id);

@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,12 +77,9 @@ private:
     // One customer: computed and written on its own (previews, and the fallback of a batch).
     void processItem(const storage::InvoiceRun& run, const storage::RunItem& item,
                      IssueIntent intent, std::optional<std::string>* created_invoice);
-    // A batch: computed in parallel (prepareBatch), then written in one transaction
-    // (writeBatch) while the worker computes the next one.
-    struct Batch;
-    std::shared_ptr<Batch> prepareBatch(const storage::InvoiceRun& run,
-                                        std::vector<storage::RunItem> items, IssueIntent intent);
-    void writeBatch(Batch& batch);
+    // A batch: computed in parallel, written in one transaction.
+    void processBatch(const storage::InvoiceRun& run, const std::vector<storage::RunItem>& batch,
+                      IssueIntent intent);
 
     storage::Store& store_;
     const core::Clock& clock_;

@@ -126,10 +126,8 @@ public:
     // One prepared statement for all the run's customers, positions in order.
     virtual void insertItems(std::string_view tenant_id, std::string_view run_id,
                              const std::vector<std::string>& customer_ids, core::SysSeconds at) = 0;
-    // Pending items by position, those after `after_position` only (-1: from the start).
     virtual std::vector<RunItem> pendingItems(std::string_view tenant_id, std::string_view run_id,
-                                              std::size_t limit,
-                                              std::int64_t after_position = -1) = 0;
+                                              std::size_t limit) = 0;
     virtual void updateItem(std::string_view tenant_id, std::string_view run_id,
                             const RunItem& item, core::SysSeconds at) = 0;
     // Items by status ("pending" -> 12, ...).

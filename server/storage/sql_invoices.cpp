@@ -499,23 +499,8 @@ public:
     }
 
     std::vector<RunItem> pendingItems(std::string_view tenant_id, std::string_view run_id,
-                                      std::size_t limit, std::int64_t after_position) override {
-        std::vector<RunItem> out;
-        for (const auto& r : c_.query(
-                 "SELECT customer_id, position, status, invoice_id, reason FROM "
-                 "invoice_run_items WHERE tenant_id = ? AND run_id = ? AND status = 'pending' AND "
-                 "position > ? ORDER BY position LIMIT ?",
-                 {text(tenant_id), text(run_id), after_position,
-                  static_cast<std::int64_t>(limit)})) {
-            RunItem item;
-            item.customer_id = r.getString(0);
-            item.position = r.getInt(1);
-            item.status = r.getString(2);
-            item.invoice_id = r.getOptionalString(3);
-            item.reason = r.getOptionalString(4);
-            out.push_back(std::move(item));
-        }
-        return out;
+                                      std::size_t limit) override {
+        return itemsWithStatus(tenant_id, run_id, "pending", limit);
     }
 
     void updateItem(std::string_view tenant_id, std::string_view run_id, const RunItem& item,
