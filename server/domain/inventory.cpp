@@ -6,6 +6,11 @@
 
 namespace billwright::domain {
 
+Currency billingCurrencyOf(const Customer& customer, const Currency& tenant_default) {
+    if (!customer.billing_currency) return tenant_default;
+    return findCurrency(*customer.billing_currency).value_or(tenant_default);
+}
+
 bool isValidPhone(std::string_view text) {
     if (text.empty() || text.size() > 40) return false;
     int digits = 0;

@@ -46,6 +46,10 @@ struct Customer {
     }
 };
 
+// The currency a customer's contracts, invoices and credit are in: its billing currency (checked
+// when it was set), else the tenant's default.
+Currency billingCurrencyOf(const Customer& customer, const Currency& tenant_default);
+
 inline constexpr std::size_t kMaxNotesLength = 4000;
 inline constexpr std::size_t kMaxReasonLength = 500;
 // Digits, spaces and + - ( ) . with at least 5 digits, at most 40 bytes.

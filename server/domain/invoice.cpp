@@ -187,6 +187,12 @@ std::optional<std::int64_t> energyAmountMinor(std::int64_t wh, std::int64_t rate
     return divRound(numerator, 1'000'000'000);
 }
 
+std::int64_t billedWh(const InvoiceLine& line) {
+    const bool energy = line.kind == LineKind::kEnergy || line.kind == LineKind::kFailover ||
+                        line.kind == LineKind::kHashrate;
+    return energy ? line.wh.value_or(0) : 0;
+}
+
 std::optional<std::int64_t> lineAmount(const InvoiceLine& line, const Currency& currency) {
     switch (line.formula) {
         case LineFormula::kEnergy:
@@ -272,9 +278,7 @@ core::Status computeTotals(Invoice& invoice) {
         }
         (line.kind == LineKind::kDiscount ? discount : subtotal) += line.amount_minor;
         tax += line.tax_minor;
-        if (line.wh && (line.kind == LineKind::kEnergy || line.kind == LineKind::kFailover ||
-                        line.kind == LineKind::kHashrate))
-            billed_wh += *line.wh;
+        billed_wh += billedWh(line);
     }
     Int128 total = subtotal + discount;
     if (invoice.tax_display == TaxDisplay::kExclusive) total += tax;

@@ -112,6 +112,10 @@ struct InvoiceLine {
     bool manual = false;         // added or edited by hand (edits keep the reason in the audit)
 };
 
+// The energy a line bills (energy, failover and hash-lease lines; 0 for others): the billed kWh
+// of an invoice and of each contract, compared with the PDUs'.
+std::int64_t billedWh(const InvoiceLine& line);
+
 // The amount a line's inputs give, rounded once; nullopt when inputs are missing or the
 // result overflows. kFixed lines return their stored amount.
 std::optional<std::int64_t> lineAmount(const InvoiceLine& line, const Currency& currency);

@@ -324,10 +324,7 @@ core::Result<ContractView> Contracts::create(const Actor& actor, const std::stri
         c.id = core::newId("ctr", unixMillis(clock_));
         c.customer_id = customer_id;
         c.start_date = todayIn(*tenant, clock_);
-        const auto currency = customer->billing_currency
-                                  ? domain::findCurrency(*customer->billing_currency)
-                                  : std::nullopt;
-        c.currency = currency ? *currency : tenant->default_currency;
+        c.currency = domain::billingCurrencyOf(*customer, tenant->default_currency);
         c.billing_methods.clear();
         c.created_at = c.updated_at = clock_.nowSeconds();
         const Contract base = c;

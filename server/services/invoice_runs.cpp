@@ -61,6 +61,21 @@ RunView InvoiceRuns::view(storage::UnitOfWork& uow, const InvoiceRun& run) {
     return v;
 }
 
+RunView InvoiceRuns::insertRun(storage::UnitOfWork& uow, const Actor& actor, InvoiceRun run,
+                               const std::vector<std::string>& customers) {
+    run.id = core::newId("run", unixMillis(clock_));
+    run.status = customers.empty() ? RunStatus::kCompleted : RunStatus::kQueued;
+    run.created_by = actor.id;
+    run.created_at = run.updated_at = clock_.nowSeconds();
+    if (customers.empty()) run.finished_at = run.created_at;
+    uow.invoiceRuns().insert(run);
+    uow.invoiceRuns().insertItems(run.tenant_id, run.id, customers, run.created_at);
+    RunView v = view(uow, run);
+    recordAudit(uow, actor, clock_, run.tenant_id, "invoice_run.created", "invoice_run", run.id,
+                std::nullopt, toJson(v));
+    return v;
+}
+
 core::Result<RunView> InvoiceRuns::create(const Actor& actor, const std::string& tenant_id,
                                           const RunRequest& request) {
     auto period = invoicing_.periodStartingOn(tenant_id, request.period_start, "period_start");
@@ -82,24 +97,14 @@ core::Result<RunView> InvoiceRuns::create(const Actor& actor, const std::string&
         }
         const auto settings = uow.tenantSettings().find(tenant_id);
         InvoiceRun run;
-        run.id = core::newId("run", unixMillis(clock_));
         run.tenant_id = tenant_id;
         run.period = *period;
         run.customer_id = request.customer_id;
         run.skip_existing = request.skip_existing;
         run.preview_one = request.preview_one;
         run.auto_send = settings && settings->auto_send;
-        run.status = customers.empty() ? RunStatus::kCompleted : RunStatus::kQueued;
-        run.trigger = actor.role == "system" ? "scheduler" : "api";
-        run.created_by = actor.id;
-        run.created_at = run.updated_at = clock_.nowSeconds();
-        if (customers.empty()) run.finished_at = run.created_at;
-        uow.invoiceRuns().insert(run);
-        uow.invoiceRuns().insertItems(tenant_id, run.id, customers, run.created_at);
-        RunView v = view(uow, run);
-        recordAudit(uow, actor, clock_, tenant_id, "invoice_run.created", "invoice_run", run.id,
-                    std::nullopt, toJson(v));
-        return v;
+        run.trigger = "api";
+        return insertRun(uow, actor, std::move(run), customers);
     });
 }
 
@@ -395,26 +400,16 @@ JobOutcome InvoiceRuns::startScheduledRuns(int catch_up_days) {
                                                             core::addDays(current.start, -1));
         const std::string key = settings.tenant_id + ":" + core::formatIsoDate(ended.start);
         try {
-            auto created = store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-                std::vector<std::string> customers =
-                    uow.contracts().billableCustomers(settings.tenant_id, ended.start, ended.end);
+            auto created = store_.write([&](storage::UnitOfWork& uow) -> core::Result<RunView> {
                 InvoiceRun run;
-                run.id = core::newId("run", unixMillis(clock_));
                 run.tenant_id = settings.tenant_id;
                 run.period = ended;
                 run.auto_send = settings.auto_send;
-                run.status = customers.empty() ? RunStatus::kCompleted : RunStatus::kQueued;
                 run.trigger = "scheduler";
-                run.schedule_key = key;
-                run.created_by = actor.id;
-                run.created_at = run.updated_at = clock_.nowSeconds();
-                if (customers.empty()) run.finished_at = run.created_at;
-                uow.invoiceRuns().insert(run);  // a second start of the period fails here
-                uow.invoiceRuns().insertItems(settings.tenant_id, run.id, customers,
-                                              run.created_at);
-                recordAudit(uow, actor, clock_, settings.tenant_id, "invoice_run.created",
-                            "invoice_run", run.id, std::nullopt, std::nullopt);
-                return true;
+                run.schedule_key = key;  // a second start of the period fails on its unique key
+                return insertRun(
+                    uow, actor, std::move(run),
+                    uow.contracts().billableCustomers(settings.tenant_id, ended.start, ended.end));
             });
             if (created.ok()) ++outcome.processed;
         } catch (const storage::DbError& e) {

@@ -68,6 +68,10 @@ public:
 
 private:
     RunView view(storage::UnitOfWork& uow, const storage::InvoiceRun& run);
+    // Writes a new run (id, status, times set here) with one pending item per customer, and its
+    // audit event; a run without customers is completed at once.
+    RunView insertRun(storage::UnitOfWork& uow, const Actor& actor, storage::InvoiceRun run,
+                      const std::vector<std::string>& customers);
     // The request for one customer; its on_commit writes the item's outcome into `done`.
     GenerateRequest requestFor(const storage::InvoiceRun& run, const storage::RunItem& item,
                                IssueIntent intent, storage::RunItem& done,

@@ -42,10 +42,40 @@ domain::TenantBillingSettings settingsOf(storage::UnitOfWork& uow, const std::st
     return fresh;
 }
 
-std::optional<domain::Currency> invoiceCurrency(const domain::Tenant& tenant,
-                                                const domain::Customer& customer) {
-    if (customer.billing_currency) return domain::findCurrency(*customer.billing_currency);
-    return tenant.default_currency;
+// Customers in default or on billing hold get held invoices (seed 001), never emailed until
+// released.
+std::optional<std::string> holdReason(const domain::Customer& customer) {
+    if (customer.in_default)
+        return "the customer is in default" +
+               (customer.default_reason ? ": " + *customer.default_reason : "");
+    if (customer.billing_hold) return "the customer is on billing hold";
+    return std::nullopt;
+}
+
+// Moves the customer's credit balance by `amount` (+ adds credit) and writes its ledger entry,
+// so the balance stays the sum of the customer's entries. Returns the entry.
+storage::CreditEntry moveCredit(storage::UnitOfWork& uow, const Actor& actor,
+                                const core::Clock& clock, domain::Customer& customer,
+                                const domain::Currency& currency, std::string kind,
+                                std::int64_t amount, std::optional<std::string> invoice_id,
+                                std::optional<std::string> reason) {
+    customer.credit_balance_minor += amount;
+    customer.updated_at = clock.nowSeconds();
+    storage::CreditEntry e;
+    e.id = core::newId("crd", unixMillis(clock));
+    e.tenant_id = customer.tenant_id;
+    e.customer_id = customer.id;
+    e.kind = std::move(kind);
+    e.amount_minor = amount;
+    e.currency = std::string(currency.code);
+    e.balance_after_minor = customer.credit_balance_minor;
+    e.invoice_id = std::move(invoice_id);
+    e.reason = std::move(reason);
+    e.actor = actor.id;
+    e.created_at = clock.nowSeconds();
+    uow.creditLedger().insert(e);
+    uow.customers().update(customer);
+    return e;
 }
 
 std::string money(std::int64_t minor, const domain::Currency& c) {
@@ -99,21 +129,8 @@ void rebalanceCredit(storage::UnitOfWork& uow, const Actor& actor, const core::C
                                     : domain::creditToApply(inv.total_minor, available);
     const std::int64_t delta = target - inv.credit_applied_minor;
     if (delta == 0) return;
-    customer.credit_balance_minor -= delta;
-    customer.updated_at = clock.nowSeconds();
-    storage::CreditEntry e;
-    e.id = core::newId("crd", unixMillis(clock));
-    e.tenant_id = inv.tenant_id;
-    e.customer_id = inv.customer_id;
-    e.kind = delta > 0 ? "applied" : "restored";
-    e.amount_minor = -delta;
-    e.currency = std::string(inv.currency.code);
-    e.balance_after_minor = customer.credit_balance_minor;
-    e.invoice_id = inv.id;
-    e.actor = actor.id;
-    e.created_at = clock.nowSeconds();
-    uow.creditLedger().insert(e);
-    uow.customers().update(customer);
+    moveCredit(uow, actor, clock, customer, inv.currency, delta > 0 ? "applied" : "restored",
+               -delta, inv.id, std::nullopt);
     inv.credit_applied_minor = target;
     inv.amount_due_minor = inv.total_minor - target;
 }
@@ -171,22 +188,6 @@ void capSummary(const UsagePreview& usage, std::int64_t cap_w,
 
 }  // namespace
 
-std::string_view generateOutcomeName(GenerateOutcome o) {
-    switch (o) {
-        case GenerateOutcome::kCreated:
-            return "created";
-        case GenerateOutcome::kHeld:
-            return "held";
-        case GenerateOutcome::kExisting:
-            return "existing";
-        case GenerateOutcome::kRegenerated:
-            return "regenerated";
-        case GenerateOutcome::kNothingToBill:
-            return "nothing_to_bill";
-    }
-    return "created";
-}
-
 struct Invoicing::Computed {
     Invoice invoice;
     domain::Tenant tenant;
@@ -233,15 +234,15 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
     out.tenant = *tenant;
     out.customer = *customer;
     out.settings = settingsOf(uow, tenant_id);
-    const auto currency = invoiceCurrency(*tenant, *customer);
-    if (!currency) return Error::internal("the customer's billing currency is unknown");
+    const domain::Currency currency =
+        domain::billingCurrencyOf(*customer, tenant->default_currency);
     const core::TimeZone zone = core::TimeZone::loadOr(tenant->timezone, core::TimeZone::utc());
 
     Invoice& inv = out.invoice;
     inv.tenant_id = tenant_id;
     inv.customer_id = customer_id;
     inv.period = period;
-    inv.currency = *currency;
+    inv.currency = currency;
     inv.due_days = out.settings.invoice_due_days;
     inv.tax_rate_milli_pct = out.settings.tax_rate_milli_pct;
     inv.tax_display =
@@ -432,12 +433,8 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                 add(std::move(line));
             }
         }
-        for (std::size_t i = first; i < inv.lines.size(); ++i) {
-            const auto& l = inv.lines[i];
-            if (l.wh && (l.kind == LineKind::kEnergy || l.kind == LineKind::kFailover ||
-                         l.kind == LineKind::kHashrate))
-                summary.billed_wh += *l.wh;
-        }
+        for (std::size_t i = first; i < inv.lines.size(); ++i)
+            summary.billed_wh += domain::billedWh(inv.lines[i]);
         inv.contracts.push_back(std::move(summary));
     }
     if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
@@ -454,12 +451,7 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
         }
     }
     if (!comparable) inv.pdu_wh.reset();
-    if (customer->in_default) {
-        out.held_reason = "the customer is in default" +
-                          (customer->default_reason ? ": " + *customer->default_reason : "");
-    } else if (customer->billing_hold) {
-        out.held_reason = "the customer is on billing hold";
-    }
+    out.held_reason = holdReason(*customer);
     return out;
 }
 
@@ -522,84 +514,75 @@ core::Result<std::shared_ptr<Invoicing::Prepared>> Invoicing::prepare(
 core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor& actor,
                                           const std::string& tenant_id,
                                           const GenerateRequest& request,
-                                          const Prepared& prepared_in) {
-    const Prepared* prepared = &prepared_in;
-    const domain::Period* period = &prepared->period;
-    if (!prepared->computed) {
-        Generated g{prepared->existing, GenerateOutcome::kExisting};
+                                          const Prepared& prepared) {
+    const auto finish = [&](Generated g) -> core::Result<Generated> {
         if (request.on_commit) request.on_commit(uow, g);
         return g;
-    }
-    {
-        const core::Date today = prepared->today;
-        const auto existing =
-            uow.invoices().findLive(tenant_id, request.customer_id, period->start);
-        const bool regenerate =
-            existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
-        const auto finish = [&](Generated g) -> core::Result<Generated> {
-            if (request.on_commit) request.on_commit(uow, g);
-            return g;
-        };
-        if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
-        const Computed& computed = *prepared->computed;
-        Invoice inv = computed.invoice;
-        auto customer = uow.customers().find(tenant_id, request.customer_id);
-        if (!customer) return Error::notFound("customer");
-        const auto now = clock_.nowSeconds();
+    };
+    if (!prepared.computed) return finish({prepared.existing, GenerateOutcome::kExisting});
+    const core::Date today = prepared.today;
+    const auto existing =
+        uow.invoices().findLive(tenant_id, request.customer_id, prepared.period.start);
+    const bool regenerate =
+        existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
+    if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
+    const Computed& computed = *prepared.computed;
+    Invoice inv = computed.invoice;
+    auto customer = uow.customers().find(tenant_id, request.customer_id);
+    if (!customer) return Error::notFound("customer");
+    const auto now = clock_.nowSeconds();
 
-        if (regenerate) {
-            // The draft again from today's data; the lines added by hand stay after the new
-            // ones. A computed line edited by hand (it has a contract) is computed afresh:
-            // keeping it too would bill its contract twice.
-            for (const auto& l : existing->lines) {
-                if (!l.manual || l.contract_id) continue;
-                InvoiceLine kept = l;
-                kept.position = static_cast<int>(inv.lines.size()) + 1;
-                inv.lines.push_back(std::move(kept));
-            }
-            inv.id = existing->id;
-            inv.status = InvoiceStatus::kDraft;
-            inv.credit_applied_minor = existing->credit_applied_minor;
-            inv.run_id = request.run_id ? request.run_id : existing->run_id;
-            inv.created_at = existing->created_at;
-            inv.updated_at = now;
-            if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
-            rebalanceCredit(uow, actor, clock_, inv, *customer);
-            uow.invoices().update(inv);
-            uow.invoices().replaceLines(inv);
-            recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
-                        toJson(*existing), toJson(inv));
-            return finish({inv, GenerateOutcome::kRegenerated});
+    if (regenerate) {
+        // The draft again from today's data; the lines added by hand stay after the new
+        // ones. A computed line edited by hand (it has a contract) is computed afresh:
+        // keeping it too would bill its contract twice.
+        for (const auto& l : existing->lines) {
+            if (!l.manual || l.contract_id) continue;
+            InvoiceLine kept = l;
+            kept.position = static_cast<int>(inv.lines.size()) + 1;
+            inv.lines.push_back(std::move(kept));
         }
-        if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
-
-        inv.id = core::newId("inv", unixMillis(clock_));
-        inv.run_id = request.run_id;
-        inv.created_at = inv.updated_at = now;
-        bool send = false;
-        if (computed.held_reason) {
-            inv.status = InvoiceStatus::kHeld;
-            inv.held_reason = computed.held_reason;
-        } else if (request.intent == IssueIntent::kIssue ||
-                   (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
-            inv.status = InvoiceStatus::kIssued;
-            issueOn(inv, today);
-            send = true;
-        }
-        if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
+        inv.id = existing->id;
+        inv.status = InvoiceStatus::kDraft;
+        inv.credit_applied_minor = existing->credit_applied_minor;
+        inv.run_id = request.run_id ? request.run_id : existing->run_id;
+        inv.created_at = existing->created_at;
+        inv.updated_at = now;
+        if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
         rebalanceCredit(uow, actor, clock_, inv, *customer);
-        if (send) {
-            queueInvoiceEmail(uow, clock_,
-                              {inv, *customer, computed.settings, computed.tenant.name},
-                              "invoice.issued");
-            inv.emailed_at = now;
-        }
-        uow.invoices().insert(inv);
-        recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id,
-                    std::nullopt, toJson(inv));
-        return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
-                                                               : GenerateOutcome::kCreated});
+        uow.invoices().update(inv);
+        uow.invoices().replaceLines(inv);
+        recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
+                    toJson(*existing), toJson(inv));
+        return finish({inv, GenerateOutcome::kRegenerated});
     }
+    if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
+
+    inv.id = core::newId("inv", unixMillis(clock_));
+    inv.run_id = request.run_id;
+    inv.created_at = inv.updated_at = now;
+    bool send = false;
+    if (computed.held_reason) {
+        inv.status = InvoiceStatus::kHeld;
+        inv.held_reason = computed.held_reason;
+    } else if (request.intent == IssueIntent::kIssue ||
+               (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
+        inv.status = InvoiceStatus::kIssued;
+        issueOn(inv, today);
+        send = true;
+    }
+    if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
+    rebalanceCredit(uow, actor, clock_, inv, *customer);
+    if (send) {
+        queueInvoiceEmail(uow, clock_, {inv, *customer, computed.settings, computed.tenant.name},
+                          "invoice.issued");
+        inv.emailed_at = now;
+    }
+    uow.invoices().insert(inv);
+    recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id, std::nullopt,
+                toJson(inv));
+    return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
+                                                           : GenerateOutcome::kCreated});
 }
 
 core::Result<Generated> Invoicing::generate(const Actor& actor, const std::string& tenant_id,
@@ -669,10 +652,11 @@ core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
         // Seed 001: customers in default or on billing hold get held invoices, never emailed
         // until released; issuing such a customer's draft holds it instead.
         std::optional<std::string> hold_reason = change.reason;
-        if (*event == InvoiceEvent::kIssue && (customer->in_default || customer->billing_hold)) {
-            event = InvoiceEvent::kHold;
-            hold_reason = customer->in_default ? "the customer is in default"
-                                               : "the customer is on billing hold";
+        if (*event == InvoiceEvent::kIssue) {
+            if (auto customer_hold = holdReason(*customer)) {
+                event = InvoiceEvent::kHold;
+                hold_reason = std::move(customer_hold);
+            }
         }
         const auto next = domain::nextStatus(inv.status, *event);
         if (!next) return invalidTransition(inv.status, "set to " + target_name);
@@ -901,31 +885,19 @@ core::Result<storage::CreditEntry> Invoicing::adjustCredit(const Actor& actor,
         auto customer = uow.customers().find(tenant_id, customer_id);
         const auto tenant = uow.tenants().find(tenant_id);
         if (!customer || !tenant) return Error::notFound("customer");
-        const auto currency = invoiceCurrency(*tenant, *customer);
-        if (!currency) return Error::internal("the customer's billing currency is unknown");
+        const domain::Currency currency =
+            domain::billingCurrencyOf(*customer, tenant->default_currency);
         const auto balance = domain::addMinor(customer->credit_balance_minor, amount_minor);
         if (!balance) return Error::validation("amount", "out_of_range", "the balance overflows");
         if (*balance < 0)
             return Error::validation("amount", "out_of_range",
                                      "the credit balance is " +
-                                         money(customer->credit_balance_minor, *currency) +
+                                         money(customer->credit_balance_minor, currency) +
                                          "; it cannot go below zero");
         const auto before = toJson(*customer);
-        customer->credit_balance_minor = *balance;
-        customer->updated_at = clock_.nowSeconds();
-        uow.customers().update(*customer);
-        storage::CreditEntry e;
-        e.id = core::newId("crd", unixMillis(clock_));
-        e.tenant_id = tenant_id;
-        e.customer_id = customer_id;
-        e.kind = amount_minor > 0 ? "grant" : "adjustment";
-        e.amount_minor = amount_minor;
-        e.currency = std::string(currency->code);
-        e.balance_after_minor = *balance;
-        e.reason = reason;
-        e.actor = actor.id;
-        e.created_at = clock_.nowSeconds();
-        uow.creditLedger().insert(e);
+        storage::CreditEntry e = moveCredit(uow, actor, clock_, *customer, currency,
+                                            amount_minor > 0 ? "grant" : "adjustment", amount_minor,
+                                            std::nullopt, reason);
         recordAudit(uow, actor, clock_, tenant_id, "customer.credit_adjusted", "customer",
                     customer_id, before, toJson(*customer));
         return e;
@@ -943,9 +915,10 @@ core::Result<Page<storage::CreditEntry>> Invoicing::listCredit(const std::string
 
 JobOutcome Invoicing::sweepOverdue() {
     JobOutcome outcome;
-    // Candidates due before tomorrow in UTC cover every zone; each is checked in its own.
+    // No zone's today is later than UTC's tomorrow, so invoices due before that are every
+    // candidate; each is checked against its tenant's own today.
     const core::Date horizon =
-        core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 2);
+        core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 1);
     const auto refs = store_.read([&](storage::UnitOfWork& uow) {
         return core::Result<std::vector<storage::InvoiceRef>>(
             uow.invoices().issuedDueBefore(horizon));

@@ -175,6 +175,5 @@ private:
 // when `with_lines`).
 core::JsonValue toJson(const domain::Invoice& invoice, bool with_lines = true);
 core::JsonValue toJson(const storage::CreditEntry& entry);
-std::string_view generateOutcomeName(GenerateOutcome o);
 
 }  // namespace billwright::services

@@ -213,10 +213,9 @@ std::optional<domain::Currency> customerCurrency(ApiContext& ctx, const std::str
                                                  const std::string& customer_id) {
     auto customer = ctx.inventory.getCustomer(tenant_id, customer_id);
     if (!customer.ok()) return std::nullopt;
-    if (customer->billing_currency) return domain::findCurrency(*customer->billing_currency);
     auto tenant = ctx.billing.getTenant(tenant_id);
     if (!tenant.ok()) return std::nullopt;
-    return tenant->default_currency;
+    return domain::billingCurrencyOf(*customer, tenant->default_currency);
 }
 
 HandlerResult createContract(ApiContext& ctx, Request& r) {

@@ -304,15 +304,13 @@ HandlerResult addCredit(ApiContext& ctx, Request& r) {
     if (!customer.ok()) return std::move(customer).error();
     auto t = ctx.billing.getTenant(*tenant);
     if (!t.ok()) return std::move(t).error();
-    const auto currency = customer->billing_currency
-                              ? domain::findCurrency(*customer->billing_currency)
-                              : std::optional<domain::Currency>(t->default_currency);
+    const domain::Currency currency = domain::billingCurrencyOf(*customer, t->default_currency);
     auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
     FieldReader f(*body);
     std::optional<std::int64_t> amount;
-    if (auto text = f.amountText("amount", Presence::kRequired); text && currency) {
-        auto money = domain::parseMoney("amount", *text, *currency);
+    if (auto text = f.amountText("amount", Presence::kRequired)) {
+        auto money = domain::parseMoney("amount", *text, currency);
         if (!money.ok()) {
             f.addError(money.error());
         } else {
