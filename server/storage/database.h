@@ -12,8 +12,8 @@
 
 namespace billwright::storage {
 
-// The driver seam. Repositories write SQL once against Connection; a driver (SQLite through
-// Poco::Data today, MySQL Connector/C++ later) executes it, and Dialect holds the few places
+// The driver seam. Repositories write SQL once against Connection; a driver (SQLite on its C
+// API today, MySQL Connector/C++ later) executes it, and Dialect holds the few places
 // where the SQL must differ.
 using SqlValue = std::variant<std::monostate, std::int64_t, std::string>;
 using SqlParams = std::vector<SqlValue>;

@@ -1,16 +1,15 @@
 #include "storage/sqlite/sqlite_database.h"
 
-#include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
-#include <Poco/Data/Statement.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <filesystem>
 #include <thread>
+#include <unordered_map>
 
 namespace billwright::storage::sqlite {
 namespace {
@@ -25,24 +24,6 @@ public:
 
 const SqliteDialect kDialect;
 
-DbErrorKind classify(const Poco::Exception& e) {
-    if (dynamic_cast<const Poco::Data::SQLite::DBLockedException*>(&e) != nullptr ||
-        dynamic_cast<const Poco::Data::SQLite::TableLockedException*>(&e) != nullptr) {
-        return DbErrorKind::kBusy;
-    }
-    if (dynamic_cast<const Poco::Data::SQLite::ConstraintViolationException*>(&e) != nullptr) {
-        const std::string text = e.displayText();
-        if (text.find("UNIQUE") != std::string::npos ||
-            text.find("PRIMARY KEY") != std::string::npos) {
-            return DbErrorKind::kUniqueViolation;
-        }
-        if (text.find("FOREIGN KEY") != std::string::npos) return DbErrorKind::kForeignKeyViolation;
-    }
-    return DbErrorKind::kOther;
-}
-
-[[noreturn]] void rethrow(const Poco::Exception& e) { throw DbError(classify(e), e.displayText()); }
-
 [[noreturn]] void throwSqlite(sqlite3* db, const char* what) {
     const int code = sqlite3_extended_errcode(db);
     DbErrorKind kind = DbErrorKind::kOther;
@@ -56,28 +37,146 @@ DbErrorKind classify(const Poco::Exception& e) {
     throw DbError(kind, std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
-// Straight on the C API: Poco's Statement re-prepares on every execute (toolchain notes).
-class SqlitePrepared final : public PreparedStatement {
+// Each connection keeps its prepared statements, keyed by SQL text: Poco's Statement
+// re-prepares on every execute (toolchain notes), and parsing the SQL cost more than running
+// it for the small queries of an invoice run (bench/README.md, "Invoice runs"). A statement
+// is leased to one user at a time; a second user of the same SQL while the first still holds
+// it (two repositories in one transaction) gets a statement of its own, finalized on return.
+class StatementCache {
 public:
-    SqlitePrepared(sqlite3* db, std::string_view sql) : db_(db) {
-        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
-                               SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr) != SQLITE_OK) {
-            throwSqlite(db_, "prepare");
+    explicit StatementCache(sqlite3* db) : db_(db) {}
+    ~StatementCache() {
+        for (auto& [sql, entry] : entries_) sqlite3_finalize(entry.stmt);
+    }
+    StatementCache(const StatementCache&) = delete;
+    StatementCache& operator=(const StatementCache&) = delete;
+
+    sqlite3* db() const { return db_; }
+
+    struct Entry {
+        sqlite3_stmt* stmt;
+        bool leased;
+    };
+
+    // The statement for `sql` (one statement; a tail other than blanks is refused), reset
+    // and without bindings. `entry` is null for a statement of its own (finalized on return).
+    sqlite3_stmt* lease(std::string_view sql, Entry*& entry) {
+        const auto it = entries_.find(sql);
+        if (it != entries_.end() && !it->second.leased) {
+            it->second.leased = true;
+            entry = &it->second;
+            return it->second.stmt;
+        }
+        sqlite3_stmt* stmt = prepareOne(sql);
+        entry = nullptr;
+        if (it == entries_.end() && entries_.size() < kMaxEntries) {
+            entry = &entries_.emplace(std::string(sql), Entry{stmt, true}).first->second;
+        }
+        return stmt;
+    }
+
+    static void giveBack(sqlite3_stmt* stmt, Entry* entry) {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+        if (entry != nullptr) {
+            entry->leased = false;
+        } else {
+            sqlite3_finalize(stmt);
         }
     }
-    ~SqlitePrepared() override { sqlite3_finalize(stmt_); }
-    SqlitePrepared(const SqlitePrepared&) = delete;
-    SqlitePrepared& operator=(const SqlitePrepared&) = delete;
+
+private:
+    // Distinct SQL texts of the server are a few hundred at most; a bound keeps a caller that
+    // builds SQL with varying text (IN lists) from growing the cache without end.
+    static constexpr std::size_t kMaxEntries = 512;
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const {
+            return std::hash<std::string_view>{}(s);
+        }
+    };
+
+    sqlite3_stmt* prepareOne(std::string_view sql) {
+        sqlite3_stmt* stmt = nullptr;
+        const char* tail = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &stmt, &tail) != SQLITE_OK) {
+            throwSqlite(db_, "prepare");
+        }
+        const std::string_view rest(tail, static_cast<std::size_t>(sql.data() + sql.size() - tail));
+        if (stmt == nullptr || rest.find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+            sqlite3_finalize(stmt);
+            throw DbError(DbErrorKind::kOther,
+                          "one SQL statement per call expected: " + std::string(sql.substr(0, 80)));
+        }
+        return stmt;
+    }
+
+    sqlite3* db_;
+    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+};
+
+// A leased statement, given back (reset, bindings cleared) when it goes out of scope.
+class Lease {
+public:
+    Lease(StatementCache& cache, std::string_view sql) : stmt_(cache.lease(sql, entry_)) {}
+    ~Lease() { StatementCache::giveBack(stmt_, entry_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    sqlite3_stmt* get() const { return stmt_; }
+
+private:
+    StatementCache::Entry* entry_ = nullptr;
+    sqlite3_stmt* stmt_;
+};
+
+void checkBind(sqlite3* db, int rc) {
+    if (rc != SQLITE_OK) throwSqlite(db, "bind");
+}
+
+void bindAll(sqlite3* db, sqlite3_stmt* stmt, const SqlParams& params) {
+    int index = 1;
+    for (const SqlValue& p : params) {
+        if (const auto* n = std::get_if<std::int64_t>(&p)) {
+            checkBind(db, sqlite3_bind_int64(stmt, index, *n));
+        } else if (const auto* s = std::get_if<std::string>(&p)) {
+            checkBind(db, sqlite3_bind_text(stmt, index, s->data(), static_cast<int>(s->size()),
+                                            SQLITE_STATIC));
+        } else {
+            checkBind(db, sqlite3_bind_null(stmt, index));
+        }
+        ++index;
+    }
+}
+
+// SQLITE_DONE or SQLITE_ROW; anything else becomes a DbError (the caller's Lease resets).
+int stepChecked(sqlite3* db, sqlite3_stmt* stmt) {
+    const int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) throwSqlite(db, "step");
+    return rc;
+}
+
+std::string columnString(sqlite3_stmt* stmt, int column) {
+    const auto* text = sqlite3_column_text(stmt, column);
+    if (text == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(text),
+                       static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
+}
+
+// The bulk path's statement: a lease held for the statement's life.
+class SqlitePrepared final : public PreparedStatement {
+public:
+    SqlitePrepared(StatementCache& cache, std::string_view sql)
+        : db_(cache.db()), lease_(cache, sql), stmt_(lease_.get()) {}
 
     void bind(int index, std::int64_t value) override {
-        check(sqlite3_bind_int64(stmt_, index, value), "bind");
+        checkBind(db_, sqlite3_bind_int64(stmt_, index, value));
     }
     void bind(int index, std::string_view value) override {
-        check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                                SQLITE_TRANSIENT),
-              "bind");
+        checkBind(db_, sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                                         SQLITE_TRANSIENT));
     }
-    void bindNull(int index) override { check(sqlite3_bind_null(stmt_, index), "bind"); }
+    void bindNull(int index) override { checkBind(db_, sqlite3_bind_null(stmt_, index)); }
 
     std::int64_t run() override {
         const int rc = sqlite3_step(stmt_);
@@ -96,12 +195,7 @@ public:
         throwSqlite(db_, "step");
     }
     std::int64_t columnInt(int column) override { return sqlite3_column_int64(stmt_, column); }
-    std::string columnText(int column) override {
-        const auto* text = sqlite3_column_text(stmt_, column);
-        if (text == nullptr) return {};
-        return std::string(reinterpret_cast<const char*>(text),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
-    }
+    std::string columnText(int column) override { return columnString(stmt_, column); }
     bool columnIsNull(int column) override {
         return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
     }
@@ -111,19 +205,21 @@ public:
     }
 
 private:
-    void check(int rc, const char* what) {
-        if (rc != SQLITE_OK) throwSqlite(db_, what);
-    }
     sqlite3* db_;
-    sqlite3_stmt* stmt_ = nullptr;
+    Lease lease_;
+    sqlite3_stmt* stmt_;
 };
 
 }  // namespace
 
+// Poco::Data opens and owns the database handle; statements run on the C API through the
+// connection's statement cache (above).
 class SqliteConnection final : public Connection {
 public:
     SqliteConnection(const std::string& path, int busy_timeout_ms, int checkpoint_pages)
-        : session_(Poco::Data::SQLite::Connector::KEY, path) {
+        : session_(Poco::Data::SQLite::Connector::KEY, path),
+          cache_(
+              std::make_unique<StatementCache>(Poco::Data::SQLite::Utility::dbHandle(session_))) {
         execute("PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms), {});
         // How many WAL pages a commit may leave before it checkpoints them into the database
         // file (SQLite's default is 1000). Hot pages rewritten by every ingestion batch are then
@@ -133,71 +229,57 @@ public:
         execute("PRAGMA synchronous = NORMAL", {});  // safe with WAL: a crash loses no committed tx
         query("PRAGMA journal_mode = WAL", {});
     }
+    ~SqliteConnection() override {
+        cache_.reset();  // every statement finalized before the session closes the handle
+    }
+    SqliteConnection(const SqliteConnection&) = delete;
+    SqliteConnection& operator=(const SqliteConnection&) = delete;
 
     std::vector<SqlRow> query(std::string_view sql, const SqlParams& params) override {
-        try {
-            Poco::Data::Statement stmt(session_);
-            stmt << std::string(sql);
-            bindAll(stmt, params);
-            stmt.execute();
-            Poco::Data::RecordSet rs(stmt);
-            std::vector<SqlRow> rows;
-            const std::size_t columns = rs.columnCount();
-            rows.reserve(rs.rowCount());
-            for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-                std::vector<SqlValue> values;
-                values.reserve(columns);
-                for (std::size_t c = 0; c < columns; ++c) {
-                    if (rs.isNull(c, r)) {
+        sqlite3* db = cache_->db();
+        Lease lease(*cache_, sql);
+        sqlite3_stmt* stmt = lease.get();
+        bindAll(db, stmt, params);
+        std::vector<SqlRow> rows;
+        const int columns = sqlite3_column_count(stmt);
+        while (stepChecked(db, stmt) == SQLITE_ROW) {
+            std::vector<SqlValue> values;
+            values.reserve(static_cast<std::size_t>(columns));
+            for (int c = 0; c < columns; ++c) {
+                switch (sqlite3_column_type(stmt, c)) {
+                    case SQLITE_NULL:
                         values.emplace_back();
-                        continue;
-                    }
-                    const Poco::Dynamic::Var& v = rs.value(c, r);
-                    if (v.isInteger()) {
-                        values.emplace_back(v.convert<Poco::Int64>());
-                    } else {
-                        values.emplace_back(v.convert<std::string>());
-                    }
+                        break;
+                    case SQLITE_INTEGER:
+                        values.emplace_back(
+                            static_cast<std::int64_t>(sqlite3_column_int64(stmt, c)));
+                        break;
+                    default:  // text, blob, and a real as SQLite prints it
+                        values.emplace_back(columnString(stmt, c));
+                        break;
                 }
-                rows.emplace_back(std::move(values));
             }
-            return rows;
-        } catch (const Poco::Exception& e) {
-            rethrow(e);
+            rows.emplace_back(std::move(values));
         }
+        return rows;
     }
 
     std::int64_t execute(std::string_view sql, const SqlParams& params) override {
-        try {
-            Poco::Data::Statement stmt(session_);
-            stmt << std::string(sql);
-            bindAll(stmt, params);
-            stmt.execute();
-            return sqlite3_changes(Poco::Data::SQLite::Utility::dbHandle(session_));
-        } catch (const Poco::Exception& e) {
-            rethrow(e);
+        sqlite3* db = cache_->db();
+        Lease lease(*cache_, sql);
+        bindAll(db, lease.get(), params);
+        while (stepChecked(db, lease.get()) == SQLITE_ROW) {
         }
+        return sqlite3_changes(db);
     }
 
     std::unique_ptr<PreparedStatement> prepare(std::string_view sql) override {
-        return std::make_unique<SqlitePrepared>(Poco::Data::SQLite::Utility::dbHandle(session_),
-                                                sql);
+        return std::make_unique<SqlitePrepared>(*cache_, sql);
     }
 
 private:
-    static void bindAll(Poco::Data::Statement& stmt, const SqlParams& params) {
-        for (const SqlValue& p : params) {
-            if (const auto* n = std::get_if<std::int64_t>(&p)) {
-                stmt.addBind(Poco::Data::Keywords::bind(static_cast<Poco::Int64>(*n)));
-            } else if (const auto* s = std::get_if<std::string>(&p)) {
-                stmt.addBind(Poco::Data::Keywords::bind(*s));
-            } else {
-                stmt.addBind(Poco::Data::Keywords::use(Poco::Data::Keywords::null));
-            }
-        }
-    }
-
     Poco::Data::Session session_;
+    std::unique_ptr<StatementCache> cache_;
 };
 
 SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options)

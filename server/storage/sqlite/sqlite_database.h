@@ -12,7 +12,8 @@ namespace billwright::storage::sqlite {
 
 class SqliteConnection;
 
-// SQLite through Poco::Data: WAL, foreign keys on, a busy timeout, and writers taking the
+// SQLite (Poco::Data opens the handle; statements run on the C API and stay prepared per
+// connection): WAL, foreign keys on, a busy timeout, and writers taking the
 // lock up front (BEGIN IMMEDIATE) so read-then-write transactions never fail half-way with
 // "database is locked".
 class SqliteDatabase final : public Database {

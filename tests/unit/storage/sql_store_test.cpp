@@ -234,6 +234,52 @@ BOOST_AUTO_TEST_CASE(an_outbox_message_round_trips_every_field_and_lists_leave_o
     BOOST_CHECK(store->read([&](auto& uow) { return uow.outbox().list(filter); }).empty());
 }
 
+// The driver keeps each connection's statements prepared between calls: the same SQL must
+// still behave as a fresh statement every time, also while another use of it is open.
+BOOST_AUTO_TEST_CASE(reused_statements_behave_as_fresh_ones) {
+    db->transact(storage::TxMode::kWrite, [](storage::Connection& c) {
+        c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+        for (std::int64_t k = 1; k <= 3; ++k)
+            c.execute("INSERT INTO t (k, v) VALUES (?, ?)", {k, "v" + std::to_string(k)});
+        // A failed run (duplicate key) leaves the statement usable, with no old bindings.
+        BOOST_CHECK_THROW(c.execute("INSERT INTO t (k, v) VALUES (?, ?)", {std::int64_t{1}, "x"}),
+                          storage::DbError);
+        c.execute("INSERT INTO t (k, v) VALUES (?, ?)", {std::int64_t{4}, storage::sqlNull()});
+        // The same SQL while a stepped statement of that SQL is still open: each has its own
+        // bindings and cursor.
+        const std::string sql = "SELECT k, v FROM t WHERE k >= ? ORDER BY k";
+        auto outer = c.prepare(sql);
+        outer->bind(1, std::int64_t{2});
+        BOOST_REQUIRE(outer->step());
+        BOOST_CHECK_EQUAL(outer->columnInt(0), 2);
+        const auto rows = c.query(sql, {std::int64_t{4}});
+        BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+        BOOST_CHECK(rows[0].isNull(1));
+        BOOST_REQUIRE(outer->step());
+        BOOST_CHECK_EQUAL(outer->columnInt(0), 3);
+        BOOST_CHECK_EQUAL(outer->columnText(1), "v3");
+        BOOST_CHECK_EQUAL(c.query(sql, {std::int64_t{1}}).size(), 4u);
+        // Types come back as stored: integers, text, NULL; a real as SQLite prints it.
+        const auto mixed = c.query("SELECT 5000000000, 'a', NULL, 1.5");
+        BOOST_CHECK_EQUAL(mixed.at(0).getInt(0), 5000000000);
+        BOOST_CHECK_EQUAL(mixed.at(0).getString(1), "a");
+        BOOST_CHECK(mixed.at(0).isNull(2));
+        BOOST_CHECK_EQUAL(mixed.at(0).getString(3), "1.5");
+        // One statement per call: a second one is refused, not silently dropped.
+        BOOST_CHECK_THROW(c.execute("DELETE FROM t; DELETE FROM t"), storage::DbError);
+        BOOST_CHECK_EQUAL(c.query("SELECT COUNT(*) FROM t").at(0).getInt(0), 4);
+        return true;
+    });
+    // A schema change after a statement was prepared: the kept statement still runs.
+    db->transact(storage::TxMode::kWrite, [](storage::Connection& c) {
+        c.execute("ALTER TABLE t ADD COLUMN w INTEGER DEFAULT 7");
+        const auto rows = c.query("SELECT k, v FROM t WHERE k >= ? ORDER BY k", {std::int64_t{4}});
+        BOOST_CHECK_EQUAL(rows.size(), 1u);
+        BOOST_CHECK_EQUAL(c.query("SELECT w FROM t WHERE k = 1").at(0).getInt(0), 7);
+        return true;
+    });
+}
+
 BOOST_AUTO_TEST_CASE(an_unusable_database_url_is_refused) {
     BOOST_CHECK_THROW(storage::openDatabase("sqlite::memory:", {}), std::invalid_argument);
     BOOST_CHECK_THROW(storage::openDatabase("postgres://x", {}), std::invalid_argument);
