@@ -269,7 +269,17 @@ private:
                                      settings.telemetry_max_hold_seconds);
         services::Hashprices hashprices(*store, clock);
         services::Outbox outbox(*store, clock);
-        services::Invoicing invoicing(*store, clock, chain);
+        services::ScriptDefaults script_defaults;
+        script_defaults.limits.instructions = settings.scripts_instructions;
+        script_defaults.limits.memory_bytes =
+            static_cast<std::size_t>(settings.scripts_memory_bytes);
+        script_defaults.limits.wall_ms = settings.scripts_wall_ms;
+        script_defaults.limits.max_call_depth = static_cast<int>(settings.scripts_max_call_depth);
+        script_defaults.limits.max_source_bytes =
+            static_cast<std::size_t>(settings.scripts_max_source_bytes);
+        script_defaults.quarantine_after = settings.scripts_quarantine_after;
+        services::Scripts scripts(*store, clock, metrics, script_defaults);
+        services::Invoicing invoicing(*store, clock, chain, &scripts);
         services::RunWorkerOptions run_options;
         run_options.node_id = nodeId();
         run_options.lease_seconds = settings.invoice_runs_lease_seconds;
@@ -277,8 +287,8 @@ private:
         run_options.batch_size = static_cast<std::size_t>(settings.invoice_runs_batch_size);
         services::InvoiceRuns invoice_runs(*store, clock, invoicing, run_options);
         http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
-                       chain, hashprices, outbox, invoicing, invoice_runs, *store, metrics, log_,
-                       std::string(openapiDocument()), settings.http_max_body_bytes,
+                       chain, hashprices, outbox, invoicing, invoice_runs, scripts, *store, metrics,
+                       log_, std::string(openapiDocument()), settings.http_max_body_bytes,
                        settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())

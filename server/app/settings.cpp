@@ -148,6 +148,13 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"invoice_runs.poll_ms", "1000", "how often an idle node looks for queued invoice runs"},
         {"invoice_runs.batch_size", "64",
          "customers an invoice run computes in parallel and writes in one transaction"},
+        {"scripts.instructions", "1000000", "Lua instructions one tenant script call may run"},
+        {"scripts.memory_bytes", "8388608", "memory one tenant script's Lua state may hold"},
+        {"scripts.wall_ms", "250", "wall-clock milliseconds one tenant script call may take"},
+        {"scripts.max_call_depth", "200", "nested Lua calls a tenant script may make"},
+        {"scripts.max_source_bytes", "65536", "largest tenant script source accepted"},
+        {"scripts.quarantine_after", "5",
+         "failures of an active tenant script before it is quarantined"},
     };
     return kSpecs;
 }
@@ -329,6 +336,12 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         {"invoice_runs.lease_seconds", &s.invoice_runs_lease_seconds, 2, 86400},
         {"invoice_runs.poll_ms", &s.invoice_runs_poll_ms, 10, 600000},
         {"invoice_runs.batch_size", &s.invoice_runs_batch_size, 1, 1000},
+        {"scripts.instructions", &s.scripts_instructions, 10'000, 1'000'000'000},
+        {"scripts.memory_bytes", &s.scripts_memory_bytes, 256 << 10, 1 << 30},
+        {"scripts.wall_ms", &s.scripts_wall_ms, 1, 60'000},
+        {"scripts.max_call_depth", &s.scripts_max_call_depth, 10, 5'000},
+        {"scripts.max_source_bytes", &s.scripts_max_source_bytes, 1 << 10, 1 << 20},
+        {"scripts.quarantine_after", &s.scripts_quarantine_after, 1, 1000},
     };
     for (const auto& [key, out, min, max] : numbers) {
         auto value = integerIn(key, values[key], min, max);

@@ -65,6 +65,14 @@ struct Settings {
     std::int64_t invoice_runs_lease_seconds = 60;
     std::int64_t invoice_runs_poll_ms = 1000;
     std::int64_t invoice_runs_batch_size = 64;
+    // Tenant Lua scripts: the defaults of tenants without limits of their own
+    // (docs/scripting.md).
+    std::int64_t scripts_instructions = 1'000'000;
+    std::int64_t scripts_memory_bytes = 8 << 20;
+    std::int64_t scripts_wall_ms = 250;
+    std::int64_t scripts_max_call_depth = 200;
+    std::int64_t scripts_max_source_bytes = 64 << 10;
+    std::int64_t scripts_quarantine_after = 5;
 };
 
 // Layers, later wins: defaults, the properties file, the environment (BILLWRIGHT_HTTP_PORT for

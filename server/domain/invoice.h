@@ -110,6 +110,12 @@ struct InvoiceLine {
     bool taxable = true;
     std::int64_t tax_minor = 0;  // the tax on this line (included in it when inclusive)
     bool manual = false;         // added or edited by hand (edits keep the reason in the audit)
+    // A tenant script that priced the line (its rate, or the whole line for invoice_adjust),
+    // and the version; or, for a line that fell back to the contract's plain rate, why
+    // (a script failure code, or "quarantined").
+    std::optional<std::string> script_name;
+    std::optional<std::int64_t> script_version;
+    std::optional<std::string> script_fallback;
 };
 
 // The energy a line bills (energy, failover and hash-lease lines; 0 for others): the billed kWh

@@ -21,6 +21,7 @@
 #include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/scripts.h"
 #include "services/telemetry.h"
 #include "services/usage_chain.h"
 #include "storage/repositories.h"
@@ -41,6 +42,7 @@ struct ApiContext {
     services::Outbox& outbox;
     services::Invoicing& invoicing;
     services::InvoiceRuns& invoice_runs;
+    services::Scripts& scripts;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -97,5 +99,6 @@ void registerHashpriceRoutes(Router& router, ApiContext& ctx);
 void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
 void registerInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerOutboxRoutes(Router& router, ApiContext& ctx);
+void registerScriptRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

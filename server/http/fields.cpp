@@ -110,6 +110,16 @@ std::optional<std::string> FieldReader::string(std::string_view name, Presence p
     return v->asString();
 }
 
+const JsonValue* FieldReader::object(std::string_view name, Presence presence) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return nullptr;
+    if (!v->isObject()) {
+        wrongType(name, "an object");
+        return nullptr;
+    }
+    return v;
+}
+
 std::optional<bool> FieldReader::boolean(std::string_view name, Presence presence) {
     const JsonValue* v = take(name, presence);
     if (v == nullptr) return std::nullopt;

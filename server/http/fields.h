@@ -27,6 +27,8 @@ public:
     std::optional<std::string> string(std::string_view name, Presence presence,
                                       std::size_t max_length = 1000);
     std::optional<bool> boolean(std::string_view name, Presence presence);
+    // A JSON object, as it is (its members are the caller's to check).
+    const core::JsonValue* object(std::string_view name, Presence presence);
     std::optional<std::int64_t> integer(std::string_view name, Presence presence, std::int64_t min,
                                         std::int64_t max);
     // An amount: a JSON string or number, returned as its decimal text for exact parsing.

@@ -9,6 +9,7 @@
 #include "services/audit.h"
 #include "services/invoice_mail.h"
 #include "services/representation.h"
+#include "services/script_pricing.h"
 
 namespace billwright::services {
 
@@ -188,16 +189,101 @@ void capSummary(const UsagePreview& usage, std::int64_t cap_w,
 
 }  // namespace
 
+// What a rate script sees besides the hour's fields (docs/scripting.md): decimals as strings,
+// counts as integers.
+JsonValue rateContext(const domain::Tenant& tenant, const domain::Customer& customer,
+                      const domain::Contract& c, const std::string& label, std::size_t units,
+                      const domain::Period& period) {
+    JsonValue t = JsonValue::object();
+    t.set("id", JsonValue::string(tenant.id))
+        .set("timezone", JsonValue::string(tenant.timezone))
+        .set("currency", JsonValue::string(std::string(c.currency.code)));
+    JsonValue cu = JsonValue::object();
+    cu.set("id", JsonValue::string(customer.id))
+        .set("name", JsonValue::string(customer.name))
+        .set("company_name", optionalString(customer.company_name));
+    JsonValue methods = JsonValue::array();
+    for (const auto& m : c.billing_methods) methods.push(JsonValue::string(m));
+    const std::string rate = c.rate_micro ? domain::formatFixed(*c.rate_micro, 6) : "";
+    JsonValue co = JsonValue::object();
+    co.set("id", JsonValue::string(c.id))
+        .set("number", JsonValue::string(label))
+        .set("type", JsonValue::string(std::string(domain::contractTypeName(c.type))))
+        .set("term", JsonValue::string(std::string(domain::termKindName(c.term.kind))))
+        .set("start_date", JsonValue::string(core::formatIsoDate(c.start_date)))
+        .set("end_date", JsonValue::string(core::formatIsoDate(c.end_date)))
+        .set("rate", c.rate_micro ? JsonValue::string(rate) : JsonValue::null())
+        .set("power_cap_kw", c.power_cap_w
+                                 ? JsonValue::string(domain::formatFixed(*c.power_cap_w, 3))
+                                 : JsonValue::null())
+        .set("billing_methods", std::move(methods));
+    JsonValue p = JsonValue::object();
+    p.set("start", JsonValue::string(core::formatIsoDate(period.start)))
+        .set("end", JsonValue::string(core::formatIsoDate(period.end)));
+    JsonValue o = JsonValue::object();
+    o.set("tenant", std::move(t))
+        .set("customer", std::move(cu))
+        .set("contract", std::move(co))
+        .set("equipment_count", JsonValue::number(static_cast<std::int64_t>(units)))
+        .set("plain_rate", c.rate_micro ? JsonValue::string(rate) : JsonValue::null())
+        .set("period", std::move(p));
+    return o;
+}
+
+// What an invoice_adjust script sees: the computed invoice before tax and credit, amounts in
+// minor units (integers), energy in kWh as decimal strings.
+JsonValue adjustContext(const domain::Tenant& tenant, const domain::Customer& customer,
+                        const Invoice& inv) {
+    JsonValue lines = JsonValue::array();
+    std::int64_t subtotal = 0;
+    std::int64_t wh = 0;
+    for (const auto& l : inv.lines) {
+        JsonValue o = JsonValue::object();
+        o.set("kind", JsonValue::string(std::string(domain::lineKindName(l.kind))))
+            .set("description", JsonValue::string(l.description))
+            .set("contract_id", optionalString(l.contract_id))
+            .set("method", optionalString(l.method))
+            .set("kwh", l.wh ? JsonValue::string(domain::formatFixed(*l.wh, 3)) : JsonValue::null())
+            .set("rate", l.rate_micro ? JsonValue::string(domain::formatFixed(*l.rate_micro, 6))
+                                      : JsonValue::null())
+            .set("amount_minor", JsonValue::number(l.amount_minor))
+            .set("taxable", JsonValue::boolean(l.taxable));
+        lines.push(std::move(o));
+        subtotal += l.amount_minor;
+        wh += domain::billedWh(l);
+    }
+    JsonValue cu = JsonValue::object();
+    cu.set("id", JsonValue::string(customer.id))
+        .set("name", JsonValue::string(customer.name))
+        .set("company_name", optionalString(customer.company_name))
+        .set("credit_balance_minor", JsonValue::number(customer.credit_balance_minor));
+    JsonValue o = JsonValue::object();
+    o.set("tenant", JsonValue::object().set("id", JsonValue::string(tenant.id)))
+        .set("customer", std::move(cu))
+        .set("currency", JsonValue::string(std::string(inv.currency.code)))
+        .set("currency_exponent", JsonValue::number(std::int64_t{inv.currency.exponent}))
+        .set("period", JsonValue::object()
+                           .set("start", JsonValue::string(core::formatIsoDate(inv.period.start)))
+                           .set("end", JsonValue::string(core::formatIsoDate(inv.period.end))))
+        .set("lines", std::move(lines))
+        .set("subtotal_minor", JsonValue::number(subtotal))
+        .set("kwh", JsonValue::string(domain::formatFixed(wh, 3)));
+    return o;
+}
+
 struct Invoicing::Computed {
     Invoice invoice;
     domain::Tenant tenant;
     domain::Customer customer;
     domain::TenantBillingSettings settings;
     std::optional<std::string> held_reason;
+    // Script failures met while computing, recorded when the invoice is written.
+    std::vector<ScriptFailureRecord> script_failures;
 };
 
-Invoicing::Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain)
-    : store_(store), clock_(clock), chain_(chain) {}
+Invoicing::Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain,
+                     Scripts* scripts)
+    : store_(store), clock_(clock), chain_(chain), scripts_(scripts) {}
 
 core::Date Invoicing::todayFor(const domain::Tenant& tenant) const {
     return core::TimeZone::loadOr(tenant.timezone, core::TimeZone::utc())
@@ -225,7 +311,8 @@ core::Result<domain::Period> Invoicing::periodStartingOn(const std::string& tena
 core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                                                      const std::string& tenant_id,
                                                      const std::string& customer_id,
-                                                     const domain::Period& period) {
+                                                     const domain::Period& period,
+                                                     const RunnableScript* override_script) {
     Computed out;
     const auto tenant = uow.tenants().find(tenant_id);
     if (!tenant) return Error::notFound("tenant");
@@ -255,6 +342,28 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
     };
     const std::int64_t period_days = core::daysBetween(period.start, period.end);
 
+    // The tenant's active scripts (a dry run's script in place of its kind's). A quarantined
+    // script does not run: the lines it would price fall back and say so.
+    std::optional<RunnableScript> rate_script;
+    std::optional<RunnableScript> adjust_script;
+    if (scripts_ != nullptr) {
+        rate_script = scripts_->active(uow, tenant_id, scripting::ScriptKind::kRate);
+        adjust_script = scripts_->active(uow, tenant_id, scripting::ScriptKind::kInvoiceAdjust);
+    }
+    if (override_script != nullptr) {
+        if (override_script->kind == scripting::ScriptKind::kRate) rate_script = *override_script;
+        if (override_script->kind == scripting::ScriptKind::kInvoiceAdjust)
+            adjust_script = *override_script;
+    }
+    const auto runs = [](const std::optional<RunnableScript>& s) {
+        return s && !s->quarantined ? s : std::nullopt;
+    };
+    InvoiceScripts scripts(runs(rate_script), runs(adjust_script));
+    const auto failed = [&](const RunnableScript& s, const scripting::ScriptFailure& f,
+                            std::optional<std::string> contract_id) {
+        out.script_failures.push_back({s.name, s.version, s.kind, f, std::move(contract_id)});
+    };
+
     for (const auto& c :
          uow.contracts().billableIn(tenant_id, customer_id, period.start, period.end)) {
         const core::Date end = c.ended_on ? std::min(c.end_date, *c.ended_on) : c.end_date;
@@ -279,11 +388,51 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
             case domain::ContractType::kHosted:
             case domain::ContractType::kLease: {
                 ChainOptions options;
-                options.hourly_totals = c.power_cap_w.has_value();
+                options.line_hours = scripts.rate().has_value();
+                options.hourly_totals = c.power_cap_w.has_value() || options.line_hours;
                 options.pdu_reference = true;
                 auto usage = chain_.run(uow, *tenant, billed, period.start, period.end, options);
                 if (!usage) return std::move(usage).error();
-                for (const auto& l : usage->lines) {
+                // Energy priced hour by hour by the rate script, or the plain rate with the
+                // reason it fell back.
+                std::vector<std::vector<RateGroup>> priced;
+                std::optional<std::string> fallback;
+                if (rate_script && rate_script->quarantined) {
+                    fallback = "quarantined";
+                } else if (scripts.rate()) {
+                    auto r = scripts.priceHours(
+                        rateContext(*tenant, *customer, c, label, usage->equipment.size(), period),
+                        *usage, zone);
+                    if (auto* f = std::get_if<scripting::ScriptFailure>(&r)) {
+                        fallback = f->code;
+                        failed(*rate_script, *f, c.id);
+                    } else {
+                        priced = std::move(std::get<0>(r));
+                    }
+                }
+                for (std::size_t li = 0; li < usage->lines.size(); ++li) {
+                    const auto& l = usage->lines[li];
+                    if (l.kind == "energy" && li < priced.size() && !priced[li].empty()) {
+                        for (const auto& g : priced[li]) {
+                            InvoiceLine line;
+                            line.kind = LineKind::kEnergy;
+                            line.formula = LineFormula::kEnergy;
+                            line.contract_id = c.id;
+                            line.method = l.method;
+                            if (!l.plugin_id.empty()) line.plugin_id = l.plugin_id;
+                            line.wh = domain::mulDivRound(g.mwh, 1, 1000).value_or(0);
+                            line.rate_micro = g.rate_micro;
+                            line.script_name = rate_script->name;
+                            line.script_version = rate_script->version;
+                            line.description = l.description + ", " + std::to_string(g.hours) +
+                                               " h at " + domain::formatFixed(g.rate_micro, 6) +
+                                               "/kWh (rate script " + rate_script->name + " v" +
+                                               std::to_string(rate_script->version) +
+                                               ") — contract " + label;
+                            add(std::move(line));
+                        }
+                        continue;
+                    }
                     InvoiceLine line;
                     line.contract_id = c.id;
                     line.method = l.method;
@@ -302,6 +451,16 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                         line.formula = LineFormula::kEnergy;
                         line.wh = l.wh;
                         line.rate_micro = l.rate_micro;
+                        if (fallback && l.kind == "energy") {
+                            line.script_name = rate_script->name;
+                            line.script_version = rate_script->version;
+                            line.script_fallback = fallback;
+                            line.description +=
+                                " (plain rate: the rate script " +
+                                std::string(*fallback == "quarantined" ? "is quarantined"
+                                                                       : "failed") +
+                                ")";
+                        }
                     }
                     add(std::move(line));
                 }
@@ -437,6 +596,24 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
             summary.billed_wh += domain::billedWh(inv.lines[i]);
         inv.contracts.push_back(std::move(summary));
     }
+    if (scripts.adjust()) {
+        auto extra = scripts.adjustLines(adjustContext(out.tenant, *customer, inv));
+        if (auto* f = std::get_if<scripting::ScriptFailure>(&extra)) {
+            failed(*adjust_script, *f, std::nullopt);
+        } else {
+            for (const auto& a : std::get<0>(extra)) {
+                InvoiceLine line;
+                line.kind = a.kind == "discount" ? LineKind::kDiscount : LineKind::kAdjustment;
+                line.formula = LineFormula::kFixed;
+                line.description = a.description;
+                line.amount_minor = a.amount_minor;
+                line.taxable = a.taxable;
+                line.script_name = adjust_script->name;
+                line.script_version = adjust_script->version;
+                add(std::move(line));
+            }
+        }
+    }
     if (auto s = domain::computeTotals(inv); !s.ok()) return std::move(s).error();
     // The invoice's PDU energy covers the same units and hours as its billed energy, or there
     // is none: a contract that billed energy without any PDU data (an Infinity stream, units
@@ -467,6 +644,9 @@ core::Result<domain::Invoice> Invoicing::preview(const std::string& tenant_id,
             return Error::validation("period_start", "in_future", "the period has not begun");
         auto computed = compute(uow, tenant_id, customer_id, *period);
         if (!computed) return std::move(computed).error();
+        if (scripts_ != nullptr)
+            for (const auto& f : computed->script_failures)
+                scripts_->countFailure(f.kind, f.failure);
         Invoice inv = std::move(computed->invoice);
         // What the customer's credit balance would cover.
         inv.credit_applied_minor =
@@ -474,6 +654,34 @@ core::Result<domain::Invoice> Invoicing::preview(const std::string& tenant_id,
         inv.amount_due_minor = inv.total_minor - inv.credit_applied_minor;
         inv.held_reason = computed->held_reason;
         return inv;
+    });
+}
+
+core::Result<domain::Invoice> Invoicing::previewWithScript(const std::string& tenant_id,
+                                                           const std::string& customer_id,
+                                                           core::Date period_start,
+                                                           const RunnableScript& script) {
+    auto period = periodStartingOn(tenant_id, period_start, "period_start");
+    if (!period) return std::move(period).error();
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<Invoice> {
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!tenant) return Error::notFound("tenant");
+        if (todayFor(*tenant) < period->start)
+            return Error::validation("period_start", "in_future", "the period has not begun");
+        RunnableScript tried = script;
+        tried.quarantined = false;  // a dry run runs the version even while it is quarantined
+        auto computed = compute(uow, tenant_id, customer_id, *period, &tried);
+        if (!computed) return std::move(computed).error();
+        for (const auto& f : computed->script_failures) {
+            if (f.name == tried.name && f.version == tried.version) {
+                if (scripts_ != nullptr) scripts_->countFailure(f.kind, f.failure);
+                return scriptProblem(
+                    f.failure,
+                    "the script failed on this customer's invoice" +
+                        (f.contract_id ? " (contract " + *f.contract_id + ")" : std::string()));
+            }
+        }
+        return std::move(computed->invoice);
     });
 }
 
@@ -554,6 +762,9 @@ core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor&
         uow.invoices().replaceLines(inv);
         recordAudit(uow, actor, clock_, tenant_id, "invoice.regenerated", "invoice", inv.id,
                     toJson(*existing), toJson(inv));
+        if (scripts_ != nullptr)
+            scripts_->recordFailures(uow, actor, tenant_id, computed.script_failures, "invoice",
+                                     inv.id);
         return finish({inv, GenerateOutcome::kRegenerated});
     }
     if (inv.lines.empty()) return finish({std::nullopt, GenerateOutcome::kNothingToBill});
@@ -581,6 +792,9 @@ core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor&
     uow.invoices().insert(inv);
     recordAudit(uow, actor, clock_, tenant_id, "invoice.created", "invoice", inv.id, std::nullopt,
                 toJson(inv));
+    if (scripts_ != nullptr)
+        scripts_->recordFailures(uow, actor, tenant_id, computed.script_failures, "invoice",
+                                 inv.id);
     return finish({inv, inv.status == InvoiceStatus::kHeld ? GenerateOutcome::kHeld
                                                            : GenerateOutcome::kCreated});
 }
@@ -981,6 +1195,15 @@ JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
         .set("taxable", JsonValue::boolean(l.taxable))
         .set("tax", moneyJson(l.tax_minor, c))
         .set("manual", JsonValue::boolean(l.manual));
+    if (l.script_name) {
+        JsonValue s = JsonValue::object();
+        s.set("name", JsonValue::string(*l.script_name))
+            .set("version", optInt(l.script_version))
+            .set("fallback", optionalString(l.script_fallback));
+        o.set("script", std::move(s));
+    } else {
+        o.set("script", JsonValue::null());
+    }
     return o;
 }
 

@@ -14,6 +14,7 @@
 #include "domain/tenant.h"
 #include "services/actor.h"
 #include "services/platform_billing.h"
+#include "services/scripts.h"
 #include "services/usage_chain.h"
 #include "storage/repositories.h"
 
@@ -94,7 +95,9 @@ struct InvoiceListFilter {
 // credit-ledger entries and its email in the outbox.
 class Invoicing {
 public:
-    Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain);
+    // With `scripts`, the tenant's active rate and invoice_adjust scripts take part.
+    Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain,
+              Scripts* scripts = nullptr);
 
     // The invoice as it would be generated now; nothing is saved. Any period that has begun.
     core::Result<domain::Invoice> preview(const std::string& tenant_id,
@@ -157,10 +160,19 @@ public:
                                                   const std::string& field);
     core::Date todayFor(const domain::Tenant& tenant) const;
 
+    // A script dry run on real data: the invoice preview of `customer_id` for the period
+    // starting on `period_start`, with `script` in place of the tenant's active script of its
+    // kind (failures are reported, not recorded). A failure of the script is a 422 naming it.
+    core::Result<domain::Invoice> previewWithScript(const std::string& tenant_id,
+                                                    const std::string& customer_id,
+                                                    core::Date period_start,
+                                                    const RunnableScript& script);
+
 private:
     struct Computed;
     core::Result<Computed> compute(storage::UnitOfWork& uow, const std::string& tenant_id,
-                                   const std::string& customer_id, const domain::Period& period);
+                                   const std::string& customer_id, const domain::Period& period,
+                                   const RunnableScript* override_script = nullptr);
     core::Result<domain::Invoice> editDraft(
         const Actor& actor, const std::string& tenant_id, const std::string& id,
         const std::string& action, const std::string& reason,
@@ -169,6 +181,7 @@ private:
     storage::Store& store_;
     const core::Clock& clock_;
     BillingChain& chain_;
+    Scripts* scripts_;
 };
 
 // The invoice as JSON: header, totals, lines and contract summaries (lines and summaries only

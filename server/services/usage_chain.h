@@ -62,6 +62,9 @@ struct ChainLine {
     std::optional<std::int64_t> rate_micro;    // per kWh
     std::optional<std::int64_t> amount_minor;  // wh x rate, rounded once (half away from zero)
     std::string description;
+    // With ChainOptions::line_hours, for energy lines: the mWh this method billed in each hour
+    // (for pricing each hour with a rate script).
+    std::vector<std::int64_t> hourly_mwh;
 };
 
 struct UsagePreview {
@@ -88,6 +91,7 @@ struct UsagePreview {
 struct ChainOptions {
     bool hourly_totals = false;
     bool pdu_reference = false;
+    bool line_hours = false;
     // Bill these units instead of the contract's assigned equipment (O&M: the units at the
     // operated sites), with these methods instead of the contract's list.
     std::optional<std::vector<std::string>> unit_ids;

@@ -520,6 +520,56 @@ const std::vector<Migration>& migrations() {
              // contract of the tenant: 24x slower invoice runs at 10,000 customers (bench/).
              "CREATE INDEX contracts_customer_id ON contracts (tenant_id, customer_id, id)",
          }},
+        {6,
+         "tenant Lua scripts: scripts, versions, limits; invoice lines priced by a script",
+         {
+             R"(CREATE TABLE scripts (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 name VARCHAR(64) NOT NULL,
+                 kind VARCHAR(24) NOT NULL,
+                 latest_version BIGINT NOT NULL,
+                 active_version BIGINT,
+                 active_kind VARCHAR(24),
+                 previous_version BIGINT,
+                 failures BIGINT NOT NULL,
+                 quarantined_at BIGINT,
+                 last_failure_code VARCHAR(40),
+                 last_failure_message VARCHAR(1000),
+                 last_failure_line BIGINT,
+                 last_failure_at BIGINT,
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, name),
+                 CONSTRAINT scripts_active_kind UNIQUE (tenant_id, active_kind),
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             R"(CREATE TABLE script_versions (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 name VARCHAR(64) NOT NULL,
+                 version BIGINT NOT NULL,
+                 kind VARCHAR(24) NOT NULL,
+                 source TEXT NOT NULL,
+                 sha256 VARCHAR(64) NOT NULL,
+                 author VARCHAR(200) NOT NULL,
+                 examples_run BIGINT NOT NULL,
+                 created_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, name, version),
+                 FOREIGN KEY (tenant_id, name) REFERENCES scripts (tenant_id, name)))",
+             R"(CREATE TABLE script_limits (
+                 tenant_id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 instructions BIGINT NOT NULL,
+                 memory_bytes BIGINT NOT NULL,
+                 wall_ms BIGINT NOT NULL,
+                 max_call_depth BIGINT NOT NULL,
+                 max_source_bytes BIGINT NOT NULL,
+                 quarantine_after BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             // A line priced by a script names it; a line that fell back to the plain rate
+             // says why (the failure code, or "quarantined").
+             "ALTER TABLE invoice_lines ADD COLUMN script_name VARCHAR(64)",
+             "ALTER TABLE invoice_lines ADD COLUMN script_version BIGINT",
+             "ALTER TABLE invoice_lines ADD COLUMN script_fallback VARCHAR(40)",
+         }},
     };
     return kMigrations;
 }

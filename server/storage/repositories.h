@@ -18,6 +18,7 @@
 #include "storage/database.h"
 #include "storage/hosting_repositories.h"
 #include "storage/invoice_repositories.h"
+#include "storage/script_repositories.h"
 
 namespace billwright::storage {
 
@@ -261,6 +262,7 @@ public:
     virtual InvoiceRepository& invoices() = 0;
     virtual CreditLedgerRepository& creditLedger() = 0;
     virtual InvoiceRunRepository& invoiceRuns() = 0;
+    virtual ScriptRepository& scripts() = 0;
 };
 
 class Store {

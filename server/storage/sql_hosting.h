@@ -38,6 +38,8 @@ struct InvoicingRepositories {
 
 // The plugin configuration repository (sql_plugins.cpp).
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
+// Tenant scripts, their versions and limits (sql_scripts.cpp).
+std::unique_ptr<ScriptRepository> makeSqlScripts(Connection& c);
 // The market hashprice repository (sql_plugins.cpp).
 std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
 

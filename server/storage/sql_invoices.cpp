@@ -197,7 +197,9 @@ private:
     static constexpr std::string_view kLineColumns =
         "tenant_id, invoice_id, id, position, kind, formula, description, contract_id, method, "
         "plugin_id, wh, rate_micro, equipment_hours, quantity, unit_amount_minor, days, "
-        "period_days, percent_bp, base_minor, amount_minor, taxable, tax_minor, manual";
+        "period_days, percent_bp, base_minor, amount_minor, taxable, tax_minor, manual, "
+        "script_name, "
+        "script_version, script_fallback";
     static constexpr std::string_view kSummaryColumns =
         "tenant_id, invoice_id, contract_id, contract_number, contract_type, billed_wh, pdu_wh, "
         "power_cap_w, cap_exceeded_hours, peak_w, excess_wh, unbilled_equipment_hours";
@@ -223,7 +225,7 @@ private:
         if (!inv.lines.empty()) {
             auto st = c_.prepare("INSERT INTO invoice_lines (" + text(kLineColumns) +
                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                 "?, ?, ?, ?, ?)");
+                                 "?, ?, ?, ?, ?, ?, ?, ?)");
             for (const auto& l : inv.lines) {
                 st->bind(1, std::string_view(inv.tenant_id));
                 st->bind(2, std::string_view(inv.id));
@@ -248,6 +250,9 @@ private:
                 st->bind(21, boolInt(l.taxable));
                 st->bind(22, l.tax_minor);
                 st->bind(23, boolInt(l.manual));
+                bindOptional(*st, 24, l.script_name);
+                bindOptional(*st, 25, l.script_version);
+                bindOptional(*st, 26, l.script_fallback);
                 st->run();
             }
         }
@@ -313,6 +318,9 @@ private:
             l.taxable = boolFrom(r, 20);
             l.tax_minor = r.getInt(21);
             l.manual = boolFrom(r, 22);
+            l.script_name = r.getOptionalString(23);
+            l.script_version = r.getOptionalInt(24);
+            l.script_fallback = r.getOptionalString(25);
             inv.lines.push_back(std::move(l));
         }
         inv.contracts.clear();

@@ -698,7 +698,8 @@ public:
           hosting_(c, dialect),
           plugin_settings_(makeSqlPluginSettings(c)),
           hashprices_(makeSqlHashprices(c)),
-          invoicing_(c, dialect) {}
+          invoicing_(c, dialect),
+          scripts_(makeSqlScripts(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -717,6 +718,7 @@ public:
     InvoiceRepository& invoices() override { return *invoicing_.invoices; }
     CreditLedgerRepository& creditLedger() override { return *invoicing_.credit_ledger; }
     InvoiceRunRepository& invoiceRuns() override { return *invoicing_.runs; }
+    ScriptRepository& scripts() override { return *scripts_; }
 
 private:
     SqlTenants tenants_;
@@ -730,6 +732,7 @@ private:
     std::unique_ptr<PluginSettingsRepository> plugin_settings_;
     std::unique_ptr<HashpriceRepository> hashprices_;
     InvoicingRepositories invoicing_;
+    std::unique_ptr<ScriptRepository> scripts_;
 };
 
 class SqlStore final : public Store {

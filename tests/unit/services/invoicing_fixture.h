@@ -20,6 +20,7 @@
 #include "services/inventory.h"
 #include "services/invoice_runs.h"
 #include "services/invoicing.h"
+#include "services/scripts.h"
 #include "services/service_fixture.h"
 #include "services/telemetry.h"
 #include "services/usage_chain.h"
@@ -36,7 +37,9 @@ struct InvoicingFixture : StoreFixture {
     services::Contracts contracts{*store, clock};
     services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
     services::BillingChain chain{*store, clock, *plugin_host.service, kHold};
-    services::Invoicing invoicing{*store, clock, chain};
+    core::Metrics metrics;
+    services::Scripts scripts{*store, clock, metrics, services::ScriptDefaults{}};
+    services::Invoicing invoicing{*store, clock, chain, &scripts};
     services::Actor actor = services::Actor::system("test");
     std::string tenant;
     int serial = 0;

@@ -1,0 +1,100 @@
+#include "services/script_pricing.h"
+
+#include <chrono>
+#include <map>
+
+#include "core/date.h"
+#include "scripting/program.h"
+
+namespace billwright::services {
+
+using core::JsonValue;
+using scripting::ScriptFailure;
+
+InvoiceScripts::InvoiceScripts(std::optional<RunnableScript> rate,
+                               std::optional<RunnableScript> adjust)
+    : rate_(std::move(rate)), adjust_(std::move(adjust)) {}
+
+InvoiceScripts::~InvoiceScripts() = default;
+
+std::variant<scripting::Program*, ScriptFailure> InvoiceScripts::program(
+    const RunnableScript& script, std::unique_ptr<scripting::Program>& slot) {
+    if (!slot) {
+        auto loaded = scripting::Program::load(script.source, script.name, script.limits);
+        if (auto* f = std::get_if<ScriptFailure>(&loaded)) return *f;
+        slot = std::move(std::get<std::unique_ptr<scripting::Program>>(loaded));
+    }
+    if (slot->tripped()) return slot->tripFailure();
+    return slot.get();
+}
+
+std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts::priceHours(
+    const JsonValue& base, const UsagePreview& usage, const core::TimeZone& zone) {
+    std::vector<std::vector<RateGroup>> out(usage.lines.size());
+    if (!rate_) return out;
+    auto p = program(*rate_, rate_program_);
+    if (auto* f = std::get_if<ScriptFailure>(&p)) return *f;
+    scripting::Program& prog = *std::get<scripting::Program*>(p);
+    auto made = prog.makeContext(base, scripting::ContextNumbers::kFloats);
+    if (auto* f = std::get_if<ScriptFailure>(&made)) return *f;
+    auto& ctx = std::get<scripting::Program::Context>(made);
+
+    const std::size_t hours = usage.hour_seconds.size();
+    std::vector<std::map<std::int64_t, RateGroup>> groups(usage.lines.size());
+    const std::string_view function = scripting::entryFunction(scripting::ScriptKind::kRate);
+    std::int64_t to_date_mwh = 0;
+    std::int64_t start = usage.from;
+    for (std::size_t h = 0; h < hours; start += usage.hour_seconds[h], ++h) {
+        std::int64_t mwh = 0;
+        for (const auto& l : usage.lines) {
+            if (h < l.hourly_mwh.size()) mwh += l.hourly_mwh[h];
+        }
+        if (mwh == 0) continue;  // nothing billed in this hour: nothing to price
+        const core::SysSeconds at{std::chrono::seconds{start}};
+        const auto local = zone.toLocal(at);
+        const auto day = std::chrono::floor<std::chrono::days>(local);
+        const std::chrono::year_month_day ymd{day};
+        const auto hour = std::chrono::duration_cast<std::chrono::hours>(local - day).count();
+        ctx.set("hour", static_cast<std::int64_t>(hour));
+        ctx.set("weekday", static_cast<std::int64_t>(std::chrono::weekday{day}.iso_encoding()));
+        ctx.set("date", core::formatIsoDate(core::Date{ymd}));
+        ctx.set("month", static_cast<std::int64_t>(static_cast<unsigned>(ymd.month())));
+        ctx.set("hour_start", core::formatTimestamp(at));
+        ctx.set("mwh", mwh);
+        ctx.set("kwh", static_cast<double>(mwh) / 1e6);
+        ctx.set("month_to_date_kwh", static_cast<double>(to_date_mwh) / 1e6);
+        auto called = prog.call(function, ctx);
+        if (auto* f = std::get_if<ScriptFailure>(&called)) return *f;
+        auto rate = scripting::rateResult(std::get<JsonValue>(called));
+        if (!rate) return resultFailure(rate.error());
+        for (std::size_t i = 0; i < usage.lines.size(); ++i) {
+            const auto& l = usage.lines[i];
+            if (h >= l.hourly_mwh.size() || l.hourly_mwh[h] == 0) continue;
+            auto& g = groups[i][*rate];
+            g.rate_micro = *rate;
+            g.mwh += l.hourly_mwh[h];
+            g.hours += 1;
+        }
+        to_date_mwh += mwh;
+    }
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        for (const auto& [rate, g] : groups[i]) out[i].push_back(g);
+    }
+    return out;
+}
+
+std::variant<std::vector<scripting::AdjustLine>, ScriptFailure> InvoiceScripts::adjustLines(
+    const JsonValue& invoice) {
+    if (!adjust_) return std::vector<scripting::AdjustLine>{};
+    auto p = program(*adjust_, adjust_program_);
+    if (auto* f = std::get_if<ScriptFailure>(&p)) return *f;
+    auto called = std::get<scripting::Program*>(p)->call(
+        scripting::entryFunction(scripting::ScriptKind::kInvoiceAdjust), invoice,
+        scripting::ContextNumbers::kFloats);
+    if (auto* f = std::get_if<ScriptFailure>(&called)) return *f;
+    auto lines = scripting::invoiceAdjustResult(std::get<JsonValue>(called));
+    if (!lines) return resultFailure(lines.error());
+    return std::move(*lines);
+}
+
+}  // namespace billwright::services
