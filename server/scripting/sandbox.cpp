@@ -763,7 +763,7 @@ std::optional<ScriptFailure> Sandbox::outcome(int status) {
         return tripFailure();
     }
     if (status == LUA_OK) return std::nullopt;
-    if (status == LUA_ERRMEM || memory_refused_) {
+    if (status == LUA_ERRMEM) {
         lua_settop(L_, 0);
         setTrip(Trip::kMemory, std::nullopt);
         return tripFailure();
@@ -781,6 +781,13 @@ std::optional<ScriptFailure> Sandbox::outcome(int status) {
         message = std::string("error object of type ") + lua_typename(L_, type);
     }
     lua_settop(L_, 0);
+    // Lua's memory error, passed on as an ordinary error (by coroutine.wrap, or a script that
+    // caught it and raised it again), after the allocator did refuse. A refusal that an
+    // emergency collection made good, followed by some other error, stays that other error.
+    if (memory_refused_ && type == LUA_TSTRING && message.ends_with("not enough memory")) {
+        setTrip(Trip::kMemory, std::nullopt);
+        return tripFailure();
+    }
     const std::optional<int> line = type == LUA_TSTRING ? lineOf(message) : std::nullopt;
     if (status == LUA_ERRERR || (type == LUA_TSTRING && isStackOverflow(message))) {
         setTrip(Trip::kRecursion, line);
@@ -798,7 +805,7 @@ std::optional<ScriptFailure> Sandbox::load(std::string_view source, std::string_
     beginCall();
     // lua_load is protected itself; mode "t" refuses precompiled chunks.
     const int loaded = luaL_loadbufferx(L_, source.data(), source.size(), name.c_str(), "t");
-    if (loaded == LUA_ERRMEM || (loaded != LUA_OK && memory_refused_)) return outcome(LUA_ERRMEM);
+    if (loaded == LUA_ERRMEM) return outcome(LUA_ERRMEM);
     if (loaded != LUA_OK) {
         // Whatever stopped the parser (syntax, a binary chunk, nesting past the parser's C
         // levels) is a compile error.

@@ -310,6 +310,24 @@ BOOST_AUTO_TEST_CASE(a_memory_error_caught_by_pcall_lets_the_call_finish_normall
     BOOST_TEST(program->memoryInUse() <= program->limits().memory_bytes);
 }
 
+BOOST_AUTO_TEST_CASE(a_memory_error_raised_again_by_the_script_is_the_memory_limit) {
+    expectCallStopped(R"(
+        function attack(ctx)
+            local ok, err = pcall(string.rep, "x", 1 << 30)
+            error(err, 0)
+        end)",
+                      kMemoryLimit);
+}
+
+BOOST_AUTO_TEST_CASE(another_error_after_a_caught_memory_error_is_that_error) {
+    expectCallStopped(R"(
+        function attack(ctx)
+            pcall(string.rep, "x", 1 << 30)
+            error("no rate for this contract")
+        end)",
+                      kRuntimeError);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(deep_recursion)
