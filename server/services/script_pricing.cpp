@@ -66,7 +66,7 @@ std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts:
         auto called = prog.call(function, ctx);
         if (auto* f = std::get_if<ScriptFailure>(&called)) return *f;
         auto rate = scripting::rateResult(std::get<JsonValue>(called));
-        if (!rate) return resultFailure(rate.error());
+        if (!rate) return scripting::resultFailure(rate.error());
         for (std::size_t i = 0; i < usage.lines.size(); ++i) {
             const auto& l = usage.lines[i];
             if (h >= l.hourly_mwh.size() || l.hourly_mwh[h] == 0) continue;
@@ -93,7 +93,7 @@ std::variant<std::vector<scripting::AdjustLine>, ScriptFailure> InvoiceScripts::
         scripting::ContextNumbers::kFloats);
     if (auto* f = std::get_if<ScriptFailure>(&called)) return *f;
     auto lines = scripting::invoiceAdjustResult(std::get<JsonValue>(called));
-    if (!lines) return resultFailure(lines.error());
+    if (!lines) return scripting::resultFailure(lines.error());
     return std::move(*lines);
 }
 

@@ -51,13 +51,6 @@ TenantScriptLimits fromRow(const storage::ScriptLimitsRow& row) {
 
 }  // namespace
 
-scripting::ScriptFailure resultFailure(const Error& error) {
-    std::string message = error.detail;
-    if (!error.fields.empty())
-        message = error.fields.front().field + ": " + error.fields.front().message;
-    return {std::string(scripting::failure_code::kBadResult), std::move(message), std::nullopt};
-}
-
 Error scriptProblem(const scripting::ScriptFailure& failure, std::string detail) {
     Error e = Error::validation("source", failure.code, failure.message);
     e.fields.back().line = failure.line
@@ -395,7 +388,7 @@ core::Result<JsonValue> Scripts::dryRunContext(const RunnableScript& script,
         case ScriptKind::kRate: {
             auto rate = scripting::rateResult(raw);
             if (!rate) {
-                const auto f = resultFailure(rate.error());
+                const auto f = scripting::resultFailure(rate.error());
                 countFailure(script.kind, f);
                 return scriptProblem(f, "the script's result was refused");
             }
@@ -405,7 +398,7 @@ core::Result<JsonValue> Scripts::dryRunContext(const RunnableScript& script,
         case ScriptKind::kFees: {
             auto fees = scripting::feesResult(raw);
             if (!fees) {
-                const auto f = resultFailure(fees.error());
+                const auto f = scripting::resultFailure(fees.error());
                 countFailure(script.kind, f);
                 return scriptProblem(f, "the script's result was refused");
             }
@@ -416,7 +409,7 @@ core::Result<JsonValue> Scripts::dryRunContext(const RunnableScript& script,
         case ScriptKind::kInvoiceAdjust: {
             auto lines = scripting::invoiceAdjustResult(raw);
             if (!lines) {
-                const auto f = resultFailure(lines.error());
+                const auto f = scripting::resultFailure(lines.error());
                 countFailure(script.kind, f);
                 return scriptProblem(f, "the script's result was refused");
             }

@@ -133,9 +133,6 @@ core::JsonValue toJson(const ScriptView& view);
 // With the source when it is set.
 core::JsonValue toJson(const storage::ScriptVersion& version);
 core::JsonValue toJson(const TenantScriptLimits& limits);
-// A result that breaks its kind's contract (script_results.h) as a bad_result failure, its
-// message naming the part of the result ("result.lines[2].amount_minor: ...").
-scripting::ScriptFailure resultFailure(const core::Error& error);
 // A failure as a problem's field error: field "source", code = failure code, line.
 core::Error scriptProblem(const scripting::ScriptFailure& failure, std::string detail);
 
