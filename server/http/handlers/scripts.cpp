@@ -87,7 +87,11 @@ std::optional<std::int64_t> optionalVersion(FieldReader& f) {
     return f.integer("version", Presence::kOptional, 1, 1'000'000'000);
 }
 
-HandlerResult activateScript(ApiContext& ctx, Request& r) {
+using VersionAction = core::Result<services::ScriptView> (services::Scripts::*)(
+    const services::Actor&, const std::string&, const std::string&, std::optional<std::int64_t>);
+
+// activate and rollback: {"version": n} optional.
+HandlerResult versionAction(ApiContext& ctx, Request& r, VersionAction action) {
     auto tenant = writableTenantScope(r, ctx.store);
     if (!tenant.ok()) return std::move(tenant).error();
     auto body = parseBody(r.body);
@@ -95,22 +99,17 @@ HandlerResult activateScript(ApiContext& ctx, Request& r) {
     FieldReader f(*body);
     const auto version = optionalVersion(f);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    auto view = ctx.scripts.activate(actorOf(r), *tenant, r.param("name"), version);
+    auto view = (ctx.scripts.*action)(actorOf(r), *tenant, r.param("name"), version);
     if (!view.ok()) return std::move(view).error();
     return Response::json(200, services::toJson(*view));
 }
 
+HandlerResult activateScript(ApiContext& ctx, Request& r) {
+    return versionAction(ctx, r, &services::Scripts::activate);
+}
+
 HandlerResult rollbackScript(ApiContext& ctx, Request& r) {
-    auto tenant = writableTenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto body = parseBody(r.body);
-    if (!body.ok()) return std::move(body).error();
-    FieldReader f(*body);
-    const auto version = optionalVersion(f);
-    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    auto view = ctx.scripts.rollback(actorOf(r), *tenant, r.param("name"), version);
-    if (!view.ok()) return std::move(view).error();
-    return Response::json(200, services::toJson(*view));
+    return versionAction(ctx, r, &services::Scripts::rollback);
 }
 
 HandlerResult deactivateScript(ApiContext& ctx, Request& r) {
