@@ -486,6 +486,23 @@ void Scripts::recordFailures(storage::UnitOfWork& uow, const Actor& actor,
     }
 }
 
+void Scripts::auditDryRunFailure(const Actor& actor, const std::string& tenant_id,
+                                 const RunnableScript& script, const Error& problem) {
+    if (problem.fields.empty() || problem.fields.front().field != "source") return;
+    const auto& f = problem.fields.front();
+    JsonValue detail = JsonValue::object();
+    detail.set("script", JsonValue::string(script.name));
+    detail.set("version", JsonValue::number(script.version));
+    detail.set("code", JsonValue::string(f.code));
+    detail.set("message", JsonValue::string(f.message.substr(0, 1000)));
+    if (f.line) detail.set("line", JsonValue::number(static_cast<std::int64_t>(*f.line)));
+    static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Status {
+        recordAudit(uow, actor, clock_, tenant_id, "script.dry_run_failed", "script", script.name,
+                    std::nullopt, detail);
+        return {};
+    }));
+}
+
 JsonValue toJson(const storage::ScriptRecord& s) {
     JsonValue o = JsonValue::object();
     o.set("name", JsonValue::string(s.name));

@@ -113,6 +113,10 @@ public:
                         const std::vector<ScriptFailureRecord>& failures,
                         const std::string& object_type, const std::string& object_id);
     void countFailure(scripting::ScriptKind kind, const scripting::ScriptFailure& failure);
+    // The audit event "script.dry_run_failed" for a dry run refused with `problem` (a script
+    // failure: field "source" or "result..."); other problems are not the script's.
+    void auditDryRunFailure(const Actor& actor, const std::string& tenant_id,
+                            const RunnableScript& script, const core::Error& problem);
 
 private:
     TenantScriptLimits limitsIn(storage::UnitOfWork& uow, const std::string& tenant_id);

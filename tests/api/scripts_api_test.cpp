@@ -259,6 +259,13 @@ BOOST_AUTO_TEST_CASE(hostile_scripts_fail_cleanly_and_the_server_stays_up) {
             BOOST_CHECK_EQUAL(str(fine.json(), "result"), "0.050000");
         }
     }
+    // Each failed dry run is audited with its code.
+    int audited = 0;
+    const auto events = api.get("/v1/audit-events?limit=100");
+    for (const auto& e : dataOf(events)) {
+        if (str(e, "action") == "script.dry_run_failed") ++audited;
+    }
+    BOOST_CHECK_EQUAL(audited, static_cast<int>(attacks.size()));
     const auto metrics = sharedServer().get("/metrics", asSuper().key);
     BOOST_CHECK(metrics.body.find("billwright_script_failures_total") != std::string::npos);
 }

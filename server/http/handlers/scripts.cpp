@@ -151,7 +151,10 @@ HandlerResult dryRunScript(ApiContext& ctx, Request& r) {
     if (!script.ok()) return std::move(script).error();
     if (context != nullptr) {
         auto out = ctx.scripts.dryRunContext(*script, *context);
-        if (!out.ok()) return std::move(out).error();
+        if (!out.ok()) {
+            ctx.scripts.auditDryRunFailure(actorOf(r), *tenant, *script, out.error());
+            return std::move(out).error();
+        }
         out->set("object", JsonValue::string("script_dry_run"));
         return Response::json(200, *out);
     }
@@ -170,7 +173,10 @@ HandlerResult dryRunScript(ApiContext& ctx, Request& r) {
         customer = *customer_id;
     }
     auto inv = ctx.invoicing.previewWithScript(*tenant, customer, *period_start, *script);
-    if (!inv.ok()) return std::move(inv).error();
+    if (!inv.ok()) {
+        ctx.scripts.auditDryRunFailure(actorOf(r), *tenant, *script, inv.error());
+        return std::move(inv).error();
+    }
     JsonValue out = JsonValue::object();
     out.set("object", JsonValue::string("script_dry_run"))
         .set("script", JsonValue::string(script->name))
