@@ -69,6 +69,7 @@
 #include "services/invoicing.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/scripts.h"
 #include "services/usage_chain.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
@@ -535,7 +536,12 @@ int run(const Options& o) {
 
         // The invoice run.
         bw::services::BillingChain chain(*store, e.clock, plugins, 7200);
-        bw::services::Invoicing invoicing(*store, clock, chain);
+        // As the server wires it: the invoice engine looks up the tenant's active scripts (it
+        // has none here).
+        bw::core::Metrics script_metrics;
+        bw::services::Scripts scripts(*store, clock, script_metrics,
+                                      bw::services::ScriptDefaults{});
+        bw::services::Invoicing invoicing(*store, clock, chain, &scripts);
         bw::services::RunWorkerOptions options;
         options.node_id = "bench";
         options.lease_seconds = 60;

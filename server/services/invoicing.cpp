@@ -344,12 +344,10 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
 
     // The tenant's active scripts (a dry run's script in place of its kind's). A quarantined
     // script does not run: the lines it would price fall back and say so.
-    std::optional<RunnableScript> rate_script;
-    std::optional<RunnableScript> adjust_script;
-    if (scripts_ != nullptr) {
-        rate_script = scripts_->active(uow, tenant_id, scripting::ScriptKind::kRate);
-        adjust_script = scripts_->active(uow, tenant_id, scripting::ScriptKind::kInvoiceAdjust);
-    }
+    ActiveScripts active;
+    if (scripts_ != nullptr) active = scripts_->active(uow, tenant_id);
+    std::optional<RunnableScript>& rate_script = active.rate;
+    std::optional<RunnableScript>& adjust_script = active.adjust;
     if (override_script != nullptr) {
         if (override_script->kind == scripting::ScriptKind::kRate) rate_script = *override_script;
         if (override_script->kind == scripting::ScriptKind::kInvoiceAdjust)
@@ -389,7 +387,7 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
             case domain::ContractType::kLease: {
                 ChainOptions options;
                 options.line_hours = scripts.rate().has_value();
-                options.hourly_totals = c.power_cap_w.has_value() || options.line_hours;
+                options.hourly_totals = c.power_cap_w.has_value();
                 options.pdu_reference = true;
                 auto usage = chain_.run(uow, *tenant, billed, period.start, period.end, options);
                 if (!usage) return std::move(usage).error();

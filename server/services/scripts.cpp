@@ -180,17 +180,8 @@ core::Result<ScriptView> Scripts::activateIn(storage::UnitOfWork& uow, const Act
     const auto before = toJson(*script);
     const auto now = clock_.nowSeconds();
     // One active script per kind: the one active now steps aside (audited).
-    if (auto other = uow.scripts().activeOfKind(tenant_id, script->kind);
-        other && other->name != name) {
-        const auto other_before = toJson(*other);
-        other->previous_version = other->active_version;
-        other->active_version.reset();
-        other->failures = 0;
-        other->quarantined_at.reset();
-        other->updated_at = now;
-        uow.scripts().update(*other);
-        recordAudit(uow, actor, clock_, tenant_id, "script.deactivated", "script", other->name,
-                    other_before, toJson(*other));
+    for (auto& other : uow.scripts().active(tenant_id)) {
+        if (other.kind == script->kind && other.name != name) deactivateIn(uow, actor, other);
     }
     if (script->active_version != version) script->previous_version = script->active_version;
     script->active_version = version;
@@ -234,21 +225,25 @@ core::Result<ScriptView> Scripts::rollback(const Actor& actor, const std::string
     });
 }
 
+void Scripts::deactivateIn(storage::UnitOfWork& uow, const Actor& actor,
+                           storage::ScriptRecord& script) {
+    const auto before = toJson(script);
+    script.previous_version = script.active_version;
+    script.active_version.reset();
+    script.failures = 0;
+    script.quarantined_at.reset();
+    script.updated_at = clock_.nowSeconds();
+    uow.scripts().update(script);
+    recordAudit(uow, actor, clock_, script.tenant_id, "script.deactivated", "script", script.name,
+                before, toJson(script));
+}
+
 core::Result<ScriptView> Scripts::deactivate(const Actor& actor, const std::string& tenant_id,
                                              const std::string& name) {
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<ScriptView> {
         auto script = uow.scripts().find(tenant_id, name);
         if (!script) return notFound();
-        if (!script->active_version) return viewOf(uow, tenant_id, name);
-        const auto before = toJson(*script);
-        script->previous_version = script->active_version;
-        script->active_version.reset();
-        script->quarantined_at.reset();
-        script->failures = 0;
-        script->updated_at = clock_.nowSeconds();
-        uow.scripts().update(*script);
-        recordAudit(uow, actor, clock_, tenant_id, "script.deactivated", "script", name, before,
-                    toJson(*script));
+        if (script->active_version) deactivateIn(uow, actor, *script);
         return viewOf(uow, tenant_id, name);
     });
 }
@@ -269,9 +264,8 @@ core::Result<TenantScriptLimits> Scripts::setLimits(const Actor& actor,
         if (!uow.tenants().find(tenant_id)) return Error::notFound("tenant");
         const auto before = limitsIn(uow, tenant_id);
         TenantScriptLimits next = before;
-        Error problems = Error::validation("", "", "");
-        problems.fields.clear();
-        problems.detail = "the script limits were not changed";
+        Error problems{
+            core::ErrorCode::kValidationFailed, "the script limits were not changed", {}};
         if (patch.isObject()) {
             for (const auto& [key, value] : patch.members()) {
                 const auto n = value.asInt64();
@@ -358,13 +352,22 @@ core::Result<RunnableScript> Scripts::runnable(storage::UnitOfWork& uow,
     return out;
 }
 
-std::optional<RunnableScript> Scripts::active(storage::UnitOfWork& uow,
-                                              const std::string& tenant_id, ScriptKind kind) {
-    const auto script = uow.scripts().activeOfKind(tenant_id, scripting::kindName(kind));
-    if (!script || !script->active_version) return std::nullopt;
-    auto r = runnable(uow, tenant_id, script->name, script->active_version);
-    if (!r) return std::nullopt;
-    return std::move(*r);
+ActiveScripts Scripts::active(storage::UnitOfWork& uow, const std::string& tenant_id) {
+    ActiveScripts out;
+    const auto scripts = uow.scripts().active(tenant_id);
+    if (scripts.empty()) return out;
+    const auto limits = limitsIn(uow, tenant_id);
+    for (const auto& s : scripts) {
+        const auto kind = scripting::parseKind(s.kind);
+        auto v = uow.scripts().version(tenant_id, s.name, *s.active_version);
+        if (!kind || !v) continue;
+        RunnableScript r{s.name,        v->version,
+                         *kind,         std::move(v->source),
+                         limits.limits, s.quarantined_at.has_value()};
+        if (*kind == ScriptKind::kRate) out.rate = std::move(r);
+        if (*kind == ScriptKind::kInvoiceAdjust) out.adjust = std::move(r);
+    }
+    return out;
 }
 
 core::Result<JsonValue> Scripts::dryRunContext(const RunnableScript& script,

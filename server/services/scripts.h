@@ -46,6 +46,11 @@ struct RunnableScript {
     bool quarantined = false;
 };
 
+struct ActiveScripts {
+    std::optional<RunnableScript> rate;
+    std::optional<RunnableScript> adjust;
+};
+
 // A script failure met while computing an invoice, kept until the invoice is written.
 struct ScriptFailureRecord {
     std::string name;
@@ -95,9 +100,8 @@ public:
     core::Result<RunnableScript> runnable(storage::UnitOfWork& uow, const std::string& tenant_id,
                                           const std::string& name,
                                           std::optional<std::int64_t> version);
-    // The tenant's active script of `kind`, if any (quarantined ones included, marked).
-    std::optional<RunnableScript> active(storage::UnitOfWork& uow, const std::string& tenant_id,
-                                         scripting::ScriptKind kind);
+    // The tenant's active scripts the invoice engine uses (quarantined ones included, marked).
+    ActiveScripts active(storage::UnitOfWork& uow, const std::string& tenant_id);
 
     // Runs `script`'s entry function with a supplied context and parses the result by kind:
     // {"result": ..., "raw": ..., "instructions": n} or a 422 naming the failure (field
@@ -122,6 +126,8 @@ private:
     TenantScriptLimits limitsIn(storage::UnitOfWork& uow, const std::string& tenant_id);
     core::Result<ScriptView> viewOf(storage::UnitOfWork& uow, const std::string& tenant_id,
                                     const std::string& name);
+    // No version active any more (the failure count and quarantine go with it); audited.
+    void deactivateIn(storage::UnitOfWork& uow, const Actor& actor, storage::ScriptRecord& script);
     core::Result<ScriptView> activateIn(storage::UnitOfWork& uow, const Actor& actor,
                                         const std::string& tenant_id, const std::string& name,
                                         std::int64_t version, const std::string& action);

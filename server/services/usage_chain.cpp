@@ -303,10 +303,8 @@ core::Result<UsagePreview> BillingChain::run(storage::UnitOfWork& uow, const dom
                 }
             }
         };
-        if (options.hourly_totals) {
-            out.hour_seconds = lengths;
-            out.hourly_mwh.assign(lengths.size(), 0);
-        }
+        if (options.hourly_totals || options.line_hours) out.hour_seconds = lengths;
+        if (options.hourly_totals) out.hourly_mwh.assign(lengths.size(), 0);
         for (std::size_t begin = 0; begin < ids.size() && out.hours > 0; begin += kChunk) {
             const std::size_t end = std::min(ids.size(), begin + kChunk);
             const std::vector<domain::Equipment> units = uow.equipment().findMany(

@@ -79,8 +79,8 @@ struct UsagePreview {
     std::optional<std::string> unbilled_reason;
     std::int64_t total_minor = 0;
     std::vector<ChainUnitResult> equipment;
-    // With ChainOptions::hourly_totals: each hour's length and the energy billed in it across
-    // all units (mWh), for power-cap checks.
+    // With ChainOptions::hourly_totals or line_hours: each hour's length. With hourly_totals:
+    // the energy billed in each hour across all units (mWh), for power-cap checks.
     std::vector<std::int64_t> hour_seconds;
     std::vector<std::int64_t> hourly_mwh;
     // With ChainOptions::pdu_reference: the energy the "metered" method (the PDUs) measured for

@@ -62,10 +62,9 @@ public:
     virtual ~ScriptRepository() = default;
     virtual std::optional<ScriptRecord> find(std::string_view tenant_id, std::string_view name) = 0;
     virtual std::vector<ScriptRecord> list(std::string_view tenant_id) = 0;
-    // The script of `kind` with an active version (at most one per tenant and kind, enforced
-    // by a unique key), quarantined or not.
-    virtual std::optional<ScriptRecord> activeOfKind(std::string_view tenant_id,
-                                                     std::string_view kind) = 0;
+    // The scripts with an active version, quarantined or not: at most one per kind (a unique
+    // key enforces it).
+    virtual std::vector<ScriptRecord> active(std::string_view tenant_id) = 0;
     virtual void insert(const ScriptRecord& script) = 0;
     // Every column after the key. A second active script of one kind throws a DbError of kind
     // kUniqueViolation.

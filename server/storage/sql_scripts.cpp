@@ -71,13 +71,14 @@ public:
         return out;
     }
 
-    std::optional<ScriptRecord> activeOfKind(std::string_view tenant_id,
-                                             std::string_view kind) override {
-        const auto rows = c_.query("SELECT " + text(kScriptColumns) +
-                                       " FROM scripts WHERE tenant_id = ? AND active_kind = ?",
-                                   {text(tenant_id), text(kind)});
-        if (rows.empty()) return std::nullopt;
-        return scriptFrom(rows[0]);
+    std::vector<ScriptRecord> active(std::string_view tenant_id) override {
+        std::vector<ScriptRecord> out;
+        for (const auto& r : c_.query("SELECT " + text(kScriptColumns) +
+                                          " FROM scripts WHERE tenant_id = ? AND active_kind IS "
+                                          "NOT NULL ORDER BY active_kind",
+                                      {text(tenant_id)}))
+            out.push_back(scriptFrom(r));
+        return out;
     }
 
     void insert(const ScriptRecord& s) override {
@@ -87,17 +88,7 @@ public:
     void update(const ScriptRecord& s) override {
         auto values = scriptValues(s);
         values.erase(values.begin(), values.begin() + 2);
-        std::string set;
-        std::string_view rest = kScriptColumns.substr(std::string_view("tenant_id, name, ").size());
-        while (!rest.empty()) {
-            const auto comma = rest.find(", ");
-            if (!set.empty()) set += ", ";
-            set += std::string(rest.substr(0, comma)) + " = ?";
-            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
-        }
-        values.emplace_back(s.tenant_id);
-        values.emplace_back(s.name);
-        c_.execute("UPDATE scripts SET " + set + " WHERE tenant_id = ? AND name = ?", values);
+        updateRow(c_, "scripts", kScriptColumns, std::move(values), s.tenant_id, s.name);
     }
 
     void insertVersion(const ScriptVersion& v) override {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/date.h"
 #include "domain/currency.h"
@@ -51,8 +52,8 @@ inline std::int64_t limitPlusOne(const PageRequest& page) {
     return static_cast<std::int64_t>(page.limit) + 1;
 }
 
-// Rows keyed by (tenant_id, id) whose column list starts with those two: one INSERT of every
-// column and one UPDATE of the columns after the key, from the same list.
+// Rows keyed by their first two columns ((tenant_id, id), (tenant_id, name), ...): one INSERT
+// of every column and one UPDATE of the columns after the key, from the same list.
 inline void insertRow(Connection& c, std::string_view table, std::string_view columns,
                       const SqlParams& params) {
     std::string marks;
@@ -61,20 +62,25 @@ inline void insertRow(Connection& c, std::string_view table, std::string_view co
                   marks + ")",
               params);
 }
-// `params` holds the values of the columns after "tenant_id, id, "; the key is appended.
+// `params` holds the values of the columns after the two key columns; the key's values are
+// appended.
 inline void updateRow(Connection& c, std::string_view table, std::string_view columns,
-                      SqlParams params, const std::string& tenant_id, const std::string& id) {
-    std::string set;
-    std::string_view rest = columns.substr(std::string_view("tenant_id, id, ").size());
-    while (!rest.empty()) {
+                      SqlParams params, const std::string& tenant_id, const std::string& key) {
+    std::vector<std::string_view> names;
+    for (std::string_view rest = columns; !rest.empty();) {
         const auto comma = rest.find(", ");
-        if (!set.empty()) set += ", ";
-        set += std::string(rest.substr(0, comma)) + " = ?";
+        names.push_back(rest.substr(0, comma));
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 2);
     }
+    std::string set;
+    for (std::size_t i = 2; i < names.size(); ++i) {
+        if (!set.empty()) set += ", ";
+        set += std::string(names[i]) + " = ?";
+    }
     params.emplace_back(tenant_id);
-    params.emplace_back(id);
-    c.execute("UPDATE " + std::string(table) + " SET " + set + " WHERE tenant_id = ? AND id = ?",
+    params.emplace_back(key);
+    c.execute("UPDATE " + std::string(table) + " SET " + set + " WHERE " + std::string(names[0]) +
+                  " = ? AND " + std::string(names[1]) + " = ?",
               params);
 }
 
