@@ -1,5 +1,5 @@
 /*
- * Billwright plugin ABI, version 1.0.
+ * Billwright plugin ABI, version 1.1 (1.0 plus payment processors; a 1.0 plugin loads unchanged).
  *
  * This header is the whole binary contract between the Billwright server (the host) and a
  * plugin (a shared library). It is plain C so that any compiler can build a plugin; C++
@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define BW_ABI_MAJOR 1
-#define BW_ABI_MINOR 0
+#define BW_ABI_MINOR 1
 #define BW_PLUGIN_MAGIC 0x42575047u /* "BWPG" */
 
 /* The one symbol a plugin exports. It returns a pointer to a static descriptor and must be
@@ -72,7 +72,7 @@ typedef int32_t bw_status;
 
 /* ---- Kinds ------------------------------------------------------------------------------- */
 #define BW_KIND_BILLING_METHOD 0x1u
-#define BW_KIND_PAYMENT_PROCESSOR 0x2u /* reserved: its entry points come in ABI 1.1 */
+#define BW_KIND_PAYMENT_PROCESSOR 0x2u /* since ABI 1.1: payment_processor below */
 
 /* ---- Declared configuration keys --------------------------------------------------------- */
 #define BW_CONFIG_STRING 1  /* any text */
@@ -207,7 +207,21 @@ typedef struct bw_host_api {
     bw_status (*emit_detail)(bw_call* call, uint32_t equipment_index, const char* key,
                              const char* value);
     bw_status (*emit_amount)(bw_call* call, int64_t amount_minor, const char* description);
+
+    /* ---- Since ABI 1.1 (check BW_HAS_FIELD(host, bw_host_api, verify) before use) ---- */
+
+    /* Verifies a public-key signature over `data`. BW_OK when it verifies, BW_ERR_DENIED when
+     * it does not, BW_ERR_INVALID_ARGUMENT for a malformed key or signature.
+     * BW_VERIFY_ES256: `public_key` is the uncompressed P-256 point 0x04 || X || Y (65 bytes),
+     * `signature` the JWS form r || s (64 bytes); the host hashes `data` with SHA-256. */
+    bw_status (*verify)(bw_call* call, int32_t algorithm, const void* public_key, size_t key_len,
+                        const void* data, size_t data_len, const void* signature,
+                        size_t signature_len);
+    /* `len` random bytes from the operating system's CSPRNG (nonces, idempotency keys). */
+    bw_status (*random_bytes)(bw_call* call, uint8_t* out, size_t len);
 } bw_host_api;
+
+#define BW_VERIFY_ES256 1
 
 /* ---- Billing methods --------------------------------------------------------------------- */
 typedef struct bw_equipment {
@@ -245,6 +259,207 @@ typedef struct bw_billing_method_api {
     bw_status (*bill)(bw_call* call, const bw_host_api* host, const bw_billing_request* request);
 } bw_billing_method_api;
 
+/* ---- Payment processors (ABI 1.1) -------------------------------------------------------- *
+ *
+ * A payment processor moves money from a payer (a tenant's customer, or a tenant paying the
+ * platform) through a provider: it sets up payment methods, charges, refunds, looks a payment
+ * up again, and verifies and reads the provider's webhooks. The host owns every record: the
+ * plugin keeps no state between calls; it returns the provider's references and statuses and
+ * the host stores them.
+ *
+ * Provider-specific inputs that the API client passes (a Plaid account id, a manual payment's
+ * reference, a wire's received date, ...) are call parameters: host->param_get(call, "name").
+ * Each entry point lists the parameters it may receive.
+ *
+ * Strings a plugin puts into a result must be static or come from host->alloc.
+ */
+
+/* Kinds of payment method. */
+#define BW_METHOD_CARD 1         /* a payment card */
+#define BW_METHOD_BANK_ACCOUNT 2 /* a bank account debited by ACH */
+#define BW_METHOD_CRYPTO 3       /* a cryptocurrency invoice the payer pays */
+#define BW_METHOD_MANUAL 4       /* wire, cheque, cash: recorded, not collected */
+
+/* Status of a payment as the provider reports it. */
+#define BW_PAYMENT_SUCCEEDED 1       /* collected: amount_received_minor says how much */
+#define BW_PAYMENT_PENDING 2         /* submitted; settles or fails later (ACH, confirmations) */
+#define BW_PAYMENT_REQUIRES_ACTION 3 /* the payer must act (3-D Secure, pay the crypto invoice):
+                                        action_url says where */
+#define BW_PAYMENT_FAILED 4          /* declined or failed: failure_code says why */
+#define BW_PAYMENT_CANCELED 5        /* expired or canceled before money moved */
+#define BW_PAYMENT_PARTIAL 6         /* ended with less than asked (crypto underpayment):
+                                        amount_received_minor was collected, the rest was not */
+
+/* Stable failure codes a processor reports in failure_code (others may be added):
+ * "card_declined", "insufficient_funds", "authentication_required", "expired_card",
+ * "incorrect_cvc", "processing_error", "fraudulent", "account_closed", "no_account",
+ * "expired", "invalid_method", "provider_error", "rate_limited", "duplicate_reference". */
+
+/* Status of a method on file. */
+#define BW_METHOD_ACTIVE 1               /* can be charged */
+#define BW_METHOD_PENDING_VERIFICATION 2 /* linked, not yet chargeable */
+
+/* Status of a refund. */
+#define BW_REFUND_SUCCEEDED 1
+#define BW_REFUND_PENDING 2
+#define BW_REFUND_FAILED 3
+
+/* What a webhook delivery was about. */
+#define BW_EVENT_IGNORED 0 /* verified, but nothing for the host (an event type it does not use) */
+#define BW_EVENT_PAYMENT 1 /* the payment `reference` now has the status in the result */
+#define BW_EVENT_REFUND 2  /* the refund `refund_reference` now has refund_status */
+#define BW_EVENT_METHOD 3  /* the method `method_reference` now has method_status */
+
+/* Who pays. */
+typedef struct bw_payer {
+    uint32_t size;
+    const char* kind;              /* "customer" or "tenant" */
+    const char* id;                /* "cus_..." or the tenant id */
+    const char* name;
+    const char* email;             /* "" when unknown */
+    const char* provider_customer; /* the provider's customer id from an earlier setup, or "" */
+} bw_payer;
+
+/* Money the host asks for. amount_minor is in minor units of currency (exponent digits). */
+typedef struct bw_money {
+    int64_t amount_minor;
+    const char* currency; /* ISO 4217, upper case */
+    int32_t exponent;
+} bw_money;
+
+typedef struct bw_method_request {
+    uint32_t size;
+    const bw_payer* payer;
+    /* What the payer's browser got from the provider: a Stripe PaymentMethod "pm_...", a Plaid
+     * public_token, ... "" for processors that need none. Parameters: see the plugin's docs
+     * (payment_plaid_ach reads "account_id"). */
+    const char* token;
+} bw_method_request;
+
+typedef struct bw_method_result {
+    uint32_t size;
+    const char* provider_customer; /* the provider's customer id, created if the payer had none */
+    const char* reference;         /* the provider's id of the method, used to charge it */
+    int32_t method_type;           /* BW_METHOD_* */
+    int32_t status;                /* BW_METHOD_ACTIVE / BW_METHOD_PENDING_VERIFICATION */
+    const char* label;             /* shown to people: "visa 4242", "Checking 6789" */
+    /* begin_method only: a token for the provider's front-end widget (Plaid link_token,
+     * Stripe SetupIntent client_secret) and when it expires (Unix seconds, 0 = unknown). */
+    const char* client_token;
+    int64_t client_token_expires_at;
+} bw_method_result;
+
+typedef struct bw_charge_request {
+    uint32_t size;
+    const bw_payer* payer;
+    const char* payment_id;       /* the host's id of this attempt: "pay_..." */
+    const char* invoice_id;       /* the invoice being paid */
+    const char* idempotency_key;  /* the same on every retry of this attempt; new per attempt */
+    bw_money amount;              /* what to collect, any surcharge included */
+    int64_t surcharge_minor;      /* the part of amount that is a passed-on processing fee */
+    const char* method_reference; /* from setup_method; "" for processors that need none */
+    uint32_t off_session;         /* 1 = nobody is present (auto-pay, a scheduled retry) */
+    const char* description;      /* for the payer's statement / the provider's dashboard */
+    const char* return_url;       /* where a hosted page sends the payer back, or "" */
+    /* Parameters: payment_manual reads "reference", "received_on", "channel", "note". */
+} bw_charge_request;
+
+typedef struct bw_payment_result {
+    uint32_t size;
+    int32_t status;                /* BW_PAYMENT_* */
+    const char* reference;         /* the provider's id of the payment (pi_..., charge id, ...) */
+    int64_t amount_received_minor; /* collected so far, in the request's currency */
+    int64_t fee_minor;             /* the processing fee the provider took, -1 when unknown */
+    const char* failure_code;      /* see the stable codes above; "" when none */
+    const char* failure_message;   /* safe to show the payer; "" when none */
+    const char* action_url;        /* REQUIRES_ACTION / a crypto invoice: where to pay; "" */
+    int64_t expires_at;            /* when an unpaid invoice or action expires, 0 = never */
+} bw_payment_result;
+
+typedef struct bw_lookup_request {
+    uint32_t size;
+    const bw_payer* payer;
+    const char* payment_id; /* the host's id; processors without idempotency find by it */
+    const char* reference;  /* the provider's id when the host has it, else "" */
+    bw_money amount;        /* what was asked */
+} bw_lookup_request;
+
+typedef struct bw_refund_request {
+    uint32_t size;
+    const bw_payer* payer;
+    const char* refund_id;         /* the host's id: "rfd_..." */
+    const char* idempotency_key;
+    const char* payment_reference; /* the provider's id of the payment */
+    bw_money amount;               /* how much to give back (may be part of the payment) */
+    const char* reason;            /* "requested_by_customer", "duplicate", "fraudulent" */
+} bw_refund_request;
+
+typedef struct bw_refund_result {
+    uint32_t size;
+    int32_t status;           /* BW_REFUND_* */
+    const char* reference;    /* the provider's id of the refund */
+    const char* failure_code; /* "" when none */
+} bw_refund_result;
+
+typedef struct bw_webhook_request {
+    uint32_t size;
+    const char* headers;  /* the delivery's headers as received: "Name: value\r\n" lines */
+    bw_str body;          /* the raw body, byte for byte: verify signatures over this */
+    int64_t received_at;  /* the host's clock, Unix seconds: check timestamps against this */
+} bw_webhook_request;
+
+typedef struct bw_webhook_result {
+    uint32_t size;
+    int32_t event;         /* BW_EVENT_* */
+    const char* event_id;  /* the provider's id of this event, for at-most-once application;
+                              "" when the provider has none (then reference + status is used) */
+    int64_t occurred_at;   /* when the provider says it happened, Unix seconds, 0 = unknown */
+    const char* payment_id; /* the host's id if the provider echoes it (metadata, order_id) */
+    bw_payment_result payment; /* BW_EVENT_PAYMENT: the payment's current state */
+    const char* refund_reference;
+    int32_t refund_status;     /* BW_EVENT_REFUND */
+    const char* method_reference;
+    int32_t method_status;     /* BW_EVENT_METHOD: BW_METHOD_* status */
+    const char* method_failure_code;
+} bw_webhook_result;
+
+/* Processor capabilities (bw_payment_processor_api.flags). */
+#define BW_PROCESSOR_NEEDS_METHOD 0x1u /* charge needs a method on file (setup_method) */
+#define BW_PROCESSOR_OFF_SESSION 0x2u  /* can charge with nobody present: auto-pay, retries */
+#define BW_PROCESSOR_REFUNDS 0x4u      /* refund is implemented */
+#define BW_PROCESSOR_WEBHOOKS 0x8u     /* the provider sends webhooks (webhook is implemented) */
+#define BW_PROCESSOR_RECORDS 0x10u     /* records money received out of band (manual) */
+
+typedef struct bw_payment_processor_api {
+    uint32_t size;
+    uint32_t method_types; /* bits (1 << BW_METHOD_*) of the method kinds it handles */
+    uint32_t flags;        /* BW_PROCESSOR_* */
+    /* Each entry point may be NULL when its capability is absent (the host answers
+     * BW_ERR_UNSUPPORTED). The result structs arrive zeroed with their size set by the host. */
+
+    /* Starts linking a method: a client token for the provider's widget. */
+    bw_status (*begin_method)(bw_call* call, const bw_host_api* host,
+                              const bw_method_request* request, bw_method_result* result);
+    /* Saves a method for the payer (and creates the provider's customer when needed). */
+    bw_status (*setup_method)(bw_call* call, const bw_host_api* host,
+                              const bw_method_request* request, bw_method_result* result);
+    /* Collects money. A decline is BW_OK with status BW_PAYMENT_FAILED and a failure_code; an
+     * error status means the outcome is unknown (timeout, network, provider 5xx) and the host
+     * may call again with the same idempotency key or look the payment up. */
+    bw_status (*charge)(bw_call* call, const bw_host_api* host, const bw_charge_request* request,
+                        bw_payment_result* result);
+    /* The payment's current state at the provider. BW_ERR_NOT_FOUND when it has none. */
+    bw_status (*lookup)(bw_call* call, const bw_host_api* host, const bw_lookup_request* request,
+                        bw_payment_result* result);
+    bw_status (*refund)(bw_call* call, const bw_host_api* host, const bw_refund_request* request,
+                        bw_refund_result* result);
+    /* Verifies a webhook delivery, then says what it means. BW_ERR_DENIED (with set_error) for
+     * a missing or bad signature or a stale timestamp: the host changes nothing. A plugin may
+     * call the provider to read an object's current state before it reports it. */
+    bw_status (*webhook)(bw_call* call, const bw_host_api* host, const bw_webhook_request* request,
+                         bw_webhook_result* result);
+} bw_payment_processor_api;
+
 /* ---- The descriptor ---------------------------------------------------------------------- */
 typedef struct bw_plugin_descriptor {
     uint32_t size;
@@ -262,6 +477,8 @@ typedef struct bw_plugin_descriptor {
     bw_status (*init)(bw_call* call, const bw_host_api* host);
     /* Required when kinds has BW_KIND_BILLING_METHOD, NULL otherwise. */
     const bw_billing_method_api* billing_method;
+    /* Since ABI 1.1. Required when kinds has BW_KIND_PAYMENT_PROCESSOR, NULL otherwise. */
+    const bw_payment_processor_api* payment_processor;
 } bw_plugin_descriptor;
 
 typedef const bw_plugin_descriptor* (*bw_plugin_entry_fn)(void);
