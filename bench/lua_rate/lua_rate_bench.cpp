@@ -4,7 +4,7 @@
 // same run, with and without a count hook. bench/lua_rate/run drives it; see bench/README.md
 // ("Lua rate scripts").
 //
-//   lua_rate_bench [--contracts=10000] [--hours=720] [--runs=3]
+//   lua_rate_bench [--contracts=10000] [--hours=720] [--runs=3] [--profile=bands|realistic|empty]
 //
 // Measured, each `runs` times (best and median reported), every one over contracts x hours calls:
 //   baseline        an empty Lua function with one table argument, lua_pcall on a plain
@@ -89,16 +89,27 @@ function rate(ctx)
 end
 )";
 
+// The target's script: a tenant's time-of-use bands, the rate as a decimal string.
+constexpr std::string_view kBandRateScript = R"(
+local PEAK, OFF_PEAK = "0.081250", "0.052000"
+function rate(ctx)
+    if ctx.weekday <= 5 and ctx.hour >= 8 and ctx.hour < 20 then return PEAK end
+    return OFF_PEAK
+end
+)";
+
 constexpr std::string_view kEmptyRateScript = "function rate(ctx) return 0 end";
 
 struct Options {
     int contracts = 10'000;
     int hours = 720;
     int runs = 3;
+    std::string profile;  // --profile=bands|realistic|empty: only that engine run, for perf
 };
 
 struct Hour {
-    int hour = 0;     // 0..23 local
+    std::int64_t start = 0;  // Unix seconds
+    int hour = 0;            // 0..23 local
     int weekday = 1;  // ISO, 1 = Monday
     std::string date;
     double load = 1;  // share of nameplate power drawn in this hour
@@ -121,6 +132,7 @@ std::vector<Hour> makeHours(int count) {
     for (int h = 0; h < count; ++h) {
         const auto day = start + std::chrono::days(h / 24);
         Hour hour;
+        hour.start = std::chrono::sys_seconds(start).time_since_epoch().count() + h * 3600LL;
         hour.hour = h % 24;
         hour.weekday = static_cast<int>(std::chrono::weekday(day).iso_encoding());
         hour.date = bw::core::formatIsoDate(bw::core::Date(day));
@@ -231,10 +243,10 @@ void pushProxy(lua_State* L, int backing) {
     lua_setmetatable(L, -2);
 }
 
-Priced plainScript(const std::vector<Contract>& contracts, const std::vector<Hour>& hours,
-                   bool with_hook, bool proxy = false) {
+Priced plainScript(std::string_view script, const std::vector<Contract>& contracts,
+                   const std::vector<Hour>& hours, bool with_hook, bool proxy = false) {
     PlainState plain;
-    plain.load(kRateScript);
+    plain.load(script);
     plain.hook(with_hook);
     lua_State* L = plain.L;
     lua_getglobal(L, "rate");
@@ -319,7 +331,7 @@ Priced engine(std::string_view script, const std::vector<Contract>& contracts,
     for (std::size_t c = 0; c < contracts.size(); ++c) {
         const Contract& contract = contracts[c];
         const auto made_at = Steady::now();
-        auto made = program.makeContext(bases[c]);
+        auto made = program.makeContext(bases[c], sc::ContextNumbers::kFloats);
         making += Steady::now() - made_at;
         if (auto* failure = std::get_if<sc::ScriptFailure>(&made)) {
             throw std::runtime_error("makeContext: " + failure->message);
@@ -328,6 +340,7 @@ Priced engine(std::string_view script, const std::vector<Contract>& contracts,
         const auto hour_field = ctx.field("hour");
         const auto weekday_field = ctx.field("weekday");
         const auto date_field = ctx.field("date");
+        const auto start_field = ctx.field("hour_start");
         const auto kwh_field = ctx.field("kwh");
         const auto mwh_field = ctx.field("mwh");
         const auto month_field = ctx.field("month_to_date_kwh");
@@ -337,19 +350,15 @@ Priced engine(std::string_view script, const std::vector<Contract>& contracts,
             ctx.set(hour_field, hour.hour);
             ctx.set(weekday_field, hour.weekday);
             ctx.set(date_field, std::string_view(hour.date));
+            ctx.setTimestamp(start_field, hour.start);
             ctx.set(kwh_field, kwh);
             ctx.set(mwh_field, static_cast<std::int64_t>(std::llround(kwh * 1e6)));
             ctx.set(month_field, month_to_date);
-            auto result = program.call("rate", ctx);
-            if (auto* failure = std::get_if<sc::ScriptFailure>(&result)) {
+            auto rate = program.callRate("rate", ctx);
+            if (auto* failure = std::get_if<sc::ScriptFailure>(&rate)) {
                 throw std::runtime_error("rate: " + failure->code + ": " + failure->message);
             }
-            auto micros = sc::rateResult(std::get<bw::core::JsonValue>(result));
-            if (!micros.ok()) {
-                throw std::runtime_error("rate result refused: " +
-                                         sc::resultFailure(micros.error()).message);
-            }
-            out.sum_micros += *micros;
+            out.sum_micros += std::get<std::int64_t>(rate);
             month_to_date += kwh;
         }
     }
@@ -398,6 +407,8 @@ Options parse(int argc, char** argv) {
             options.hours = std::atoi(h);
         } else if (const char* r = value("--runs=")) {
             options.runs = std::atoi(r);
+        } else if (const char* f = value("--profile=")) {
+            options.profile = f;
         } else {
             throw std::runtime_error("unknown option " + std::string(arg));
         }
@@ -421,65 +432,89 @@ int main(int argc, char** argv) {
         std::printf("empty Program state: %zu bytes; steady_clock::now(): %.1f ns\n",
                     emptyProgramBytes(), clockNs());
 
-        std::vector<double> empty_plain, empty_hook, engine_rate, engine_empty, plain_rate,
-            plain_unhooked, plain_proxy, make_context;
-        std::int64_t engine_sum = 0;
-        std::int64_t plain_sum = 0;
+        if (!options.profile.empty()) {
+            const std::string_view script = options.profile == "bands"       ? kBandRateScript
+                                            : options.profile == "realistic" ? kRateScript
+                                                                             : kEmptyRateScript;
+            for (int run = 0; run < options.runs; ++run) {
+                std::printf("engine %s: %.1f ns per call\n", options.profile.c_str(),
+                            engine(script, contracts, hours).ns_per_call);
+            }
+            return 0;
+        }
+        std::vector<double> empty_plain, empty_hook, engine_band, plain_band, engine_rate,
+            engine_empty, plain_rate, plain_unhooked, plain_proxy, make_context;
+        std::int64_t sums[4] = {};  // band: engine, plain; realistic: engine, plain
         for (int run = 0; run < options.runs; ++run) {
             empty_plain.push_back(emptyFunction(calls, false));
             empty_hook.push_back(emptyFunction(calls, true));
+            const Priced band = engine(kBandRateScript, contracts, hours);
+            engine_band.push_back(band.ns_per_call);
+            sums[0] = band.sum_micros;
+            const Priced band_plain = plainScript(kBandRateScript, contracts, hours, true);
+            plain_band.push_back(band_plain.ns_per_call);
+            sums[1] = band_plain.sum_micros;
             const Priced priced = engine(kRateScript, contracts, hours);
             engine_rate.push_back(priced.ns_per_call);
             make_context.push_back(priced.make_context_ns);
-            engine_sum = priced.sum_micros;
+            sums[2] = priced.sum_micros;
             engine_empty.push_back(engine(kEmptyRateScript, contracts, hours).ns_per_call);
-            const Priced plain = plainScript(contracts, hours, true);
+            const Priced plain = plainScript(kRateScript, contracts, hours, true);
             plain_rate.push_back(plain.ns_per_call);
-            plain_sum = plain.sum_micros;
-            plain_unhooked.push_back(plainScript(contracts, hours, false).ns_per_call);
-            plain_proxy.push_back(plainScript(contracts, hours, true, true).ns_per_call);
+            sums[3] = plain.sum_micros;
+            plain_unhooked.push_back(plainScript(kRateScript, contracts, hours, false).ns_per_call);
+            plain_proxy.push_back(
+                plainScript(kRateScript, contracts, hours, true, true).ns_per_call);
             std::printf(
-                "run %d: empty %.1f / hooked %.1f ns, engine rate %.1f ns, engine empty %.1f "
-                "ns, plain rate %.1f / unhooked %.1f / proxies %.1f ns\n",
-                run + 1, empty_plain.back(), empty_hook.back(), engine_rate.back(),
-                engine_empty.back(), plain_rate.back(), plain_unhooked.back(), plain_proxy.back());
+                "run %d: empty %.1f / hooked %.1f ns; bands: engine %.1f, plain %.1f ns; "
+                "realistic: engine %.1f, plain %.1f / unhooked %.1f / proxies %.1f ns; engine "
+                "empty %.1f ns\n",
+                run + 1, empty_plain.back(), empty_hook.back(), engine_band.back(),
+                plain_band.back(), engine_rate.back(), plain_rate.back(), plain_unhooked.back(),
+                plain_proxy.back(), engine_empty.back());
         }
-        if (engine_sum != plain_sum) {
-            std::fprintf(stderr, "rates differ: engine %lld, plain state %lld micro-units\n",
-                         static_cast<long long>(engine_sum), static_cast<long long>(plain_sum));
+        if (sums[0] != sums[1] || sums[2] != sums[3]) {
+            std::fprintf(stderr,
+                         "rates differ: bands engine %lld / plain %lld, realistic engine %lld / "
+                         "plain %lld micro-units\n",
+                         static_cast<long long>(sums[0]), static_cast<long long>(sums[1]),
+                         static_cast<long long>(sums[2]), static_cast<long long>(sums[3]));
             return 1;
         }
         const Stats a = stats(empty_plain);
         const Stats b = stats(empty_hook);
+        const Stats eb = stats(engine_band);
+        const Stats pb = stats(plain_band);
         const Stats e = stats(engine_rate);
         const Stats z = stats(engine_empty);
         const Stats p = stats(plain_rate);
         const Stats u = stats(plain_unhooked);
         const Stats x = stats(plain_proxy);
         const Stats m = stats(make_context);
+        auto row = [](const char* name, const Stats& st) {
+            std::printf("%-52s %7.1f / %7.1f\n", name, st.best, st.median);
+        };
         std::printf("\n== ns per call (best / median of %d)\n", options.runs);
-        std::printf("baseline: empty function, lua_pcall, no hook    %7.1f / %7.1f\n", a.best,
-                    a.median);
-        std::printf("baseline: empty function, lua_pcall, count hook %7.1f / %7.1f\n", b.best,
-                    b.median);
-        std::printf("engine: rate script + rateResult                %7.1f / %7.1f\n", e.best,
-                    e.median);
-        std::printf("  engine: empty rate function + rateResult      %7.1f / %7.1f\n", z.best,
-                    z.median);
-        std::printf("  plain state: rate script, hook, plain table   %7.1f / %7.1f\n", p.best,
-                    p.median);
-        std::printf("  plain state: rate script, no hook             %7.1f / %7.1f\n", u.best,
-                    u.median);
-        std::printf("  plain state: rate script, hook, proxies       %7.1f / %7.1f\n", x.best,
-                    x.median);
-        std::printf("  makeContext per contract                      %7.1f / %7.1f\n", m.best,
-                    m.median);
+        row("baseline: empty function, lua_pcall, no hook", a);
+        row("baseline: empty function, lua_pcall, count hook", b);
+        row("engine: time-of-use bands script (callRate)", eb);
+        row("  plain state: bands script, hook, plain table", pb);
+        row("engine: realistic rate script (callRate)", e);
+        row("  engine: empty rate function (callRate)", z);
+        row("  plain state: realistic script, hook, plain table", p);
+        row("  plain state: realistic script, no hook", u);
+        row("  plain state: realistic script, hook, proxies", x);
+        row("  makeContext per contract", m);
         std::printf(
-            "\nengine / baseline (best): %.2fx without hook, %.2fx with hook (target "
-            "<= 2x)\n",
-            e.best / a.best, e.best / b.best);
-        std::printf("rates checked: sum %lld micro-units in both\n",
-                    static_cast<long long>(engine_sum));
+            "\ntarget (bands script through the engine / empty function with the hook, best): "
+            "%.2fx (<= 2x); without the hook %.2fx\n",
+            eb.best / b.best, eb.best / a.best);
+        std::printf(
+            "realistic script through the engine / the same script on a plain state with the "
+            "hook: %.2fx\n",
+            e.best / p.best);
+        std::printf("rates checked: bands %lld, realistic %lld micro-units, engine = plain\n",
+                    static_cast<long long>(sums[0]), static_cast<long long>(sums[2]));
         return 0;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "lua_rate_bench: %s\n", e.what());

@@ -92,6 +92,14 @@ public:
         const core::JsonValue& base, ContextNumbers numbers = ContextNumbers::kDecimalStrings);
     std::variant<core::JsonValue, ScriptFailure> call(std::string_view function, Context& ctx);
 
+    // The rate kind's hot path: call(function, ctx) followed by rateResult, with the same
+    // outcomes (the rate in micro-units, or the same failure), but without a JsonValue in
+    // between. Once a context's fields exist on the Lua side, a call that only changes numbers
+    // and timestamps is one lua_pcall of a setter that applies them and calls the script;
+    // recent results are remembered by value, so a script that returns the same few rates
+    // parses each once.
+    std::variant<std::int64_t, ScriptFailure> callRate(std::string_view function, Context& ctx);
+
     // Reads the global `name` with the result conversion rules (raw access, no script code
     // runs), allowing `max_values` table entries; null when absent. Used for `examples`.
     std::variant<core::JsonValue, ScriptFailure> global(std::string_view name,
@@ -115,6 +123,32 @@ private:
     // Pushes the global function `name` (raw lookup); protected callers only.
     void pushFunction(lua_State* L, std::string_view name);
     void rememberFunctionName(std::string_view name);
+    // The registry reference of `name`'s interned string, or -1 when not remembered yet.
+    int functionNameRef(std::string_view name) const;
+    // Applies the context's pending fields; inside a protected call (it interns keys and
+    // strings).
+    void applyPending(lua_State* L, Context& ctx);
+    std::variant<std::int64_t, ScriptFailure> readRate(lua_State* L);
+    // The registry reference of the setter for the context's pending fields (-1 when there
+    // is none: then the general path applies them). A setter is a small host-written Lua
+    // function, compiled once per Program for each set of field names:
+    //   function(fn, holder, v1, ..., vn) backing.k1 = v1 ... return fn(proxy) end
+    // so a call's field updates are a few VM instructions inside the one protected call.
+    int setterFor(Context& ctx);
+
+    // Setters by signature (the pending fields' names in slot order, '~' before a timestamp).
+    std::vector<std::pair<std::string, int>> setters_;
+
+    // Rates the script returned recently, by value (a string's text or a number's bits).
+    struct RememberedRate {
+        int type = 0;  // LUA_TSTRING or LUA_TNUMBER; 0 = empty
+        std::string text;
+        std::uint64_t bits = 0;
+        std::int64_t micros = 0;
+    };
+    static constexpr std::size_t kRememberedRates = 8;
+    RememberedRate remembered_rates_[kRememberedRates];
+    std::size_t next_remembered_ = 0;
 
     std::unique_ptr<detail::Sandbox> sandbox_;
     // Registry references of interned function names already called, so a call does not hash
@@ -147,6 +181,9 @@ public:
     void set(Field field, double value);
     void set(Field field, std::string_view value);
     void set(Field field, const char* value) { set(field, std::string_view(value)); }
+    // A point in time, Unix seconds. The script reads an RFC 3339 UTC string
+    // ("2026-01-06T15:00:00Z"), made only when it reads the field; pairs() does not list it.
+    void setTimestamp(Field field, std::int64_t unix_seconds);
     template <typename T>
     void set(std::string_view key, T value) {
         set(field(key), value);
@@ -155,11 +192,14 @@ public:
 private:
     friend class Program;
 
-    enum class Kind { kInteger, kFloat, kString };
+    enum class Kind { kInteger, kFloat, kString, kTimestamp };
     struct Slot {
         std::string key;
+        int key_ref = -1;      // registry reference of the interned key, once applied
         bool pending = false;  // set since the last call
         bool applied = false;  // the Lua side holds this value
+        // Where the Lua side holds it: the backing table, or (timestamps) the lazy table.
+        bool applied_lazy = false;
         Kind kind = Kind::kInteger;
         std::int64_t integer = 0;
         double number = 0;
@@ -169,11 +209,17 @@ private:
     Context(Program* program, int ref) : program_(program), ref_(ref) {}
     void mark(Slot& slot, std::size_t index);
     void release();
+    // True when a setter can apply every pending field: a number or a timestamp for a key
+    // the Lua side already holds in the same table (new keys and strings take the general
+    // path, which interns them).
+    bool settlesUnprotected() const;
 
     Program* program_ = nullptr;
-    int ref_ = -1;  // registry reference of the Lua holder {proxy, backing table}
+    int ref_ = -1;  // registry reference of the Lua holder {proxy, backing table, lazy table}
     std::vector<Slot> slots_;
     std::vector<std::size_t> pending_;
+    // Setters this context used, by the bit mask of its pending slots (Program::setterFor).
+    std::vector<std::pair<std::uint64_t, int>> setters_;
 };
 
 }  // namespace billwright::scripting

@@ -1,7 +1,6 @@
 #include "scripting/sandbox.h"
 
 #include <pthread.h>
-#include <time.h>
 
 #include <bit>
 #include <charconv>
@@ -629,25 +628,12 @@ void* Sandbox::allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsiz
     return block;
 }
 
-// The deadline starts from CLOCK_MONOTONIC_COARSE (steady_clock's clock at tick resolution:
-// about 5 ns to read instead of about 24, which counts at millions of calls per run) plus one
-// tick, so it is never early and at most one tick (4 ms here) late. The hook compares it with
-// steady_clock::now().
+// A fresh budget per call. The wall-clock deadline is armed by the hook's first tick (see
+// deadline_armed_): reading the clock on every call would cost more than a short rate script.
 void Sandbox::beginCall() {
-    static const std::chrono::nanoseconds tick = [] {
-        timespec resolution{};
-        clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-        return std::chrono::seconds(resolution.tv_sec) +
-               std::chrono::nanoseconds(resolution.tv_nsec);
-    }();
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-    const auto coarse = std::chrono::steady_clock::time_point(
-        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-            std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec)));
     instructions_ = 0;
     memory_refused_ = false;
-    deadline_ = coarse + tick + std::chrono::milliseconds(limits_.wall_ms);
+    deadline_armed_ = false;
     lua_sethook(L_, &Sandbox::hook, LUA_MASKCOUNT, static_cast<int>(kHookInterval));
 }
 
@@ -656,13 +642,22 @@ void Sandbox::hook(lua_State* L, lua_Debug* ar) {
     if (self.trip_ == Trip::kNone) {
         self.instructions_ += kHookInterval;
         lua_Debug probe;
+        const auto now = std::chrono::steady_clock::now();
+        if (!self.deadline_armed_) {
+            // The first tick of the call: the wall-clock limit runs from here. What ran before
+            // it is at most kHookInterval instructions (and library work charged to the
+            // budget), microseconds at most.
+            self.deadline_ = now + std::chrono::milliseconds(self.limits_.wall_ms);
+            self.deadline_armed_ = true;
+        }
         if (self.instructions_ > self.limits_.instructions) {
             self.trip_ = Trip::kInstructions;
-        } else if (std::chrono::steady_clock::now() >= self.deadline_) {
+        } else if (now >= self.deadline_) {
             self.trip_ = Trip::kDeadline;
-        } else if (lua_getstack(L, self.limits_.max_call_depth + 1, &probe) != 0) {
-            // Level 0 is the running function; the host's own C function is the outermost
-            // level of a call, hence + 1.
+        } else if (lua_getstack(L, self.limits_.max_call_depth + self.outer_levels_, &probe) !=
+                   0) {
+            // Level 0 is the running function; the host's own C function, when there is one,
+            // is the outermost level of a call (outer_levels_).
             self.trip_ = Trip::kRecursion;
         } else {
             return;

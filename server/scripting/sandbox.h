@@ -49,9 +49,19 @@ public:
     // `fn` must follow the rules above.
     template <typename Fn>
     int protectedCall(Fn& fn, int nresults) {
+        outer_levels_ = 1;  // the trampoline is the outermost level
         lua_pushcfunction(L_, &Sandbox::trampoline<Fn>);
         lua_pushlightuserdata(L_, &fn);
         return lua_pcall(L_, 1, nresults, 0);
+    }
+    // The hot path: calls the script function below its `nargs` arguments on the stack with
+    // lua_pcall directly, no host frame in between. The caller pushed them with lua_* calls
+    // that cannot raise (the class rules above).
+    // `outer_levels`: Lua levels the host's function adds below the script's (the bound on
+    // call depth counts from the script's own outermost function).
+    int directCall(int nargs, int nresults, int outer_levels) {
+        outer_levels_ = outer_levels;
+        return lua_pcall(L_, nargs, nresults, 0);
     }
     // After a protected call: the failure it ended with, tripping the state when a limit was
     // hit (also when the script caught the limit's error and returned normally). Leaves the
@@ -99,7 +109,13 @@ private:
     std::size_t memory_used_ = 0;
     bool memory_refused_ = false;  // since the last beginCall
     std::int64_t instructions_ = 0;
+    // The deadline is armed by the call's first hook tick (after kHookInterval instructions),
+    // so a call shorter than that never reads the clock.
+    bool deadline_armed_ = false;
     std::chrono::steady_clock::time_point deadline_{};
+    // Levels of the stack below the script's own outermost function: 1 under protectedCall's
+    // trampoline, 0 under directCall. The call-depth bound counts from there.
+    int outer_levels_ = 1;
 
     // Set by the hook or charge() (plain values only: they run between Lua frames), turned
     // into trip_failure_ on the host side.

@@ -42,8 +42,19 @@ std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts:
     const std::size_t hours = usage.hour_seconds.size();
     std::vector<std::map<std::int64_t, RateGroup>> groups(usage.lines.size());
     const std::string_view function = scripting::entryFunction(scripting::ScriptKind::kRate);
+    using Field = scripting::Program::Context::Field;
+    const Field hour_field = ctx.field("hour");
+    const Field weekday_field = ctx.field("weekday");
+    const Field date_field = ctx.field("date");
+    const Field month_field = ctx.field("month");
+    const Field hour_start_field = ctx.field("hour_start");
+    const Field mwh_field = ctx.field("mwh");
+    const Field kwh_field = ctx.field("kwh");
+    const Field to_date_field = ctx.field("month_to_date_kwh");
     std::int64_t to_date_mwh = 0;
     std::int64_t start = usage.from;
+    std::chrono::sys_days day_written{};  // the local day `date` was last set for
+    bool date_written = false;
     for (std::size_t h = 0; h < hours; start += usage.hour_seconds[h], ++h) {
         std::int64_t mwh = 0;
         for (const auto& l : usage.lines) {
@@ -53,25 +64,30 @@ std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts:
         const core::SysSeconds at{std::chrono::seconds{start}};
         const auto local = zone.toLocal(at);
         const auto day = std::chrono::floor<std::chrono::days>(local);
-        const std::chrono::year_month_day ymd{day};
+        const std::chrono::sys_days local_day{day.time_since_epoch()};
         const auto hour = std::chrono::duration_cast<std::chrono::hours>(local - day).count();
-        ctx.set("hour", static_cast<std::int64_t>(hour));
-        ctx.set("weekday", static_cast<std::int64_t>(std::chrono::weekday{day}.iso_encoding()));
-        ctx.set("date", core::formatIsoDate(core::Date{ymd}));
-        ctx.set("month", static_cast<std::int64_t>(static_cast<unsigned>(ymd.month())));
-        ctx.set("hour_start", core::formatTimestamp(at));
-        ctx.set("mwh", mwh);
-        ctx.set("kwh", static_cast<double>(mwh) / 1e6);
-        ctx.set("month_to_date_kwh", static_cast<double>(to_date_mwh) / 1e6);
-        auto called = prog.call(function, ctx);
-        if (auto* f = std::get_if<ScriptFailure>(&called)) return *f;
-        auto rate = scripting::rateResult(std::get<JsonValue>(called));
-        if (!rate) return scripting::resultFailure(rate.error());
+        if (!date_written || local_day != day_written) {
+            const std::chrono::year_month_day ymd{local_day};
+            ctx.set(date_field, core::formatIsoDate(core::Date{ymd}));
+            ctx.set(month_field, static_cast<std::int64_t>(static_cast<unsigned>(ymd.month())));
+            ctx.set(weekday_field,
+                    static_cast<std::int64_t>(std::chrono::weekday{local_day}.iso_encoding()));
+            day_written = local_day;
+            date_written = true;
+        }
+        ctx.set(hour_field, static_cast<std::int64_t>(hour));
+        ctx.setTimestamp(hour_start_field, start);
+        ctx.set(mwh_field, mwh);
+        ctx.set(kwh_field, static_cast<double>(mwh) / 1e6);
+        ctx.set(to_date_field, static_cast<double>(to_date_mwh) / 1e6);
+        auto rate = prog.callRate(function, ctx);
+        if (auto* f = std::get_if<ScriptFailure>(&rate)) return *f;
+        const std::int64_t micros = std::get<std::int64_t>(rate);
         for (std::size_t i = 0; i < usage.lines.size(); ++i) {
             const auto& l = usage.lines[i];
             if (h >= l.hourly_mwh.size() || l.hourly_mwh[h] == 0) continue;
-            auto& g = groups[i][*rate];
-            g.rate_micro = *rate;
+            auto& g = groups[i][micros];
+            g.rate_micro = micros;
             g.mwh += l.hourly_mwh[h];
             g.hours += 1;
         }

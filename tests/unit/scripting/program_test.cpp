@@ -1,5 +1,6 @@
 // What honest scripts get: contexts, results, the fast path, kinds and limits.
 
+#include <chrono>
 #include <string>
 #include <variant>
 
@@ -101,6 +102,201 @@ BOOST_AUTO_TEST_CASE(decimal_string_integer_and_float_results_are_exact) {
     }
     auto six = rateResult(mustCall(*program, "six"));
     BOOST_TEST(!six.ok());  // above 1000 per kWh
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Program::callRate, the invoice run's path: the same outcomes as call + rateResult, with the
+// context applied without a protected call once its fields exist, and recent results
+// remembered by value.
+BOOST_AUTO_TEST_SUITE(rate_fast_path)
+
+std::int64_t fastRate(Program& program, Program::Context& ctx) {
+    auto rate = program.callRate("rate", ctx);
+    if (auto* failure = std::get_if<ScriptFailure>(&rate)) {
+        BOOST_FAIL("callRate failed: " << failure->code << ": " << failure->message);
+    }
+    return std::get<std::int64_t>(rate);
+}
+
+ScriptFailure fastFailure(Program& program, Program::Context& ctx) {
+    auto rate = program.callRate("rate", ctx);
+    if (auto* micros = std::get_if<std::int64_t>(&rate)) {
+        BOOST_FAIL("callRate should fail, returned " << *micros);
+    }
+    return std::get<ScriptFailure>(rate);
+}
+
+Program::Context mustMake(Program& program, std::string_view base) {
+    auto made = program.makeContext(json(base), ContextNumbers::kFloats);
+    BOOST_REQUIRE(std::holds_alternative<Program::Context>(made));
+    return std::move(std::get<Program::Context>(made));
+}
+
+BOOST_AUTO_TEST_CASE(every_hour_of_a_week_prices_as_call_and_rate_result_do) {
+    auto fast = mustLoad(kTimeOfUseRate);
+    auto slow = mustLoad(kTimeOfUseRate);
+    auto fast_ctx = mustMake(*fast, R"({"plain_rate": "0.071111"})");
+    auto slow_ctx = mustMake(*slow, R"({"plain_rate": "0.071111"})");
+    const auto hour = fast_ctx.field("hour");
+    const auto weekday = fast_ctx.field("weekday");
+    const auto to_date = fast_ctx.field("month_to_date_kwh");
+    double kwh = 0;
+    for (int h = 0; h < 7 * 24; ++h, kwh += 1234.5) {
+        fast_ctx.set(hour, h % 24);
+        fast_ctx.set(weekday, 1 + h / 24);
+        fast_ctx.set(to_date, kwh);
+        slow_ctx.set("hour", h % 24);
+        slow_ctx.set("weekday", 1 + h / 24);
+        slow_ctx.set("month_to_date_kwh", kwh);
+        BOOST_TEST(fastRate(*fast, fast_ctx) == rateOf(slow->call("rate", slow_ctx)),
+                   "hour " << h);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(each_result_type_converts_exactly_and_again_when_remembered) {
+    auto program = mustLoad(R"(
+        local results = { "0.065", 2, 0.065, 6.5e-05, "0.070000", "0.065" }
+        function rate(ctx) return results[ctx.i] end)");
+    auto ctx = mustMake(*program, R"({"i": 1})");
+    const auto i = ctx.field("i");
+    const std::int64_t expected[] = {65000, 2000000, 65000, 65, 70000, 65000};
+    for (int round = 0; round < 2; ++round) {
+        for (int n = 1; n <= 6; ++n) {
+            ctx.set(i, n);
+            BOOST_TEST(fastRate(*program, ctx) == expected[n - 1], "result " << n);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(refused_results_fail_as_rate_result_says_also_after_good_ones) {
+    auto program = mustLoad(R"(
+        local results = { "0.065", "abc", 5000, 0/0, {}, "0.1234567", 0.1 * 0.7, "0.065" }
+        function rate(ctx) return results[ctx.i] end)");
+    auto ctx = mustMake(*program, R"({"i": 1})");
+    const auto i = ctx.field("i");
+    BOOST_TEST(fastRate(*program, ctx) == 65000);
+    for (int n = 2; n <= 7; ++n) {
+        ctx.set(i, n);
+        const ScriptFailure failure = fastFailure(*program, ctx);
+        BOOST_TEST(failure.code == failure_code::kBadResult, "result " << n);
+        auto reference = mustLoad(R"(
+            local results = { "0.065", "abc", 5000, 0/0, {}, "0.1234567", 0.1 * 0.7 }
+            function rate(ctx) return results[ctx.i] end)");
+        auto slow = reference->call("rate", json("{\"i\": " + std::to_string(n) + "}"));
+        std::string expected;
+        if (auto* slow_failure = std::get_if<ScriptFailure>(&slow)) {
+            expected = slow_failure->message;
+        } else {
+            auto refused = rateResult(std::get<core::JsonValue>(slow));
+            BOOST_REQUIRE(!refused.ok());
+            expected = resultFailure(refused.error()).message;
+        }
+        BOOST_TEST(failure.message == expected, "result " << n);
+    }
+    ctx.set(i, 8);  // a refusal does not spend the Program
+    BOOST_TEST(fastRate(*program, ctx) == 65000);
+}
+
+BOOST_AUTO_TEST_CASE(a_timestamp_reads_as_rfc3339_utc_and_cannot_be_written) {
+    using namespace std::chrono;
+    auto program = mustLoad(R"(
+        function rate(ctx)
+            if ctx.write then ctx.hour_start = "x" end
+            if ctx.hour_start == ctx.expect then return 1 end
+            return 0
+        end
+        function listed(ctx)
+            for k in pairs(ctx) do if k == "hour_start" then return true end end
+            return false
+        end)");
+    // A base value under the same name is replaced by the timestamp.
+    auto ctx = mustMake(*program, R"({"hour_start": "stale", "expect": "2026-01-06T15:00:00Z"})");
+    const auto start = ctx.field("hour_start");
+    const sys_seconds at = sys_days{year{2026} / January / 6} + hours{15};
+    ctx.setTimestamp(start, at.time_since_epoch().count());
+    BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    ctx.set("expect", "2026-01-06T16:00:00Z");
+    ctx.setTimestamp(start, (at + hours{1}).time_since_epoch().count());
+    BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    ctx.setTimestamp(start, (at + hours{2}).time_since_epoch().count());
+    BOOST_TEST(fastRate(*program, ctx) == 0);  // read anew: 17:00 is not 16:00
+    auto listed = program->call("listed", ctx);
+    BOOST_TEST(core::toJson(std::get<core::JsonValue>(listed)) == "false");
+    // The same field as a plain integer afterwards.
+    ctx.set("expect", 7);
+    ctx.set(start, 7);
+    BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    ctx.set("write", true);
+    const ScriptFailure failure = fastFailure(*program, ctx);
+    BOOST_TEST(failure.code == failure_code::kRuntimeError);
+    BOOST_TEST(failure.message.find("read-only") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(limits_stop_the_fast_path_and_stay_tripped) {
+    auto program = mustLoad(R"(
+        function rate(ctx)
+            if ctx.hour == 5 then while true do end end
+            return 1
+        end)");
+    auto ctx = mustMake(*program, R"({"hour": 0})");
+    const auto hour = ctx.field("hour");
+    for (int h = 0; h < 5; ++h) {
+        ctx.set(hour, h);
+        BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    }
+    ctx.set(hour, 5);
+    BOOST_TEST(fastFailure(*program, ctx).code == failure_code::kInstructionLimit);
+    ctx.set(hour, 6);
+    BOOST_TEST(fastFailure(*program, ctx).code == failure_code::kInstructionLimit);
+    BOOST_TEST(program->tripped());
+}
+
+BOOST_AUTO_TEST_CASE(recursion_on_the_fast_path_stops_at_the_recursion_limit) {
+    auto program = mustLoad(R"(
+        local function down(n) return 1 + down(n + 1) end
+        function rate(ctx)
+            if ctx.hour == 2 then return down(1) end
+            return 1
+        end)");
+    auto ctx = mustMake(*program, R"({"hour": 0})");
+    const auto hour = ctx.field("hour");
+    ctx.set(hour, 1);
+    BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    ctx.set(hour, 2);
+    BOOST_TEST(fastFailure(*program, ctx).code == failure_code::kRecursionLimit);
+}
+
+BOOST_AUTO_TEST_CASE(a_busy_loop_on_the_fast_path_stops_at_the_deadline) {
+    Limits limits = smallLimits();
+    limits.instructions = kMaxInstructions;
+    limits.wall_ms = 30;
+    auto program = mustLoad(R"(
+        function rate(ctx)
+            if ctx.hour == 1 then while true do end end
+            return 1
+        end)",
+                            limits);
+    auto ctx = mustMake(*program, R"({"hour": 0})");
+    BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    ctx.set("hour", 1);
+    BOOST_TEST(fastFailure(*program, ctx).code == failure_code::kDeadline);
+}
+
+BOOST_AUTO_TEST_CASE(a_script_that_removes_its_function_gets_missing_function) {
+    auto program = mustLoad(R"(
+        function rate(ctx)
+            if ctx.hour == 3 then rate = nil end
+            return 1
+        end)");
+    auto ctx = mustMake(*program, R"({"hour": 0})");
+    const auto hour = ctx.field("hour");
+    for (int h = 0; h <= 3; ++h) {
+        ctx.set(hour, h);
+        BOOST_TEST(fastRate(*program, ctx) == 1000000);
+    }
+    ctx.set(hour, 4);
+    BOOST_TEST(fastFailure(*program, ctx).code == failure_code::kMissingFunction);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
