@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <new>
 #include <optional>
@@ -14,8 +14,8 @@
 #include <lua.hpp>
 
 #include "scripting/lua_json.h"
-#include "scripting/script_results.h"
 #include "scripting/sandbox.h"
+#include "scripting/script_results.h"
 
 namespace billwright::scripting {
 namespace {
@@ -65,9 +65,10 @@ int lazyIndex(lua_State* L) noexcept {
     const year_month_day date{day};
     const hh_mm_ss<seconds> time{at - day};
     char text[48];
-    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
-                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+    std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                  static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                  static_cast<unsigned>(date.day()), static_cast<int>(time.hours().count()),
+                  static_cast<int>(time.minutes().count()),
                   static_cast<int>(time.seconds().count()));
     lua_pushstring(L, text);
     return 1;
@@ -190,7 +191,7 @@ std::variant<Program::Context, ScriptFailure> Program::makeContext(const core::J
         // The holder keeps the proxy the script sees and its backing table (where set()
         // writes).
         auto build = [&](lua_State* L) {
-            lua_createtable(L, 3, 0);                                             // 1 holder
+            lua_createtable(L, 3, 0);                                            // 1 holder
             lua_createtable(L, 0, static_cast<int>(base.members().size()) + 8);  // 2 backing
             detail::setJsonMembers(L, 2, base, numbers);
             lua_createtable(L, 0, 2);  // 3 lazy
@@ -295,7 +296,7 @@ void Program::applyPending(lua_State* L, Context& ctx) {
 }
 
 std::variant<std::int64_t, ScriptFailure> Program::callRate(std::string_view function,
-                                                           Context& ctx) {
+                                                            Context& ctx) {
     if (sandbox_->tripped()) return sandbox_->tripFailure();
     if (ctx.program_ != this) {
         return failure(failure_code::kInternalError, "the context belongs to another Program");
@@ -374,10 +375,11 @@ int Program::setterFor(Context& ctx) {
         const Context::Slot& slot = ctx.slots_[index];
         // Names are written into Lua source: identifiers only (the invoice run's are).
         if (slot.key.empty() || slot.key.size() > 64 ||
-            !std::all_of(slot.key.begin(), slot.key.end(), [](char c) {
-                return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '_';
-            }) ||
+            !std::all_of(slot.key.begin(), slot.key.end(),
+                         [](char c) {
+                             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                    (c >= '0' && c <= '9') || c == '_';
+                         }) ||
             (slot.key[0] >= '0' && slot.key[0] <= '9')) {
             return -1;
         }

@@ -654,8 +654,7 @@ void Sandbox::hook(lua_State* L, lua_Debug* ar) {
             self.trip_ = Trip::kInstructions;
         } else if (now >= self.deadline_) {
             self.trip_ = Trip::kDeadline;
-        } else if (lua_getstack(L, self.limits_.max_call_depth + self.outer_levels_, &probe) !=
-                   0) {
+        } else if (lua_getstack(L, self.limits_.max_call_depth + self.outer_levels_, &probe) != 0) {
             // Level 0 is the running function; the host's own C function, when there is one,
             // is the outermost level of a call (outer_levels_).
             self.trip_ = Trip::kRecursion;

@@ -149,8 +149,7 @@ BOOST_AUTO_TEST_CASE(every_hour_of_a_week_prices_as_call_and_rate_result_do) {
         slow_ctx.set("hour", h % 24);
         slow_ctx.set("weekday", 1 + h / 24);
         slow_ctx.set("month_to_date_kwh", kwh);
-        BOOST_TEST(fastRate(*fast, fast_ctx) == rateOf(slow->call("rate", slow_ctx)),
-                   "hour " << h);
+        BOOST_TEST(fastRate(*fast, fast_ctx) == rateOf(slow->call("rate", slow_ctx)), "hour " << h);
     }
 }
 
