@@ -1,6 +1,8 @@
 #include <billwright/mock_host.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -17,8 +19,20 @@
 #include <vector>
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #include <billwright/plugin.h>
 
@@ -186,6 +200,8 @@ struct MockHost::State {
     const bw_plugin_descriptor* plugin = nullptr;
     std::uint32_t output = 0;
     bool in_bill = false;
+    bool in_payment = false;  // a payment entry point runs: no telemetry, no billing results
+    std::function<void(std::uint8_t*, std::size_t)> random_fill;
 
     // Results.
     std::vector<std::vector<HourResult>> hours;
@@ -456,6 +472,105 @@ bw_status hostHash(bw_call* call, std::int32_t algorithm, const void* data, std:
     });
 }
 
+// ES256 as the server does it: the P-256 key from its uncompressed point, r || s as DER.
+constexpr std::size_t kEs256KeyBytes = 65;
+constexpr std::size_t kEs256SignatureBytes = 64;
+
+template <class T, void (*Free)(T*)>
+struct Freer {
+    void operator()(T* p) const { Free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, Freer<EVP_PKEY, EVP_PKEY_free>>;
+using PkeyCtxPtr = std::unique_ptr<EVP_PKEY_CTX, Freer<EVP_PKEY_CTX, EVP_PKEY_CTX_free>>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Freer<EVP_MD_CTX, EVP_MD_CTX_free>>;
+using SigPtr = std::unique_ptr<ECDSA_SIG, Freer<ECDSA_SIG, ECDSA_SIG_free>>;
+using BnPtr = std::unique_ptr<BIGNUM, Freer<BIGNUM, BN_free>>;
+
+PkeyPtr p256Key(const unsigned char* point) {
+    PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
+    char group[] = "P-256";
+    unsigned char key[kEs256KeyBytes];
+    std::memcpy(key, point, sizeof key);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, key, sizeof key),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY* raw = nullptr;
+    if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) return nullptr;
+    PkeyPtr pkey(raw);
+    PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+    if (!check || EVP_PKEY_public_check(check.get()) != 1) return nullptr;
+    return pkey;
+}
+
+bw_status verifyEs256(const unsigned char* key, const unsigned char* data, std::size_t data_len,
+                      const unsigned char* rs) {
+    const PkeyPtr pkey = p256Key(key);
+    if (!pkey) return BW_ERR_INVALID_ARGUMENT;
+    BnPtr r(BN_bin2bn(rs, 32, nullptr));
+    BnPtr sv(BN_bin2bn(rs + 32, 32, nullptr));
+    SigPtr sig(ECDSA_SIG_new());
+    if (!r || !sv || !sig || ECDSA_SIG_set0(sig.get(), r.get(), sv.get()) != 1) {
+        return BW_ERR_INTERNAL;
+    }
+    (void)r.release();  // owned by sig now
+    (void)sv.release();
+    const int der_len = i2d_ECDSA_SIG(sig.get(), nullptr);
+    if (der_len <= 0) return BW_ERR_INTERNAL;
+    std::vector<unsigned char> der(static_cast<std::size_t>(der_len));
+    unsigned char* p = der.data();
+    if (i2d_ECDSA_SIG(sig.get(), &p) != der_len) return BW_ERR_INTERNAL;
+    MdCtxPtr md(EVP_MD_CTX_new());
+    if (!md || EVP_DigestVerifyInit_ex(md.get(), nullptr, "SHA256", nullptr, nullptr, pkey.get(),
+                                       nullptr) != 1) {
+        return BW_ERR_INTERNAL;
+    }
+    static const unsigned char kEmpty = 0;
+    return EVP_DigestVerify(md.get(), der.data(), der.size(), data_len > 0 ? data : &kEmpty,
+                            data_len) == 1
+               ? BW_OK
+               : BW_ERR_DENIED;
+}
+
+bw_status hostVerify(bw_call* call, std::int32_t algorithm, const void* public_key,
+                     std::size_t key_len, const void* data, std::size_t data_len,
+                     const void* signature, std::size_t signature_len) {
+    return guarded(call, [&](State&) {
+        if (public_key == nullptr || signature == nullptr || (data == nullptr && data_len > 0) ||
+            algorithm != BW_VERIFY_ES256) {
+            return BW_ERR_INVALID_ARGUMENT;
+        }
+        const auto* key = static_cast<const unsigned char*>(public_key);
+        if (key_len != kEs256KeyBytes || key[0] != 0x04 || signature_len != kEs256SignatureBytes) {
+            return BW_ERR_INVALID_ARGUMENT;
+        }
+        const bw_status status = verifyEs256(key, static_cast<const unsigned char*>(data), data_len,
+                                             static_cast<const unsigned char*>(signature));
+        ERR_clear_error();
+        return status;
+    });
+}
+
+bw_status hostRandomBytes(bw_call* call, std::uint8_t* out, std::size_t len) {
+    return guarded(call, [&](State& s) {
+        if ((out == nullptr && len > 0) || len > (std::size_t{1} << 20)) {
+            return BW_ERR_INVALID_ARGUMENT;
+        }
+        if (len == 0) return BW_OK;
+        if (s.random_fill) {
+            s.random_fill(out, len);
+            return BW_OK;
+        }
+        if (RAND_bytes(out, static_cast<int>(len)) != 1) {
+            ERR_clear_error();
+            return BW_ERR_INTERNAL;
+        }
+        return BW_OK;
+    });
+}
+
 void* hostAlloc(bw_call* call, std::size_t len) noexcept {
     if (call == nullptr) return nullptr;
     try {
@@ -471,6 +586,7 @@ bw_status hostTelemetryRead(bw_call* call, std::uint32_t equipment_index, std::i
     return guarded(call, [&](State& s) {
         if (count == nullptr) return BW_ERR_INVALID_ARGUMENT;
         *count = 0;
+        if (s.in_payment) return BW_ERR_UNSUPPORTED;
         if (equipment_index >= s.equipment.size() || !validKind(kind) || capacity == 0 ||
             ts == nullptr || values == nullptr) {
             return BW_ERR_INVALID_ARGUMENT;
@@ -495,6 +611,7 @@ bw_status hostTelemetryEdge(bw_call* call, std::uint32_t equipment_index, std::i
                             std::int64_t at, std::int32_t direction, std::int64_t* ts,
                             std::int64_t* value) {
     return guarded(call, [&](State& s) {
+        if (s.in_payment) return BW_ERR_UNSUPPORTED;
         if (equipment_index >= s.equipment.size() || !validKind(kind) || ts == nullptr ||
             value == nullptr) {
             return BW_ERR_INVALID_ARGUMENT;
@@ -523,6 +640,7 @@ bw_status hostEmitHours(bw_call* call, std::uint32_t equipment_index, std::uint3
                         std::uint32_t count, const std::int64_t* energy_mwh,
                         const std::int64_t* covered_seconds) {
     return guarded(call, [&](State& s) {
+        if (s.in_payment) return BW_ERR_UNSUPPORTED;
         if (equipment_index >= s.equipment.size()) return BW_ERR_INVALID_ARGUMENT;
         if (s.in_bill && s.output != BW_BILLING_OUTPUT_ENERGY) return BW_ERR_INVALID_ARGUMENT;
         const std::uint64_t end = static_cast<std::uint64_t>(first_hour) + count;
@@ -547,6 +665,7 @@ bw_status hostEmitHours(bw_call* call, std::uint32_t equipment_index, std::uint3
 bw_status hostEmitDetail(bw_call* call, std::uint32_t equipment_index, const char* key,
                          const char* value) {
     return guarded(call, [&](State& s) {
+        if (s.in_payment) return BW_ERR_UNSUPPORTED;
         if (equipment_index >= s.equipment.size() || key == nullptr || key[0] == '\0' ||
             value == nullptr) {
             return BW_ERR_INVALID_ARGUMENT;
@@ -558,6 +677,7 @@ bw_status hostEmitDetail(bw_call* call, std::uint32_t equipment_index, const cha
 
 bw_status hostEmitAmount(bw_call* call, std::int64_t amount_minor, const char* description) {
     return guarded(call, [&](State& s) {
+        if (s.in_payment) return BW_ERR_UNSUPPORTED;
         if (description == nullptr) return BW_ERR_INVALID_ARGUMENT;
         if (s.in_bill && s.output != BW_BILLING_OUTPUT_AMOUNT) return BW_ERR_INVALID_ARGUMENT;
         s.amounts.push_back({amount_minor, description});
@@ -585,7 +705,81 @@ const bw_host_api kHostApi = {
     .emit_hours = &hostEmitHours,
     .emit_detail = &hostEmitDetail,
     .emit_amount = &hostEmitAmount,
+    .verify = &hostVerify,
+    .random_bytes = &hostRandomBytes,
 };
+
+std::string copyText(const char* text) { return text == nullptr ? std::string() : text; }
+
+bw_payer cPayer(const Payer& p) {
+    return bw_payer{sizeof(bw_payer), p.kind.c_str(),  p.id.c_str(),
+                    p.name.c_str(),   p.email.c_str(), p.provider_customer.c_str()};
+}
+
+bw_money cMoney(const Money& m) { return bw_money{m.amount_minor, m.currency.c_str(), m.exponent}; }
+
+PaymentResult copyPayment(const bw_payment_result& r) {
+    PaymentResult out;
+    out.status = r.status;
+    out.reference = copyText(r.reference);
+    out.amount_received_minor = r.amount_received_minor;
+    out.fee_minor = r.fee_minor;
+    out.failure_code = copyText(r.failure_code);
+    out.failure_message = copyText(r.failure_message);
+    out.action_url = copyText(r.action_url);
+    out.expires_at = r.expires_at;
+    return out;
+}
+
+MethodResult copyMethod(const bw_method_result& r) {
+    MethodResult out;
+    out.provider_customer = copyText(r.provider_customer);
+    out.reference = copyText(r.reference);
+    out.method_type = r.method_type;
+    out.status = r.status;
+    out.label = copyText(r.label);
+    out.client_token = copyText(r.client_token);
+    out.client_token_expires_at = r.client_token_expires_at;
+    return out;
+}
+
+// Starts a payment-processor call: clears the results of an earlier call and returns the
+// plugin's processor table, or nullptr with the reason in last_error.
+const bw_payment_processor_api* beginPaymentCall(State& s, const bw_plugin_descriptor* plugin) {
+    s.clearResults();
+    s.plugin = nullptr;
+    s.output = 0;
+    if (const std::string problem = descriptorProblem(plugin); !problem.empty()) {
+        s.last_error = "mock host: " + problem;
+        return nullptr;
+    }
+    if ((plugin->kinds & BW_KIND_PAYMENT_PROCESSOR) == 0 || plugin->abi_minor < 1 ||
+        !BW_HAS_FIELD(plugin, bw_plugin_descriptor, payment_processor) ||
+        plugin->payment_processor == nullptr ||
+        plugin->payment_processor->size < sizeof(bw_payment_processor_api)) {
+        s.last_error = "mock host: the plugin is not a payment processor";
+        return nullptr;
+    }
+    s.plugin = plugin;
+    return plugin->payment_processor;
+}
+
+// Runs init (when there is one), then `entry`, as one payment call; a NULL entry point is
+// BW_ERR_UNSUPPORTED.
+template <class Fn, class Invoke>
+bw_status runPaymentCall(State& s, const bw_plugin_descriptor* plugin, Fn* entry, const char* name,
+                         Invoke&& invoke) {
+    if (entry == nullptr) {
+        s.last_error = std::string("mock host: the plugin has no ") + name;
+        return BW_ERR_UNSUPPORTED;
+    }
+    s.in_payment = true;
+    bw_status status = BW_OK;
+    if (plugin->init != nullptr) status = plugin->init(toCall(&s), &kHostApi);
+    if (status == BW_OK) status = invoke(toCall(&s), &kHostApi);
+    s.in_payment = false;
+    return status;
+}
 
 }  // namespace
 
@@ -649,6 +843,149 @@ void MockHost::setDeadlineMs(std::int64_t deadline_ms) { state_->deadline_ms = d
 void MockHost::allowHttpHost(std::string host) { state_->allowed_hosts.insert(lowerCase(host)); }
 void MockHost::onHttp(std::function<HttpReply(const HttpCall&)> handler) {
     state_->http_handler = std::move(handler);
+}
+void MockHost::onRandomBytes(std::function<void(std::uint8_t* out, std::size_t len)> fill) {
+    state_->random_fill = std::move(fill);
+}
+
+bw_status MockHost::beginMethod(const bw_plugin_descriptor* plugin, const MethodRequest& request,
+                                MethodResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    const bw_payer payer = cPayer(request.payer);
+    const bw_method_request req{sizeof req, &payer, request.token.c_str()};
+    bw_method_result res{};
+    res.size = sizeof res;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->begin_method, "begin_method",
+        [&](bw_call* c, const bw_host_api* h) { return api->begin_method(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) *result = copyMethod(res);
+    return status;
+}
+
+bw_status MockHost::setupMethod(const bw_plugin_descriptor* plugin, const MethodRequest& request,
+                                MethodResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    const bw_payer payer = cPayer(request.payer);
+    const bw_method_request req{sizeof req, &payer, request.token.c_str()};
+    bw_method_result res{};
+    res.size = sizeof res;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->setup_method, "setup_method",
+        [&](bw_call* c, const bw_host_api* h) { return api->setup_method(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) *result = copyMethod(res);
+    return status;
+}
+
+bw_status MockHost::charge(const bw_plugin_descriptor* plugin, const ChargeRequest& request,
+                           PaymentResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    const bw_payer payer = cPayer(request.payer);
+    bw_charge_request req{};
+    req.size = sizeof req;
+    req.payer = &payer;
+    req.payment_id = request.payment_id.c_str();
+    req.invoice_id = request.invoice_id.c_str();
+    req.idempotency_key = request.idempotency_key.c_str();
+    req.amount = cMoney(request.amount);
+    req.surcharge_minor = request.surcharge_minor;
+    req.method_reference = request.method_reference.c_str();
+    req.off_session = request.off_session ? 1u : 0u;
+    req.description = request.description.c_str();
+    req.return_url = request.return_url.c_str();
+    bw_payment_result res{};
+    res.size = sizeof res;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->charge, "charge",
+        [&](bw_call* c, const bw_host_api* h) { return api->charge(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) *result = copyPayment(res);
+    return status;
+}
+
+bw_status MockHost::lookup(const bw_plugin_descriptor* plugin, const LookupRequest& request,
+                           PaymentResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    const bw_payer payer = cPayer(request.payer);
+    bw_lookup_request req{};
+    req.size = sizeof req;
+    req.payer = &payer;
+    req.payment_id = request.payment_id.c_str();
+    req.reference = request.reference.c_str();
+    req.amount = cMoney(request.amount);
+    bw_payment_result res{};
+    res.size = sizeof res;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->lookup, "lookup",
+        [&](bw_call* c, const bw_host_api* h) { return api->lookup(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) *result = copyPayment(res);
+    return status;
+}
+
+bw_status MockHost::refund(const bw_plugin_descriptor* plugin, const RefundRequest& request,
+                           RefundResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    const bw_payer payer = cPayer(request.payer);
+    bw_refund_request req{};
+    req.size = sizeof req;
+    req.payer = &payer;
+    req.refund_id = request.refund_id.c_str();
+    req.idempotency_key = request.idempotency_key.c_str();
+    req.payment_reference = request.payment_reference.c_str();
+    req.amount = cMoney(request.amount);
+    req.reason = request.reason.c_str();
+    bw_refund_result res{};
+    res.size = sizeof res;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->refund, "refund",
+        [&](bw_call* c, const bw_host_api* h) { return api->refund(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) {
+        result->status = res.status;
+        result->reference = copyText(res.reference);
+        result->failure_code = copyText(res.failure_code);
+    }
+    return status;
+}
+
+bw_status MockHost::webhook(const bw_plugin_descriptor* plugin, const WebhookRequest& request,
+                            WebhookResult* result) {
+    State& s = *state_;
+    const bw_payment_processor_api* api = beginPaymentCall(s, plugin);
+    if (api == nullptr) return BW_ERR_INVALID_ARGUMENT;
+    bw_webhook_request req{};
+    req.size = sizeof req;
+    req.headers = request.headers.c_str();
+    req.body = bw_str{request.body.data(), request.body.size()};
+    req.received_at = request.received_at != 0 ? request.received_at : s.now_ms / 1000;
+    bw_payment_result payment{};
+    payment.size = sizeof payment;
+    bw_webhook_result res{};
+    res.size = sizeof res;
+    res.payment = &payment;
+    const bw_status status = runPaymentCall(
+        s, plugin, api->webhook, "webhook",
+        [&](bw_call* c, const bw_host_api* h) { return api->webhook(c, h, &req, &res); });
+    if (status == BW_OK && result != nullptr) {
+        result->event = res.event;
+        result->event_id = copyText(res.event_id);
+        result->occurred_at = res.occurred_at;
+        result->payment_id = copyText(res.payment_id);
+        result->payment = copyPayment(payment);
+        result->refund_reference = copyText(res.refund_reference);
+        result->refund_status = res.refund_status;
+        result->method_reference = copyText(res.method_reference);
+        result->method_status = res.method_status;
+        result->method_failure_code = copyText(res.method_failure_code);
+    }
+    return status;
 }
 
 bw_status MockHost::bill(const bw_plugin_descriptor* plugin) {
@@ -727,6 +1064,244 @@ std::uint32_t MockHost::largestReadCapacity() const { return state_->largest_rea
 
 const bw_host_api* MockHost::api() const { return &kHostApi; }
 bw_call* MockHost::call() { return toCall(state_.get()); }
+
+namespace {
+
+// ---- plainHttpHandler: HTTP/1.1 over one TCP connection, no TLS ----
+
+constexpr std::size_t kMaxPlainHttpReply = std::size_t{16} << 20;
+
+using Clock = std::chrono::steady_clock;
+
+HttpReply transportFailure(bw_status status) {
+    HttpReply reply;
+    reply.failure = status;
+    return reply;
+}
+
+int msLeft(Clock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    return left <= 0 ? 0 : static_cast<int>(std::min<long long>(left, 60'000));
+}
+
+// Waits until `fd` is ready for `events`; false on timeout or a poll error.
+bool waitFor(int fd, short events, Clock::time_point deadline) {
+    for (;;) {
+        pollfd p{fd, events, 0};
+        const int left = msLeft(deadline);
+        if (left == 0) return false;
+        const int n = ::poll(&p, 1, left);
+        if (n > 0) return true;
+        if (n < 0 && errno != EINTR) return false;
+    }
+}
+
+class Socket {
+public:
+    explicit Socket(int fd) : fd_(fd) {}
+    ~Socket() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+    Socket(const Socket&) = delete;
+    Socket& operator=(const Socket&) = delete;
+    int fd() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+struct PlainUrl {
+    std::string host;
+    std::string port = "80";
+    std::string host_header;
+    std::string target = "/";
+};
+
+std::optional<PlainUrl> parsePlainUrl(std::string_view url) {
+    if (!startsWithNoCase(url, "http://")) return std::nullopt;
+    std::string_view rest = url.substr(7);
+    const std::size_t end = rest.find_first_of("/?#");
+    const std::string_view authority = rest.substr(0, end);
+    PlainUrl out;
+    if (end != std::string_view::npos) {
+        std::string_view target = rest.substr(end);
+        target = target.substr(0, target.find('#'));
+        out.target =
+            target.empty() || target[0] != '/' ? "/" + std::string(target) : std::string(target);
+    }
+    if (authority.find('@') != std::string_view::npos || authority.empty()) return std::nullopt;
+    out.host_header = std::string(authority);
+    if (authority.front() == '[') {
+        const std::size_t close = authority.find(']');
+        if (close == std::string_view::npos) return std::nullopt;
+        out.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return std::nullopt;
+            out.port = std::string(authority.substr(close + 2));
+        }
+    } else {
+        const std::size_t colon = authority.find(':');
+        out.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) out.port = std::string(authority.substr(colon + 1));
+    }
+    if (out.host.empty() || out.port.empty()) return std::nullopt;
+    for (const char c : out.port) {
+        if (c < '0' || c > '9') return std::nullopt;
+    }
+    return out;
+}
+
+// A connected non-blocking socket, or -1 (`status` says why).
+int connectTo(const PlainUrl& url, Clock::time_point deadline, bw_status& status) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    status = BW_ERR_NETWORK;
+    if (::getaddrinfo(url.host.c_str(), url.port.c_str(), &hints, &found) != 0) return -1;
+    std::unique_ptr<addrinfo, void (*)(addrinfo*)> list(found, ::freeaddrinfo);
+    for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+        const int fd =
+            ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) return fd;
+        if (errno == EINPROGRESS) {
+            if (!waitFor(fd, POLLOUT, deadline)) {
+                ::close(fd);
+                status = BW_ERR_TIMEOUT;
+                return -1;
+            }
+            int error = 0;
+            socklen_t len = sizeof error;
+            if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == 0 && error == 0) return fd;
+        }
+        ::close(fd);
+    }
+    return -1;
+}
+
+bool hasHeader(std::string_view headers, std::string_view name) {
+    std::size_t pos = 0;
+    while (pos < headers.size()) {
+        std::size_t eol = headers.find('\n', pos);
+        if (eol == std::string_view::npos) eol = headers.size();
+        const std::string_view line = headers.substr(pos, eol - pos);
+        const std::size_t colon = line.find(':');
+        if (colon != std::string_view::npos && lowerCase(line.substr(0, colon)) == name) {
+            return true;
+        }
+        pos = eol + 1;
+    }
+    return false;
+}
+
+// Decodes a chunked body; nullopt when it is cut short or malformed.
+std::optional<std::string> unchunk(std::string_view data) {
+    std::string out;
+    std::size_t pos = 0;
+    for (;;) {
+        const std::size_t eol = data.find("\r\n", pos);
+        if (eol == std::string_view::npos) return std::nullopt;
+        std::string_view size_text = data.substr(pos, eol - pos);
+        size_text = size_text.substr(0, size_text.find(';'));
+        if (size_text.empty() || size_text.size() > 15) return std::nullopt;
+        std::size_t size = 0;
+        for (const char c : size_text) {
+            int digit = -1;
+            if (c >= '0' && c <= '9') digit = c - '0';
+            if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
+            if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
+            if (digit < 0) return std::nullopt;
+            size = size * 16 + static_cast<std::size_t>(digit);
+        }
+        pos = eol + 2;
+        if (size == 0) return out;  // trailers, if any, are ignored
+        if (data.size() - pos < size + 2) return std::nullopt;
+        out.append(data.substr(pos, size));
+        pos += size + 2;
+    }
+}
+
+HttpReply sendPlainHttp(const HttpCall& call) {
+    if (startsWithNoCase(call.url, "https://")) return transportFailure(BW_ERR_UNSUPPORTED);
+    const std::optional<PlainUrl> url = parsePlainUrl(call.url);
+    if (!url) return transportFailure(BW_ERR_INVALID_ARGUMENT);
+    const auto deadline =
+        Clock::now() + std::chrono::milliseconds(call.timeout_ms == 0 ? 10'000 : call.timeout_ms);
+    bw_status status = BW_OK;
+    const Socket socket(connectTo(*url, deadline, status));
+    if (socket.fd() < 0) return transportFailure(status);
+
+    std::string request = call.method + " " + url->target + " HTTP/1.1\r\n";
+    std::string headers = call.headers;
+    if (!headers.empty() && headers.back() != '\n') headers += "\r\n";
+    if (!hasHeader(headers, "host")) request += "Host: " + url->host_header + "\r\n";
+    request += "Connection: close\r\n";
+    if (!hasHeader(headers, "content-length") && (!call.body.empty() || call.method == "POST" ||
+                                                  call.method == "PUT" || call.method == "PATCH")) {
+        request += "Content-Length: " + std::to_string(call.body.size()) + "\r\n";
+    }
+    request += headers + "\r\n" + call.body;
+    for (std::size_t sent = 0; sent < request.size();) {
+        const ssize_t n =
+            ::send(socket.fd(), request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+        if (n > 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (!waitFor(socket.fd(), POLLOUT, deadline)) return transportFailure(BW_ERR_TIMEOUT);
+        } else {
+            return transportFailure(BW_ERR_NETWORK);
+        }
+    }
+
+    std::string answer;
+    char buffer[16384];
+    for (;;) {
+        const ssize_t n = ::recv(socket.fd(), buffer, sizeof buffer, 0);
+        if (n > 0) {
+            answer.append(buffer, static_cast<std::size_t>(n));
+            if (answer.size() > kMaxPlainHttpReply) return transportFailure(BW_ERR_NETWORK);
+        } else if (n == 0) {
+            break;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            if (!waitFor(socket.fd(), POLLIN, deadline)) return transportFailure(BW_ERR_TIMEOUT);
+        } else {
+            return transportFailure(BW_ERR_NETWORK);
+        }
+    }
+
+    const std::size_t head_end = answer.find("\r\n\r\n");
+    if (head_end == std::string::npos || answer.compare(0, 5, "HTTP/") != 0) {
+        return transportFailure(BW_ERR_NETWORK);
+    }
+    const std::size_t status_end = answer.find("\r\n");
+    const std::size_t space = answer.find(' ');
+    if (space == std::string::npos || space + 4 > status_end) {
+        return transportFailure(BW_ERR_NETWORK);
+    }
+    HttpReply reply;
+    reply.status = 0;
+    for (std::size_t i = space + 1; i < space + 4; ++i) {
+        if (answer[i] < '0' || answer[i] > '9') return transportFailure(BW_ERR_NETWORK);
+        reply.status = reply.status * 10 + (answer[i] - '0');
+    }
+    reply.headers = answer.substr(status_end + 2, head_end + 2 - (status_end + 2));
+    std::string_view body = std::string_view(answer).substr(head_end + 4);
+    if (hasHeader(reply.headers, "transfer-encoding") &&
+        lowerCase(reply.headers).find("chunked") != std::string::npos) {
+        std::optional<std::string> decoded = unchunk(body);
+        if (!decoded) return transportFailure(BW_ERR_NETWORK);
+        reply.body = std::move(*decoded);
+        return reply;
+    }
+    reply.body = std::string(body);
+    return reply;
+}
+
+}  // namespace
+
+std::function<HttpReply(const HttpCall&)> plainHttpHandler() { return &sendPlainHttp; }
 
 const bw_plugin_descriptor* loadPlugin(const std::string& path, std::string* error) {
     const auto fail = [&](const std::string& message) -> const bw_plugin_descriptor* {

@@ -1,8 +1,14 @@
 #include "plugins/host.h"
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
 
 #include <Poco/Exception.h>
 #include <Poco/String.h>
@@ -10,8 +16,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cstring>
 #include <deque>
+#include <memory>
 
 #include "plugins/registry.h"
 
@@ -244,6 +252,118 @@ bw_status hostHash(bw_call* call, std::int32_t algorithm, const void* data, std:
     return BW_OK;
 }
 
+// ES256 (RFC 7518 3.4): ECDSA over P-256 with SHA-256. The key arrives as the uncompressed point
+// and the signature as the JWS pair r || s; OpenSSL wants a key object and a DER ECDSA-Sig-Value.
+constexpr std::size_t kEs256KeyBytes = 65;
+constexpr std::size_t kEs256SignatureBytes = 64;
+
+struct PkeyFree {
+    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct PkeyCtxFree {
+    void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
+};
+struct MdCtxFree {
+    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct SigFree {
+    void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
+struct BnFree {
+    void operator()(BIGNUM* p) const { BN_free(p); }
+};
+
+// A P-256 public key from 0x04 || X || Y, or nullptr when the bytes are not a point on the curve.
+std::unique_ptr<EVP_PKEY, PkeyFree> p256PublicKey(const unsigned char* point) {
+    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> ctx(
+        EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+    if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) return nullptr;
+    char group[] = "P-256";
+    // OSSL_PARAM takes non-const pointers; fromdata only reads them.
+    unsigned char key[kEs256KeyBytes];
+    std::memcpy(key, point, sizeof key);
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, key, sizeof key),
+        OSSL_PARAM_construct_end(),
+    };
+    EVP_PKEY* raw = nullptr;
+    if (EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_PUBLIC_KEY, params) != 1) return nullptr;
+    std::unique_ptr<EVP_PKEY, PkeyFree> pkey(raw);
+    // Decoding checks the point is on the curve; the public check also refuses the point at
+    // infinity and points outside the group.
+    std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree> check(
+        EVP_PKEY_CTX_new_from_pkey(nullptr, pkey.get(), nullptr));
+    if (!check || EVP_PKEY_public_check(check.get()) != 1) return nullptr;
+    return pkey;
+}
+
+// r || s as DER, or empty on failure.
+std::vector<unsigned char> derSignature(const unsigned char* rs) {
+    std::unique_ptr<BIGNUM, BnFree> r(BN_bin2bn(rs, 32, nullptr));
+    std::unique_ptr<BIGNUM, BnFree> s(BN_bin2bn(rs + 32, 32, nullptr));
+    std::unique_ptr<ECDSA_SIG, SigFree> sig(ECDSA_SIG_new());
+    if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) return {};
+    (void)r.release();  // owned by sig now
+    (void)s.release();
+    const int len = i2d_ECDSA_SIG(sig.get(), nullptr);
+    if (len <= 0) return {};
+    std::vector<unsigned char> der(static_cast<std::size_t>(len));
+    unsigned char* out = der.data();
+    if (i2d_ECDSA_SIG(sig.get(), &out) != len) return {};
+    return der;
+}
+
+bw_status verifyEs256(const unsigned char* key, const unsigned char* data, std::size_t data_len,
+                      const unsigned char* signature) {
+    const auto pkey = p256PublicKey(key);
+    if (!pkey) return BW_ERR_INVALID_ARGUMENT;
+    const std::vector<unsigned char> der = derSignature(signature);
+    if (der.empty()) return BW_ERR_INTERNAL;
+    std::unique_ptr<EVP_MD_CTX, MdCtxFree> md(EVP_MD_CTX_new());
+    if (!md || EVP_DigestVerifyInit_ex(md.get(), nullptr, "SHA256", nullptr, nullptr, pkey.get(),
+                                       nullptr) != 1)
+        return BW_ERR_INTERNAL;
+    static const unsigned char kEmpty = 0;
+    // 1: valid. 0 or an error (r or s zero or not below the order): the signature does not verify.
+    return EVP_DigestVerify(md.get(), der.data(), der.size(), data_len > 0 ? data : &kEmpty,
+                            data_len) == 1
+               ? BW_OK
+               : BW_ERR_DENIED;
+}
+
+bw_status hostVerify(bw_call* call, std::int32_t algorithm, const void* public_key,
+                     std::size_t key_len, const void* data, std::size_t data_len,
+                     const void* signature, std::size_t signature_len) {
+    if (call == nullptr || (data == nullptr && data_len > 0) || public_key == nullptr ||
+        signature == nullptr)
+        return BW_ERR_INVALID_ARGUMENT;
+    if (algorithm != BW_VERIFY_ES256) return BW_ERR_INVALID_ARGUMENT;
+    const auto* key = static_cast<const unsigned char*>(public_key);
+    if (key_len != kEs256KeyBytes || key[0] != 0x04 || signature_len != kEs256SignatureBytes)
+        return BW_ERR_INVALID_ARGUMENT;
+    const bw_status status = verifyEs256(key, static_cast<const unsigned char*>(data), data_len,
+                                         static_cast<const unsigned char*>(signature));
+    // Failed checks leave entries on this thread's OpenSSL error queue, which the TLS code that
+    // runs next on the thread would read as its own.
+    ERR_clear_error();
+    return status;
+}
+
+// Plenty for nonces and keys; a bound so one call cannot ask for gigabytes.
+constexpr std::size_t kMaxRandomBytes = std::size_t{1} << 20;
+
+bw_status hostRandomBytes(bw_call* call, std::uint8_t* out, std::size_t len) {
+    if (call == nullptr || (out == nullptr && len > 0) || len > kMaxRandomBytes)
+        return BW_ERR_INVALID_ARGUMENT;
+    if (len == 0) return BW_OK;
+    if (RAND_bytes(out, static_cast<int>(len)) != 1) {
+        ERR_clear_error();
+        return BW_ERR_INTERNAL;
+    }
+    return BW_OK;
+}
+
 void* hostAlloc(bw_call* call, std::size_t len) {
     if (call == nullptr || len > kMaxAllocBytes || call->handed_out + len > kMaxAllocBytes)
         return nullptr;
@@ -299,10 +419,27 @@ bw_status emitAmount(bw_call* call, std::int64_t amount_minor, const char* descr
 }
 
 constexpr bw_host_api kHostApi = {
-    sizeof(bw_host_api), BW_ABI_MAJOR, BW_ABI_MINOR, hostLog,     setError,
-    configGet,           secretGet,    paramGet,     httpRequest, hostNowMs,
-    hostDeadlineMs,      hostHmac,     hostHash,     hostAlloc,   telemetryRead,
-    telemetryEdge,       emitHours,    emitDetail,   emitAmount,
+    .size = sizeof(bw_host_api),
+    .abi_major = BW_ABI_MAJOR,
+    .abi_minor = BW_ABI_MINOR,
+    .log = hostLog,
+    .set_error = setError,
+    .config_get = configGet,
+    .secret_get = secretGet,
+    .param_get = paramGet,
+    .http_request = httpRequest,
+    .now_ms = hostNowMs,
+    .deadline_ms = hostDeadlineMs,
+    .hmac = hostHmac,
+    .hash = hostHash,
+    .alloc = hostAlloc,
+    .telemetry_read = telemetryRead,
+    .telemetry_edge = telemetryEdge,
+    .emit_hours = emitHours,
+    .emit_detail = emitDetail,
+    .emit_amount = emitAmount,
+    .verify = hostVerify,
+    .random_bytes = hostRandomBytes,
 };
 
 }  // namespace

@@ -19,9 +19,16 @@ constexpr std::size_t kMinConfigKeySize =
     offsetof(bw_config_key, description) + sizeof(bw_config_key::description);
 constexpr std::size_t kMinBillingApiSize =
     offsetof(bw_billing_method_api, bill) + sizeof(bw_billing_method_api::bill);
+constexpr std::size_t kMinProcessorApiSize =
+    offsetof(bw_payment_processor_api, webhook) + sizeof(bw_payment_processor_api::webhook);
 constexpr std::uint32_t kMaxConfigKeys = 64;
 constexpr std::uint32_t kKnownKinds = BW_KIND_BILLING_METHOD | BW_KIND_PAYMENT_PROCESSOR;
-constexpr std::uint32_t kServedKinds = BW_KIND_BILLING_METHOD;  // payment entry points: ABI 1.1
+constexpr std::uint32_t kKnownMethodTypes =
+    BW_METHOD_TYPE_BIT(BW_METHOD_CARD) | BW_METHOD_TYPE_BIT(BW_METHOD_BANK_ACCOUNT) |
+    BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO) | BW_METHOD_TYPE_BIT(BW_METHOD_MANUAL);
+constexpr std::uint32_t kKnownProcessorFlags = BW_PROCESSOR_NEEDS_METHOD |
+                                               BW_PROCESSOR_OFF_SESSION | BW_PROCESSOR_REFUNDS |
+                                               BW_PROCESSOR_WEBHOOKS | BW_PROCESSOR_RECORDS;
 constexpr std::size_t kMaxTextBytes = 512;
 
 // [a-z][a-z0-9_]{0,63}
@@ -127,6 +134,54 @@ Check readConfigKeys(const bw_plugin_descriptor& d, PluginInfo& info) {
     return {};
 }
 
+// The ABI 1.1 payment-processor table. A 1.0 plugin has no such field (its descriptor may end
+// before it), so the field is read only when the plugin's ABI and its descriptor size have it.
+Check readPaymentProcessor(const bw_plugin_descriptor& d, PluginInfo& info) {
+    const bool has_field =
+        d.abi_minor >= 1 && BW_HAS_FIELD(&d, bw_plugin_descriptor, payment_processor);
+    const bw_payment_processor_api* p = has_field ? d.payment_processor : nullptr;
+    if ((d.kinds & BW_KIND_PAYMENT_PROCESSOR) == 0) {
+        if (p != nullptr)
+            return refuse(Refusal::kBadPaymentProcessor,
+                          "payment_processor set without the payment_processor kind");
+        return {};
+    }
+    if (!has_field)
+        return refuse(Refusal::kBadPaymentProcessor, "descriptor size " + std::to_string(d.size) +
+                                                         " is too small to hold payment_processor");
+    if (p == nullptr) return refuse(Refusal::kBadPaymentProcessor, "payment_processor is NULL");
+    if (p->size < kMinProcessorApiSize || p->size > kMaxStructSize)
+        return refuse(Refusal::kBadPaymentProcessor,
+                      "payment_processor has a nonsense size " + std::to_string(p->size));
+    if ((p->flags & ~kKnownProcessorFlags) != 0)
+        return refuse(Refusal::kBadPaymentProcessor, "payment_processor has unknown flags");
+    if (p->method_types == 0)
+        return refuse(Refusal::kBadPaymentProcessor, "payment_processor declares no method type");
+    if ((p->method_types & ~kKnownMethodTypes) != 0)
+        return refuse(Refusal::kBadPaymentProcessor,
+                      "payment_processor declares unknown method types");
+    if (p->charge == nullptr) return refuse(Refusal::kBadPaymentProcessor, "charge is NULL");
+    const struct {
+        std::uint32_t flag;
+        bool present;
+        const char* entry;
+    } promises[] = {
+        {BW_PROCESSOR_NEEDS_METHOD, p->setup_method != nullptr, "setup_method"},
+        {BW_PROCESSOR_REFUNDS, p->refund != nullptr, "refund"},
+        {BW_PROCESSOR_WEBHOOKS, p->webhook != nullptr, "webhook"},
+    };
+    for (const auto& promise : promises) {
+        if ((p->flags & promise.flag) != 0 && !promise.present)
+            return refuse(Refusal::kBadPaymentProcessor,
+                          paymentProcessorFlagNames(promise.flag).front() + " is declared but " +
+                              promise.entry + " is NULL");
+    }
+    info.payment_processor = true;
+    info.payment_method_types = p->method_types;
+    info.payment_flags = p->flags;
+    return {};
+}
+
 // Every check before anything of the plugin is used; see Refusal for the codes.
 Check inspect(const bw_plugin_descriptor* d, PluginInfo& info) {
     if (d == nullptr) return refuse(Refusal::kNullDescriptor, "the entry point returned NULL");
@@ -161,8 +216,10 @@ Check inspect(const bw_plugin_descriptor* d, PluginInfo& info) {
     if ((d->kinds & ~kKnownKinds) != 0) return refuse(Refusal::kBadKinds, "declares unknown kinds");
     if ((d->kinds & BW_KIND_BILLING_METHOD) != 0) info.kinds.emplace_back("billing_method");
     if ((d->kinds & BW_KIND_PAYMENT_PROCESSOR) != 0) info.kinds.emplace_back("payment_processor");
-    if ((d->kinds & ~kServedKinds) != 0)
-        return refuse(Refusal::kBadKinds, "payment_processor needs a newer host");
+    if ((d->kinds & BW_KIND_PAYMENT_PROCESSOR) != 0 && d->abi_minor < 1)
+        return refuse(
+            Refusal::kBadKinds,
+            "payment_processor needs ABI 1.1; the plugin was built against " + plugin_abi);
 
     if ((d->kinds & BW_KIND_BILLING_METHOD) != 0) {
         const bw_billing_method_api* b = d->billing_method;
@@ -179,6 +236,7 @@ Check inspect(const bw_plugin_descriptor* d, PluginInfo& info) {
     } else if (d->billing_method != nullptr) {
         return refuse(Refusal::kBadBillingMethod, "billing_method set without the billing kind");
     }
+    if (Check c = readPaymentProcessor(*d, info); !c) return c;
     return readConfigKeys(*d, info);
 }
 
@@ -198,6 +256,26 @@ std::string_view configTypeName(ConfigType t) {
             return "url";
     }
     return "string";
+}
+
+std::vector<std::string> paymentMethodTypeNames(std::uint32_t method_types) {
+    std::vector<std::string> out;
+    if ((method_types & BW_METHOD_TYPE_BIT(BW_METHOD_CARD)) != 0) out.emplace_back("card");
+    if ((method_types & BW_METHOD_TYPE_BIT(BW_METHOD_BANK_ACCOUNT)) != 0)
+        out.emplace_back("bank_account");
+    if ((method_types & BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO)) != 0) out.emplace_back("crypto");
+    if ((method_types & BW_METHOD_TYPE_BIT(BW_METHOD_MANUAL)) != 0) out.emplace_back("manual");
+    return out;
+}
+
+std::vector<std::string> paymentProcessorFlagNames(std::uint32_t flags) {
+    std::vector<std::string> out;
+    if ((flags & BW_PROCESSOR_NEEDS_METHOD) != 0) out.emplace_back("needs_method");
+    if ((flags & BW_PROCESSOR_OFF_SESSION) != 0) out.emplace_back("off_session");
+    if ((flags & BW_PROCESSOR_REFUNDS) != 0) out.emplace_back("refunds");
+    if ((flags & BW_PROCESSOR_WEBHOOKS) != 0) out.emplace_back("webhooks");
+    if ((flags & BW_PROCESSOR_RECORDS) != 0) out.emplace_back("records");
+    return out;
 }
 
 bool configValueMatches(ConfigType type, std::string_view value) {
@@ -228,6 +306,8 @@ std::string_view refusalCode(Refusal r) {
             return "bad_kinds";
         case Refusal::kBadBillingMethod:
             return "bad_billing_method";
+        case Refusal::kBadPaymentProcessor:
+            return "bad_payment_processor";
         case Refusal::kBadConfigKey:
             return "bad_config_key";
         case Refusal::kDuplicateId:
@@ -337,6 +417,11 @@ const LoadedPlugin* Registry::billingMethod(std::string_view method) const {
         if (!p->info.billing_method.empty() && p->info.billing_method == method) return p.get();
     }
     return nullptr;
+}
+
+const LoadedPlugin* Registry::paymentProcessor(std::string_view id) const {
+    const LoadedPlugin* p = find(id);
+    return p != nullptr && p->info.payment_processor ? p : nullptr;
 }
 
 std::vector<const LoadedPlugin*> Registry::loaded() const {

@@ -42,9 +42,13 @@ enum class Refusal {
     kBadId,              // id missing or not [a-z][a-z0-9_]{0,63}; version missing
     kBadKinds,           // no kind, an unknown kind bit, or a kind this host cannot serve
     kBadBillingMethod,   // billing kind without a valid bw_billing_method_api
-    kBadConfigKey,       // a config key with a bad size, name, type, flags or default
-    kDuplicateId,        // a plugin with this id (or billing method name) is already loaded
-    kInitFailed,         // the plugin's init returned an error
+    // payment kind (ABI 1.1) without a valid bw_payment_processor_api: NULL, a descriptor too
+    // small to hold it, a bad size, unknown flag or method-type bits, no method type, NULL
+    // charge, a flag whose entry point is NULL; or a table without the payment kind
+    kBadPaymentProcessor,
+    kBadConfigKey,  // a config key with a bad size, name, type, flags or default
+    kDuplicateId,   // a plugin with this id (or billing method name) is already loaded
+    kInitFailed,    // the plugin's init returned an error
 };
 std::string_view refusalCode(Refusal r);  // "not_a_shared_library", "missing_entry_point", ...
 
@@ -62,8 +66,17 @@ struct PluginInfo {
     std::vector<std::string> kinds;  // "billing_method", "payment_processor"
     std::string billing_method;      // the method name contracts use, for billing plugins
     bool bills_amount = false;       // BW_BILLING_OUTPUT_AMOUNT rather than energy
+    // Payment processors (ABI 1.1): what bw_payment_processor_api declares.
+    bool payment_processor = false;
+    std::uint32_t payment_method_types = 0;  // BW_METHOD_TYPE_BIT(BW_METHOD_*) bits
+    std::uint32_t payment_flags = 0;         // BW_PROCESSOR_* bits
     std::vector<ConfigKeySpec> config_keys;
 };
+
+// Names of the bits of a processor's method_types ("card", "bank_account", "crypto", "manual")
+// and flags ("needs_method", "off_session", "refunds", "webhooks", "records"), in bit order.
+std::vector<std::string> paymentMethodTypeNames(std::uint32_t method_types);
+std::vector<std::string> paymentProcessorFlagNames(std::uint32_t flags);
 
 // A plugin that passed every check. The descriptor stays valid for the life of the process:
 // libraries are never unloaded.
@@ -97,6 +110,8 @@ public:
     const LoadedPlugin* find(std::string_view id) const;
     // The loaded plugin implementing billing method `method` ("metered"), or nullptr.
     const LoadedPlugin* billingMethod(std::string_view method) const;
+    // The loaded payment processor with plugin id `id` ("payment_manual"), or nullptr.
+    const LoadedPlugin* paymentProcessor(std::string_view id) const;
     std::vector<const LoadedPlugin*> loaded() const;
 
 private:

@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "api/api_fixture.h"
 #include "unit/plugins/broken/expected_refusals.h"
@@ -242,7 +244,8 @@ BOOST_AUTO_TEST_CASE(the_first_party_plugins_are_listed_as_loaded_with_their_met
             BOOST_CHECK_EQUAL(str(p, "object"), "plugin");
             BOOST_CHECK_EQUAL(fileName(str(p, "file")), id + ".so");
             BOOST_CHECK_EQUAL(str(p, "version"), "1.0.0");
-            BOOST_CHECK_EQUAL(str(p, "abi_version"), "1.0");
+            BOOST_CHECK_EQUAL(str(p, "abi_version"), "1.1");
+            BOOST_CHECK(p.find("payment_processor")->isNull());
             BOOST_CHECK(p.find("description")->isString());
             const auto& kinds = p.find("kinds")->items();
             BOOST_REQUIRE_EQUAL(kinds.size(), 1U);
@@ -264,6 +267,27 @@ BOOST_AUTO_TEST_CASE(the_first_party_plugins_are_listed_as_loaded_with_their_met
         }
     }
     BOOST_CHECK_EQUAL(seen.size(), expected.size());
+
+    // The first payment processor: what it handles and promises, no configuration.
+    const auto manual = viewer.get("/v1/plugins/payment_manual");
+    BOOST_REQUIRE_MESSAGE(manual.status == 200, manual.body);
+    const JsonValue& m = manual.json();
+    BOOST_CHECK_EQUAL(str(m, "status"), "loaded");
+    BOOST_CHECK_EQUAL(str(m, "abi_version"), "1.1");
+    BOOST_REQUIRE_EQUAL(m.find("kinds")->items().size(), 1U);
+    BOOST_CHECK_EQUAL(m.find("kinds")->items()[0].asString(), "payment_processor");
+    BOOST_CHECK(m.find("billing_method")->isNull());
+    BOOST_CHECK(m.find("config_keys")->items().empty());
+    const JsonValue* processor = m.find("payment_processor");
+    BOOST_REQUIRE(processor != nullptr && processor->isObject());
+    const auto names = [](const JsonValue& array) {
+        std::vector<std::string> out;
+        for (const auto& item : array.items()) out.push_back(item.asString());
+        return out;
+    };
+    BOOST_CHECK(names(*processor->find("method_types")) == std::vector<std::string>{"manual"});
+    BOOST_CHECK(names(*processor->find("flags")) ==
+                (std::vector<std::string>{"refunds", "records"}));
 
     const auto one = viewer.get("/v1/plugins/billing_hash");
     BOOST_REQUIRE_EQUAL(one.status, 200);
@@ -307,7 +331,7 @@ BOOST_AUTO_TEST_CASE(every_broken_file_is_listed_as_refused_with_its_code_and_th
         }
     }
     BOOST_CHECK_EQUAL(seen.size(), kBrokenFiles.size());
-    BOOST_CHECK_EQUAL(first_party, 4U);
+    BOOST_CHECK_EQUAL(first_party, 5U);
     // A refused file shows what the loader read of it before refusing: nothing of a file that
     // is not a library, the ABI version (and nothing it did not check yet) of a newer minor,
     // the whole descriptor of a duplicate.
@@ -318,12 +342,21 @@ BOOST_AUTO_TEST_CASE(every_broken_file_is_listed_as_refused_with_its_code_and_th
             BOOST_CHECK(p.find("abi_version")->isNull());
         }
         if (name == "abi_minor_newer.so") {
-            BOOST_CHECK_EQUAL(str(p, "abi_version"), "1.1");
+            BOOST_CHECK_EQUAL(str(p, "abi_version"), "1.2");
             BOOST_CHECK(p.find("id")->isNull());
         }
         if (name == "duplicate_b.so") {
             BOOST_CHECK_EQUAL(str(p, "id"), "dup_plugin");
             BOOST_CHECK_EQUAL(str(p, "billing_method"), "dup_b");
+        }
+        if (name == "good_processor.so") {
+            const JsonValue* processor = p.find("payment_processor");
+            BOOST_REQUIRE(processor != nullptr && processor->isObject());
+            BOOST_REQUIRE_EQUAL(processor->find("method_types")->items().size(), 1U);
+            BOOST_CHECK_EQUAL(processor->find("method_types")->items()[0].asString(), "card");
+        }
+        if (name == "payment_without_table.so") {
+            BOOST_CHECK(p.find("payment_processor")->isNull());
         }
         if (name == "good_throwing.so") {
             BOOST_CHECK_EQUAL(str(p, "billing_method"), "throwing");

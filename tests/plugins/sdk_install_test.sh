@@ -46,7 +46,8 @@ step "install the sdk component of $build into a temporary prefix"
 archive=$(find "$prefix" -name libbillwright_mock_host.a -print -quit)
 [ -n "$archive" ] || fail "libbillwright_mock_host.a was not installed"
 libdir=$(dirname "$archive")
-for f in include/billwright/plugin.h include/billwright/plugin.hpp include/billwright/mock_host.hpp; do
+for f in include/billwright/plugin.h include/billwright/plugin.hpp include/billwright/codec.hpp \
+    include/billwright/mock_host.hpp; do
     [ -f "$prefix/$f" ] || fail "$f was not installed"
 done
 for f in cmake/BillwrightSDK/BillwrightSDKConfig.cmake \
@@ -107,9 +108,11 @@ static bw_status bill(bw_call* call, const bw_host_api* host, const bw_billing_r
 }
 static const bw_billing_method_api method = {sizeof(bw_billing_method_api), "c_flat",
                                              BW_BILLING_OUTPUT_AMOUNT, bill};
+/* Designated initializers: fields a later ABI appends stay zero without a warning. */
 static const bw_plugin_descriptor descriptor = {
-    sizeof(bw_plugin_descriptor), BW_PLUGIN_MAGIC, BW_ABI_MAJOR, BW_ABI_MINOR,
-    BW_KIND_BILLING_METHOD, "c_plugin", "1.0.0", "A C plugin", 0, NULL, NULL, &method};
+    .size = sizeof(bw_plugin_descriptor), .magic = BW_PLUGIN_MAGIC, .abi_major = BW_ABI_MAJOR,
+    .abi_minor = BW_ABI_MINOR, .kinds = BW_KIND_BILLING_METHOD, .id = "c_plugin",
+    .version = "1.0.0", .description = "A C plugin", .billing_method = &method};
 BW_PLUGIN_EXPORT const bw_plugin_descriptor* billwright_plugin_descriptor(void) {
     return &descriptor;
 }
@@ -119,6 +122,7 @@ C
     -shared -o "$tmp/c_plugin.so" "$tmp/c_plugin.c"
 
 cat >"$tmp/pc_test.cpp" <<'CPP'
+#include <billwright/codec.hpp>
 #include <billwright/mock_host.hpp>
 
 #include <cstdio>
@@ -126,6 +130,13 @@ cat >"$tmp/pc_test.cpp" <<'CPP'
 
 int main(int argc, char** argv) {
     int failures = 0;
+    // The installed codec helpers are self-contained.
+    const auto json = billwright::codec::parseJson(R"({"b":1,"a":[2.50]})");
+    if (!json || billwright::codec::writeJson(*json, billwright::codec::KeyOrder::kSorted) !=
+                     R"({"a":[2.50],"b":1})") {
+        std::fprintf(stderr, "codec.hpp: sorted JSON differs\n");
+        ++failures;
+    }
     for (int i = 1; i < argc; ++i) {
         std::string error;
         const bw_plugin_descriptor* plugin = billwright::mock::loadPlugin(argv[i], &error);

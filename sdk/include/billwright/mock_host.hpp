@@ -8,11 +8,20 @@
 //   host.addSample(eq, BW_SAMPLE_ENERGY, 1767225600, 1000);
 //   BOOST_TEST(host.bill(billwright_plugin_descriptor()) == BW_OK);
 //   BOOST_TEST(host.hours(eq)[0].energy_mwh == ...);
+//
+// A payment processor (ABI 1.1) is driven the same way, one entry point per call:
+//
+//   host.setParam("reference", "CHK-1001");
+//   billwright::mock::ChargeRequest charge;
+//   charge.amount.amount_minor = 125'000;
+//   billwright::mock::PaymentResult paid;
+//   BOOST_TEST(host.charge(plugin, charge, &paid) == BW_OK);
 #ifndef BILLWRIGHT_MOCK_HOST_HPP
 #define BILLWRIGHT_MOCK_HOST_HPP
 
 #include <billwright/plugin.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -62,6 +71,104 @@ struct HttpReply {
     bw_status failure = BW_OK;  // e.g. BW_ERR_NETWORK to simulate a transport failure
 };
 
+// ---- Payment processors (ABI 1.1) ----------------------------------------------------------
+// Requests as the host would send them (defaults make a valid request) and results copied out of
+// the plugin's answer; see bw_payment_processor_api.
+
+struct Payer {
+    std::string kind = "customer";
+    std::string id = "cus_test";
+    std::string name = "Test Customer";
+    std::string email = "billing@example.com";
+    std::string provider_customer;
+};
+
+struct Money {
+    std::int64_t amount_minor = 10'000;
+    std::string currency = "USD";
+    std::int32_t exponent = 2;
+};
+
+struct MethodRequest {
+    Payer payer;
+    std::string token;
+};
+
+struct MethodResult {
+    std::string provider_customer;
+    std::string reference;
+    std::int32_t method_type = 0;
+    std::int32_t status = 0;
+    std::string label;
+    std::string client_token;
+    std::int64_t client_token_expires_at = 0;
+};
+
+struct ChargeRequest {
+    Payer payer;
+    std::string payment_id = "pay_test";
+    std::string invoice_id = "inv_test";
+    std::string idempotency_key = "idem_test";
+    Money amount;
+    std::int64_t surcharge_minor = 0;
+    std::string method_reference;
+    bool off_session = false;
+    std::string description = "Invoice inv_test";
+    std::string return_url;
+};
+
+struct PaymentResult {
+    std::int32_t status = 0;
+    std::string reference;
+    std::int64_t amount_received_minor = 0;
+    std::int64_t fee_minor = 0;
+    std::string failure_code;
+    std::string failure_message;
+    std::string action_url;
+    std::int64_t expires_at = 0;
+};
+
+struct LookupRequest {
+    Payer payer;
+    std::string payment_id = "pay_test";
+    std::string reference;
+    Money amount;
+};
+
+struct RefundRequest {
+    Payer payer;
+    std::string refund_id = "rfd_test";
+    std::string idempotency_key = "idem_refund_test";
+    std::string payment_reference;
+    Money amount;
+    std::string reason = "requested_by_customer";
+};
+
+struct RefundResult {
+    std::int32_t status = 0;
+    std::string reference;
+    std::string failure_code;
+};
+
+struct WebhookRequest {
+    std::string headers;  // "Name: value\r\n" lines
+    std::string body;
+    std::int64_t received_at = 0;  // 0: the mock host's clock (setNowMs), in seconds
+};
+
+struct WebhookResult {
+    std::int32_t event = 0;
+    std::string event_id;
+    std::int64_t occurred_at = 0;
+    std::string payment_id;
+    PaymentResult payment;  // BW_EVENT_PAYMENT
+    std::string refund_reference;
+    std::int32_t refund_status = 0;
+    std::string method_reference;
+    std::int32_t method_status = 0;
+    std::string method_failure_code;
+};
+
 class MockHost {
 public:
     MockHost();
@@ -89,10 +196,30 @@ public:
     // Hosts the plugin may call; any other host answers BW_ERR_DENIED. Empty: all allowed.
     void allowHttpHost(std::string host);
     void onHttp(std::function<HttpReply(const HttpCall&)> handler);
+    // What random_bytes hands out; unset: the operating system's CSPRNG.
+    void onRandomBytes(std::function<void(std::uint8_t* out, std::size_t len)> fill);
 
     // Runs the plugin's init (when it has one), then its billing method on the request.
     // Results of an earlier bill() are cleared first.
     bw_status bill(const bw_plugin_descriptor* plugin);
+
+    // Payment-processor entry points (ABI 1.1): each runs the plugin's init (when it has one),
+    // then the entry point, with the configuration, secrets, parameters, clock and HTTP set up
+    // above, and copies the result into `result` (may be nullptr) when the status is BW_OK. A
+    // NULL entry point answers BW_ERR_UNSUPPORTED. Logs, HTTP calls and the error message of
+    // an earlier call are cleared first.
+    bw_status beginMethod(const bw_plugin_descriptor* plugin, const MethodRequest& request,
+                          MethodResult* result);
+    bw_status setupMethod(const bw_plugin_descriptor* plugin, const MethodRequest& request,
+                          MethodResult* result);
+    bw_status charge(const bw_plugin_descriptor* plugin, const ChargeRequest& request,
+                     PaymentResult* result);
+    bw_status lookup(const bw_plugin_descriptor* plugin, const LookupRequest& request,
+                     PaymentResult* result);
+    bw_status refund(const bw_plugin_descriptor* plugin, const RefundRequest& request,
+                     RefundResult* result);
+    bw_status webhook(const bw_plugin_descriptor* plugin, const WebhookRequest& request,
+                      WebhookResult* result);
 
     // Results.
     const std::vector<HourResult>& hours(std::uint32_t equipment_index) const;  // hour_count
@@ -118,6 +245,12 @@ private:
 // dlopen()s a plugin file and returns its descriptor (nullptr with a message in `error`).
 // The library stays loaded for the life of the process.
 const bw_plugin_descriptor* loadPlugin(const std::string& path, std::string* error);
+
+// An onHttp handler that really sends each call, for tests against a local fake of a provider:
+// plain http:// only (https:// answers BW_ERR_UNSUPPORTED), HTTP/1.1, one connection per call,
+// the call's timeout_ms (0: 10 s) for connecting and for the whole answer. A refused or reset
+// connection is BW_ERR_NETWORK, a timeout BW_ERR_TIMEOUT.
+std::function<HttpReply(const HttpCall&)> plainHttpHandler();
 
 }  // namespace billwright::mock
 

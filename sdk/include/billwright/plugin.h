@@ -279,6 +279,8 @@ typedef struct bw_billing_method_api {
 #define BW_METHOD_BANK_ACCOUNT 2 /* a bank account debited by ACH */
 #define BW_METHOD_CRYPTO 3       /* a cryptocurrency invoice the payer pays */
 #define BW_METHOD_MANUAL 4       /* wire, cheque, cash: recorded, not collected */
+/* The bit of a method kind in bw_payment_processor_api.method_types. */
+#define BW_METHOD_TYPE_BIT(type) (1u << (type))
 
 /* Status of a payment as the provider reports it. */
 #define BW_PAYMENT_SUCCEEDED 1       /* collected: amount_received_minor says how much */
@@ -298,6 +300,8 @@ typedef struct bw_billing_method_api {
 /* Status of a method on file. */
 #define BW_METHOD_ACTIVE 1               /* can be charged */
 #define BW_METHOD_PENDING_VERIFICATION 2 /* linked, not yet chargeable */
+#define BW_METHOD_FAILED 3               /* webhook only: verification failed, or the provider
+                                            removed the method; method_failure_code says why */
 
 /* Status of a refund. */
 #define BW_REFUND_SUCCEEDED 1
@@ -320,7 +324,8 @@ typedef struct bw_payer {
     const char* provider_customer; /* the provider's customer id from an earlier setup, or "" */
 } bw_payer;
 
-/* Money the host asks for. amount_minor is in minor units of currency (exponent digits). */
+/* Money the host asks for. amount_minor is in minor units of currency (exponent digits).
+ * Embedded by value in requests and without a size, so it never changes. */
 typedef struct bw_money {
     int64_t amount_minor;
     const char* currency; /* ISO 4217, upper case */
@@ -415,24 +420,32 @@ typedef struct bw_webhook_result {
                               "" when the provider has none (then reference + status is used) */
     int64_t occurred_at;   /* when the provider says it happened, Unix seconds, 0 = unknown */
     const char* payment_id; /* the host's id if the provider echoes it (metadata, order_id) */
-    bw_payment_result payment; /* BW_EVENT_PAYMENT: the payment's current state */
+    /* BW_EVENT_PAYMENT: the payment's current state. The host points this at a zeroed
+     * bw_payment_result with its size set (a pointer, not an embedded struct, so that
+     * bw_payment_result can grow without moving the fields below); fill it, never reassign. */
+    bw_payment_result* payment;
     const char* refund_reference;
     int32_t refund_status;     /* BW_EVENT_REFUND */
     const char* method_reference;
-    int32_t method_status;     /* BW_EVENT_METHOD: BW_METHOD_* status */
+    int32_t method_status;     /* BW_EVENT_METHOD: BW_METHOD_ACTIVE, _PENDING_VERIFICATION or
+                                  _FAILED (then method_failure_code says why) */
     const char* method_failure_code;
 } bw_webhook_result;
 
 /* Processor capabilities (bw_payment_processor_api.flags). */
 #define BW_PROCESSOR_NEEDS_METHOD 0x1u /* charge needs a method on file (setup_method) */
 #define BW_PROCESSOR_OFF_SESSION 0x2u  /* can charge with nobody present: auto-pay, retries */
-#define BW_PROCESSOR_REFUNDS 0x4u      /* refund is implemented */
+#define BW_PROCESSOR_REFUNDS 0x4u      /* refund is implemented (with RECORDS: it records money
+                                          given back out of band; nothing is paid out) */
 #define BW_PROCESSOR_WEBHOOKS 0x8u     /* the provider sends webhooks (webhook is implemented) */
 #define BW_PROCESSOR_RECORDS 0x10u     /* records money received out of band (manual) */
+/* A flag promises its entry point: NEEDS_METHOD needs setup_method, REFUNDS refund, WEBHOOKS
+ * webhook; the host refuses a table whose promised entry point is NULL. charge is required. */
 
 typedef struct bw_payment_processor_api {
     uint32_t size;
-    uint32_t method_types; /* bits (1 << BW_METHOD_*) of the method kinds it handles */
+    uint32_t method_types; /* BW_METHOD_TYPE_BIT(BW_METHOD_*) of the method kinds it handles;
+                              at least one */
     uint32_t flags;        /* BW_PROCESSOR_* */
     /* Each entry point may be NULL when its capability is absent (the host answers
      * BW_ERR_UNSUPPORTED). The result structs arrive zeroed with their size set by the host. */

@@ -1,9 +1,12 @@
 // The host-services table as a plugin sees it: outbound HTTP through the per-plugin allowlist
-// and the call deadline, host-owned responses filled only up to the plugin's struct size.
+// and the call deadline, host-owned responses filled only up to the plugin's struct size; the
+// ABI 1.1 signature check (ES256) and random bytes.
 
 #include <boost/test/unit_test.hpp>
 
 #include <billwright/plugin.h>
+#include <openssl/err.h>
+#include <billwright/codec.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -128,6 +131,126 @@ BOOST_AUTO_TEST_CASE(a_response_struct_from_an_older_plugin_is_filled_only_up_to
                BW_ERR_INVALID_ARGUMENT);
     BOOST_TEST(response.body.data == nullptr);
     BOOST_TEST(transport.sent.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// The Plaid webhook-verification vector of /work/shared/reference/payment-providers.md 2.6:
+// the JWK's x and y (base64url) and the compact JWT of the Plaid-Verification header.
+constexpr std::string_view kJwkX = "aLilZol4EGQG3hs2xvr_BgmDmlYEqJ7uyQMSCc7InfQ";
+constexpr std::string_view kJwkY = "BP69pA72pONz1jsJ4fIchtAOYBYMCDrm9CnXO8HVSZM";
+constexpr std::string_view kJwt =
+    "eyJhbGciOiJFUzI1NiIsImtpZCI6IjZjNTUxNmUxLTkyZGMtNDc5ZS1hOGZmLTVhNTE5OTJlMDAwMSIsInR5cCI6Ik"
+    "pXVCJ9.eyJpYXQiOjE3MDAwMDAwMDAsInJlcXVlc3RfYm9keV9zaGEyNTYiOiJkOTY3MWY1NDQxZTNjNTdlZjliODM0"
+    "ZDJmYjBlMzk5Yzk4NDJiN2MzYzgzMTMyMTgwNTRmYmI5YmE1MDAxNzQwIn0.LBoC_gfgoCm6Ehe3JEPDT_XWmtFHf2RQ"
+    "CymPCXa226kLHRoH2GEV6u8nZnE4SDO8DysZIUiCwqCeICm3Oj-FbA";
+
+struct Es256Vector {
+    std::string key;        // 0x04 || X || Y
+    std::string input;      // header.payload
+    std::string signature;  // r || s
+};
+
+Es256Vector plaidVector() {
+    namespace codec = billwright::codec;
+    Es256Vector v;
+    const auto x = codec::base64UrlDecode(kJwkX);
+    const auto y = codec::base64UrlDecode(kJwkY);
+    const std::size_t last_dot = kJwt.rfind('.');
+    const auto signature = codec::base64UrlDecode(kJwt.substr(last_dot + 1));
+    BOOST_REQUIRE(x && y && signature);
+    BOOST_REQUIRE(x->size() == 32U && y->size() == 32U && signature->size() == 64U);
+    v.key = std::string(1, '\x04') + *x + *y;
+    v.input = std::string(kJwt.substr(0, last_dot));
+    v.signature = *signature;
+    return v;
+}
+
+bw_status verify(plugins::PluginCall& call, const std::string& key, const std::string& input,
+                 const std::string& signature, std::int32_t algorithm = BW_VERIFY_ES256) {
+    return call.api()->verify(call.handle(), algorithm, key.data(), key.size(), input.data(),
+                              input.size(), signature.data(), signature.size());
+}
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(plugin_host_crypto, HostFixture)
+
+BOOST_AUTO_TEST_CASE(the_host_table_has_the_abi_1_1_functions) {
+    plugins::PluginCall call(env, plugins::CallScope{});
+    const bw_host_api* api = call.api();
+    BOOST_TEST(api->abi_minor == 1);
+    BOOST_TEST(BW_HAS_FIELD(api, bw_host_api, random_bytes));
+    BOOST_TEST(api->verify != nullptr);
+    BOOST_TEST(api->random_bytes != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(the_plaid_es256_vector_verifies) {
+    const Es256Vector v = plaidVector();
+    plugins::PluginCall call(env, plugins::CallScope{});
+    BOOST_TEST(verify(call, v.key, v.input, v.signature) == BW_OK);
+}
+
+BOOST_AUTO_TEST_CASE(a_flipped_byte_in_the_signature_or_the_data_is_denied) {
+    const Es256Vector v = plaidVector();
+    plugins::PluginCall call(env, plugins::CallScope{});
+    for (std::size_t at : {std::size_t{0}, std::size_t{31}, std::size_t{32}, std::size_t{63}}) {
+        std::string signature = v.signature;
+        signature[at] = static_cast<char>(signature[at] ^ 0x01);
+        BOOST_TEST(verify(call, v.key, v.input, signature) == BW_ERR_DENIED, "byte " << at);
+    }
+    std::string input = v.input;
+    input[10] = static_cast<char>(input[10] ^ 0x20);
+    BOOST_TEST(verify(call, v.key, input, v.signature) == BW_ERR_DENIED);
+    BOOST_TEST(verify(call, v.key, v.input + " ", v.signature) == BW_ERR_DENIED);
+    // r = 0 and s = 0 are well-formed lengths but can never verify.
+    BOOST_TEST(verify(call, v.key, v.input, std::string(64, '\0')) == BW_ERR_DENIED);
+    // Failed checks leave nothing on the thread's OpenSSL error queue.
+    BOOST_TEST(ERR_peek_error() == 0UL);
+}
+
+BOOST_AUTO_TEST_CASE(a_malformed_key_or_signature_is_an_invalid_argument) {
+    const Es256Vector v = plaidVector();
+    plugins::PluginCall call(env, plugins::CallScope{});
+    std::string off_curve = v.key;
+    off_curve[64] = static_cast<char>(off_curve[64] ^ 0x01);
+    std::string compressed = v.key;
+    compressed[0] = '\x02';
+    const std::vector<std::pair<std::string, std::string>> bad_keys = {
+        {"off the curve", off_curve},
+        {"not uncompressed", compressed},
+        {"too short", v.key.substr(0, 64)},
+        {"too long", v.key + "\x01"},
+        {"empty", ""},
+        {"the point at infinity", std::string(1, '\x04') + std::string(64, '\0')},
+    };
+    for (const auto& [why, key] : bad_keys) {
+        BOOST_TEST(verify(call, key, v.input, v.signature) == BW_ERR_INVALID_ARGUMENT, why);
+    }
+    BOOST_TEST(verify(call, v.key, v.input, v.signature.substr(0, 63)) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(verify(call, v.key, v.input, v.signature + "x") == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(verify(call, v.key, v.input, v.signature, 99) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(call.api()->verify(call.handle(), BW_VERIFY_ES256, nullptr, 65, v.input.data(),
+                                  v.input.size(), v.signature.data(),
+                                  64) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(ERR_peek_error() == 0UL);
+}
+
+BOOST_AUTO_TEST_CASE(random_bytes_fill_the_buffer_and_refuse_nonsense) {
+    plugins::PluginCall call(env, plugins::CallScope{});
+    std::uint8_t a[32] = {};
+    std::uint8_t b[32] = {};
+    BOOST_TEST(call.api()->random_bytes(call.handle(), a, sizeof a) == BW_OK);
+    BOOST_TEST(call.api()->random_bytes(call.handle(), b, sizeof b) == BW_OK);
+    BOOST_TEST(std::string(reinterpret_cast<char*>(a), sizeof a) !=
+               std::string(reinterpret_cast<char*>(b), sizeof b));
+    BOOST_TEST(call.api()->random_bytes(call.handle(), nullptr, 0) == BW_OK);
+    BOOST_TEST(call.api()->random_bytes(call.handle(), nullptr, 8) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(call.api()->random_bytes(call.handle(), a, std::size_t{1} << 30) ==
+               BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(call.api()->random_bytes(nullptr, a, 8) == BW_ERR_INVALID_ARGUMENT);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

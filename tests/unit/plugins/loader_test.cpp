@@ -99,6 +99,7 @@ BOOST_AUTO_TEST_CASE(refusal_codes_are_the_stable_strings_the_api_shows) {
         {Refusal::kBadId, "bad_id"},
         {Refusal::kBadKinds, "bad_kinds"},
         {Refusal::kBadBillingMethod, "bad_billing_method"},
+        {Refusal::kBadPaymentProcessor, "bad_payment_processor"},
         {Refusal::kBadConfigKey, "bad_config_key"},
         {Refusal::kDuplicateId, "duplicate_id"},
         {Refusal::kInitFailed, "init_failed"},
@@ -123,9 +124,13 @@ BOOST_AUTO_TEST_CASE(every_broken_library_is_refused_with_its_code_and_the_good_
         }
     }
     BOOST_TEST(seen.size() == kExpected.size());
-    BOOST_TEST(f.registry.loaded().size() == 2u);
+    BOOST_TEST(f.registry.loaded().size() == 5u);
     BOOST_TEST(f.registry.find("good_throwing") != nullptr);
     BOOST_TEST(f.registry.find("dup_plugin") != nullptr);
+    BOOST_TEST(f.registry.find("good_processor") != nullptr);
+    BOOST_TEST(f.registry.find("abi_1_0_billing") != nullptr);
+    BOOST_TEST(f.registry.find("abi_1_0_full_size") != nullptr);
+    BOOST_TEST(f.registry.find("payment_without_table") == nullptr);
     // Refused plugins are not reachable by id or method.
     BOOST_TEST(f.registry.find("init_fails") == nullptr);
     BOOST_TEST(f.registry.billingMethod("init_fails") == nullptr);
@@ -163,7 +168,7 @@ BOOST_AUTO_TEST_CASE(each_refusal_is_one_log_line_naming_its_code) {
     for (const auto& [code, count] : expected) {
         BOOST_TEST_CONTEXT("code " << code) { BOOST_TEST(refused_lines[code] == count); }
     }
-    BOOST_TEST(loaded_lines == 2);
+    BOOST_TEST(loaded_lines == 5);
 }
 
 BOOST_AUTO_TEST_CASE(a_missing_directory_is_skipped_and_the_next_one_loaded) {
@@ -222,6 +227,56 @@ BOOST_AUTO_TEST_CASE(a_loaded_plugin_is_described_from_its_descriptor) {
     BOOST_REQUIRE(loaded != nullptr);
     BOOST_TEST(loaded->key("api_token") == &loaded->info.config_keys[1]);
     BOOST_TEST(loaded->key("nope") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(a_payment_processor_is_described_with_its_method_types_and_flags) {
+    LoaderFixture f;
+    const plugins::PluginInfo info = f.registry.loadFile(brokenFile("good_processor.so"));
+    BOOST_REQUIRE(info.loaded);
+    BOOST_TEST(info.abi_minor == 1);
+    BOOST_TEST(info.kinds == std::vector<std::string>{"payment_processor"},
+               boost::test_tools::per_element());
+    BOOST_TEST(info.billing_method.empty());
+    BOOST_TEST(info.payment_processor);
+    BOOST_TEST(info.payment_method_types == BW_METHOD_TYPE_BIT(BW_METHOD_CARD));
+    BOOST_TEST(info.payment_flags == BW_PROCESSOR_REFUNDS);
+    BOOST_TEST(plugins::paymentMethodTypeNames(info.payment_method_types) ==
+                   std::vector<std::string>{"card"},
+               boost::test_tools::per_element());
+    BOOST_TEST(plugins::paymentProcessorFlagNames(info.payment_flags) ==
+                   std::vector<std::string>{"refunds"},
+               boost::test_tools::per_element());
+    BOOST_TEST(f.registry.paymentProcessor("good_processor") != nullptr);
+    BOOST_TEST(f.registry.billingMethod("good_processor") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(method_type_and_flag_names_follow_the_bits) {
+    BOOST_TEST(plugins::paymentMethodTypeNames(0x1e) ==
+                   (std::vector<std::string>{"card", "bank_account", "crypto", "manual"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(plugins::paymentProcessorFlagNames(0x1f) ==
+                   (std::vector<std::string>{"needs_method", "off_session", "refunds", "webhooks",
+                                             "records"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(plugins::paymentMethodTypeNames(0).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_abi_1_0_plugin_loads_and_its_missing_processor_field_is_never_read) {
+    LoaderFixture f;
+    // The descriptor of ABI 1.0 size ends before payment_processor.
+    const plugins::PluginInfo small = f.registry.loadFile(brokenFile("abi_1_0_billing.so"));
+    BOOST_REQUIRE(small.loaded);
+    BOOST_TEST(small.abi_minor == 0);
+    BOOST_TEST(small.billing_method == "abi_1_0_billing");
+    BOOST_TEST(!small.payment_processor);
+    // A 1.0 plugin whose struct happens to be longer: the field is not part of its ABI.
+    const plugins::PluginInfo full = f.registry.loadFile(brokenFile("abi_1_0_full_size.so"));
+    BOOST_REQUIRE(full.loaded);
+    BOOST_TEST(!full.payment_processor);
+    BOOST_TEST(f.registry.paymentProcessor("abi_1_0_full_size") == nullptr);
+    // A 1.0 plugin claiming the payment kind is refused for its kinds.
+    const plugins::PluginInfo claims = f.registry.loadFile(brokenFile("payment_abi_1_0.so"));
+    BOOST_TEST(codeOf(claims) == "bad_kinds");
 }
 
 BOOST_AUTO_TEST_CASE(an_exception_in_a_wrapped_plugin_becomes_an_error_status_with_its_message) {

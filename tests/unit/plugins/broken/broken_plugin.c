@@ -10,6 +10,12 @@
  *   KEY_TYPE / KEY_FLAGS / SECRET_WITH_DEFAULT / BAD_KEY_NAME   the one configuration key
  *   NO_ENTRY             no entry point             NULL_DESCRIPTOR the entry point returns NULL
  *   INIT_FAILS           init sets a message and returns an error
+ *   SIZE_1_0             descriptor size of ABI 1.0 (ends before payment_processor)
+ * Payment processors (ABI 1.1): with BW_KIND_PAYMENT_PROCESSOR in DESC_KINDS the descriptor
+ * points at a valid processor table (card; refunds) unless
+ *   NULL_PAYMENT_TABLE   payment_processor is NULL   PAYMENT_TABLE_ALWAYS  set whatever the kinds
+ *   PROC_SIZE / PROC_FLAGS / PROC_METHOD_TYPES        the table's size, flags, method types
+ *   NO_REFUND_ENTRY      refund is NULL
  */
 #include <billwright/plugin.h>
 
@@ -41,6 +47,19 @@
 #endif
 #ifndef KEY_FLAGS
 #define KEY_FLAGS 0u
+#endif
+#ifndef PROC_SIZE
+#define PROC_SIZE sizeof(bw_payment_processor_api)
+#endif
+#ifndef PROC_FLAGS
+#define PROC_FLAGS BW_PROCESSOR_REFUNDS
+#endif
+#ifndef PROC_METHOD_TYPES
+#define PROC_METHOD_TYPES BW_METHOD_TYPE_BIT(BW_METHOD_CARD)
+#endif
+#ifdef SIZE_1_0
+#undef DESC_SIZE
+#define DESC_SIZE offsetof(bw_plugin_descriptor, payment_processor)
 #endif
 
 #ifdef BAD_ID
@@ -77,6 +96,38 @@ static const bw_billing_method_api billing_method = {
 };
 #endif
 
+#ifndef NULL_PAYMENT_TABLE
+static bw_status charge(bw_call* call, const bw_host_api* host, const bw_charge_request* request,
+                        bw_payment_result* result) {
+    (void)call;
+    (void)host;
+    result->status = BW_PAYMENT_SUCCEEDED;
+    result->reference = "ch_test";
+    result->amount_received_minor = request->amount.amount_minor;
+    result->fee_minor = -1;
+    return BW_OK;
+}
+
+#ifdef NO_REFUND_ENTRY
+#define PROC_REFUND NULL
+#else
+static bw_status refund(bw_call* call, const bw_host_api* host, const bw_refund_request* request,
+                        bw_refund_result* result) {
+    (void)call;
+    (void)host;
+    (void)request;
+    result->status = BW_REFUND_SUCCEEDED;
+    result->reference = "re_test";
+    return BW_OK;
+}
+#define PROC_REFUND refund
+#endif
+
+static const bw_payment_processor_api processor = {
+    PROC_SIZE, PROC_METHOD_TYPES, PROC_FLAGS, NULL, NULL, charge, NULL, PROC_REFUND, NULL,
+};
+#endif
+
 static const bw_config_key greeting = {
     sizeof(bw_config_key), KEY_TYPE, KEY_FLAGS, KEY_NAME, KEY_DEFAULT, "A greeting",
 };
@@ -99,10 +150,20 @@ static bw_status init(bw_call* call, const bw_host_api* host) {
 #define DESC_BILLING_METHOD (((DESC_KINDS)&BW_KIND_BILLING_METHOD) != 0 ? &billing_method : NULL)
 #endif
 
+#if defined(NULL_PAYMENT_TABLE)
+#define DESC_PAYMENT_PROCESSOR NULL
+#elif defined(PAYMENT_TABLE_ALWAYS)
+#define DESC_PAYMENT_PROCESSOR (&processor)
+#else
+#define DESC_PAYMENT_PROCESSOR \
+    (((DESC_KINDS)&BW_KIND_PAYMENT_PROCESSOR) != 0 ? &processor : NULL)
+#endif
+
 static const bw_plugin_descriptor descriptor = {
     DESC_SIZE,  DESC_MAGIC,  DESC_ABI_MAJOR, DESC_ABI_MINOR,
     DESC_KINDS, DESC_ID,     "1.0.0",        "A plugin the loader tests build to be refused",
     1,          config_keys, DESC_INIT,      DESC_BILLING_METHOD,
+    DESC_PAYMENT_PROCESSOR,
 };
 
 #if defined(NO_ENTRY)
