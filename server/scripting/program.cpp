@@ -301,18 +301,12 @@ std::variant<std::int64_t, ScriptFailure> Program::callRate(std::string_view fun
     if (ctx.program_ != this) {
         return failure(failure_code::kInternalError, "the context belongs to another Program");
     }
-    const int name_ref = functionNameRef(function);
-    if (name_ref < 0 || !ctx.settlesUnprotected()) {
-        // The general path: interns what is new, inside a protected call.
-        auto called = call(function, ctx);
-        if (auto* problem = std::get_if<ScriptFailure>(&called)) return std::move(*problem);
-        auto rate = rateResult(std::get<core::JsonValue>(called));
-        if (!rate) return resultFailure(rate.error());
-        return *rate;
-    }
+    // Before setterFor, which may compile a setter: every protected call needs the stack.
     if (auto stack = checkStack()) return std::move(*stack);
-    const int setter = setterFor(ctx);
+    const int name_ref = functionNameRef(function);
+    const int setter = name_ref < 0 ? -1 : setterFor(ctx);
     if (setter < 0) {
+        // The general path: interns what is new (names, keys, strings) in a protected call.
         auto called = call(function, ctx);
         if (auto* problem = std::get_if<ScriptFailure>(&called)) return std::move(*problem);
         auto rate = rateResult(std::get<core::JsonValue>(called));
@@ -359,7 +353,7 @@ std::variant<std::int64_t, ScriptFailure> Program::callRate(std::string_view fun
 int Program::setterFor(Context& ctx) {
     constexpr std::size_t kMaxSetterFields = 16;
     constexpr std::size_t kMaxSetters = 32;
-    if (ctx.pending_.size() > kMaxSetterFields || !ctx.settlesUnprotected()) return -1;
+    if (ctx.pending_.size() > kMaxSetterFields || !ctx.setterCanApply()) return -1;
     // Slot order, so the same fields always make the same signature.
     std::sort(ctx.pending_.begin(), ctx.pending_.end());
     std::uint64_t mask = 0;
@@ -619,7 +613,7 @@ void Program::Context::setTimestamp(Field field, std::int64_t unix_seconds) {
     slot.integer = unix_seconds;
 }
 
-bool Program::Context::settlesUnprotected() const {
+bool Program::Context::setterCanApply() const {
     for (const std::size_t index : pending_) {
         const Slot& slot = slots_[index];
         if (slot.key_ref < 0 || !slot.applied || slot.kind == Kind::kString ||

@@ -212,7 +212,7 @@ private:
     // True when a setter can apply every pending field: a number or a timestamp for a key
     // the Lua side already holds in the same table (new keys and strings take the general
     // path, which interns them).
-    bool settlesUnprotected() const;
+    bool setterCanApply() const;
 
     Program* program_ = nullptr;
     int ref_ = -1;  // registry reference of the Lua holder {proxy, backing table, lazy table}
