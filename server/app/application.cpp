@@ -286,9 +286,26 @@ private:
         run_options.threads = static_cast<int>(settings.invoice_runs_threads);
         run_options.batch_size = static_cast<std::size_t>(settings.invoice_runs_batch_size);
         services::InvoiceRuns invoice_runs(*store, clock, invoicing, run_options);
-        http::Api api({billing, keys, idempotency, inventory, telemetry, contracts, plugin_service,
-                       chain, hashprices, outbox, invoicing, invoice_runs, scripts, *store, metrics,
-                       log_, std::string(openapiDocument()), settings.http_max_body_bytes,
+        services::Payments payments(*store, clock, plugin_service, log_, metrics);
+        http::Api api({billing,
+                       keys,
+                       idempotency,
+                       inventory,
+                       telemetry,
+                       contracts,
+                       plugin_service,
+                       chain,
+                       hashprices,
+                       outbox,
+                       invoicing,
+                       invoice_runs,
+                       scripts,
+                       payments,
+                       *store,
+                       metrics,
+                       log_,
+                       std::string(openapiDocument()),
+                       settings.http_max_body_bytes,
                        settings.http_max_bulk_body_bytes});
         if (list_routes_) {
             for (const auto& r : api.router().routes())
@@ -326,6 +343,7 @@ private:
         jobs::addContractJobs(scheduler, contracts);
         jobs::addInvoicingJobs(scheduler, invoicing, invoice_runs,
                                settings.scheduler_catch_up_days);
+        jobs::addPaymentJobs(scheduler, payments);
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
         jobs::InvoiceRunWorker run_worker(invoice_runs, log_, metrics);
         run_worker.start(std::chrono::milliseconds(settings.invoice_runs_poll_ms));

@@ -36,6 +36,8 @@ std::string_view errorCodeName(ErrorCode code) {
             return "unavailable";
         case ErrorCode::kPluginFailed:
             return "plugin_failed";
+        case ErrorCode::kInvalidSignature:
+            return "invalid_signature";
         case ErrorCode::kInternal:
             return "internal";
     }

@@ -26,8 +26,9 @@ enum class ErrorCode {
     kIdempotencyKeyInFlight,
     kPayloadTooLarge,
     kUnsupportedMediaType,
-    kUnavailable,   // a dependency (the database) is not reachable
-    kPluginFailed,  // a plugin returned an error status (its id and message in the detail)
+    kUnavailable,       // a dependency (the database) is not reachable
+    kPluginFailed,      // a plugin returned an error status (its id and message in the detail)
+    kInvalidSignature,  // a webhook delivery whose signature or timestamp did not verify
     kInternal,
 };
 

@@ -1,5 +1,7 @@
 #include "domain/inventory.h"
 
+#include "domain/payment.h"
+
 #include "domain/billing_config.h"
 #include "domain/decimal.h"
 #include "domain/invoice.h"
@@ -118,6 +120,11 @@ core::Status validateBillingSettings(const TenantBillingSettings& s) {
         add("sender_email", "invalid_email", "must be an email address");
     if (s.reply_to && !isValidEmail(*s.reply_to))
         add("reply_to", "invalid_email", "must be an email address");
+    if (!parseAutoPayTiming(s.auto_pay_timing))
+        add("auto_pay_timing", "invalid_enum", "must be on_issue or on_due_date");
+    if (!isValidRetrySchedule(s.payment_retry_days))
+        add("payment_retry_days", "invalid_schedule",
+            "at most 10 days, strictly increasing, each 1 to 60");
     if (e.fields.empty()) return {};
     return e;
 }

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -124,6 +125,10 @@ struct TenantBillingSettings {
     std::optional<std::string> sender_name;
     std::optional<std::string> sender_email;
     std::optional<std::string> reply_to;
+    // Payments: when auto-pay charges (domain::AutoPayTiming name) and the days after a failed
+    // charge on which it is retried.
+    std::string auto_pay_timing = "on_due_date";
+    std::vector<int> payment_retry_days = {1, 3, 5, 7};
     core::SysSeconds created_at{};
     core::SysSeconds updated_at{};
 

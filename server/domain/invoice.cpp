@@ -118,10 +118,11 @@ std::optional<TaxDisplay> parseTaxDisplay(std::string_view text) {
 
 namespace {
 
-constexpr LineKind kLineKinds[] = {
-    LineKind::kEnergy,       LineKind::kFailover,      LineKind::kLeaseFee,
-    LineKind::kServiceFee,   LineKind::kManagementFee, LineKind::kHashrate,
-    LineKind::kConnectorFee, LineKind::kDiscount,      LineKind::kAdjustment};
+constexpr LineKind kLineKinds[] = {LineKind::kEnergy,        LineKind::kFailover,
+                                   LineKind::kLeaseFee,      LineKind::kServiceFee,
+                                   LineKind::kManagementFee, LineKind::kHashrate,
+                                   LineKind::kConnectorFee,  LineKind::kDiscount,
+                                   LineKind::kAdjustment,    LineKind::kProcessingFee};
 
 std::optional<std::int64_t> pow10(int exponent) {
     std::int64_t scale = 1;
@@ -149,6 +150,8 @@ std::string_view lineKindName(LineKind k) {
             return "connector_fee";
         case LineKind::kDiscount:
             return "discount";
+        case LineKind::kProcessingFee:
+            return "processing_fee";
         case LineKind::kAdjustment:
             return "adjustment";
     }
@@ -282,7 +285,7 @@ core::Status computeTotals(Invoice& invoice) {
     }
     Int128 total = subtotal + discount;
     if (invoice.tax_display == TaxDisplay::kExclusive) total += tax;
-    const Int128 due = total - invoice.credit_applied_minor;
+    const Int128 due = total - invoice.credit_applied_minor - invoice.amount_paid_minor;
     constexpr Int128 kMax = INT64_MAX;
     for (const Int128 v : {subtotal, discount, tax, total, due, billed_wh}) {
         if (v > kMax || v < -kMax)

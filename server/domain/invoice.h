@@ -72,6 +72,7 @@ enum class LineKind {
     kConnectorFee,   // Infinity: connector fee percent of the hashrate line
     kDiscount,       // negative: a percent of the contract's charges, or a fixed amount
     kAdjustment,     // a line added by hand (any sign)
+    kProcessingFee,  // a card processing fee the payer paid on top (a payment's surcharge)
 };
 std::string_view lineKindName(LineKind k);  // "energy", ..., "lease_fee", "adjustment"
 std::optional<LineKind> parseLineKind(std::string_view text);
@@ -180,14 +181,20 @@ struct Invoice {
     TaxDisplay tax_display = TaxDisplay::kExclusive;
     // Totals (computeTotals): subtotal is the sum of non-discount lines; discount the sum of
     // discount lines (<= 0); tax the sum of line taxes; total = subtotal + discount (+ tax when
-    // exclusive); credit_applied comes off the customer's credit balance; amount_due is what
-    // the customer pays.
+    // exclusive); credit_applied comes off the customer's credit balance; amount_paid is what
+    // payments covered; amount_due is what the customer still owes.
     std::int64_t subtotal_minor = 0;
     std::int64_t discount_minor = 0;
     std::int64_t tax_minor = 0;
     std::int64_t total_minor = 0;
     std::int64_t credit_applied_minor = 0;
-    std::int64_t amount_due_minor = 0;
+    std::int64_t amount_paid_minor = 0;  // payments applied to it (refunds of an open invoice off)
+    std::int64_t amount_due_minor = 0;   // total - credit_applied - amount_paid
+    // Collection by auto-pay and retries: when the next charge of the customer's default method
+    // is due, how many attempts failed since the first failure, and when that was.
+    std::optional<core::SysSeconds> collect_at;
+    int collection_failures = 0;
+    std::optional<core::SysSeconds> first_failure_at;
     std::int64_t billed_wh = 0;  // energy on the energy, failover and hashrate lines
     // PDU-metered energy of the same units and hours; none when there is no PDU data or when a
     // contract billed energy without any (the variance would compare unlike quantities).

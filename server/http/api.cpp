@@ -47,7 +47,7 @@ std::string mediaType(const std::string& value) {
 }
 
 bool acceptsMediaType(BodyKind kind, const std::string& media) {
-    if (media == "application/json") return true;
+    if (kind == BodyKind::kRaw || media == "application/json") return true;
     return kind == BodyKind::kBulk && (media == "application/x-ndjson" ||
                                        media == "application/ndjson" || media == "text/csv");
 }
@@ -75,6 +75,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
     registerHashpriceRoutes(router_, ctx_);
     registerOutboxRoutes(router_, ctx_);
     registerScriptRoutes(router_, ctx_);
+    registerPaymentRoutes(router_, ctx_);
     ctx_.metrics.describe("billwright_http_requests_total", "counter",
                           "HTTP requests by route template, method and status");
     ctx_.metrics.describe("billwright_http_request_duration_seconds", "histogram",
@@ -209,6 +210,7 @@ Response Api::dispatch(const RawRequest& raw, Request& request, std::string& rou
             request.request_id);
     }
     request.body = raw.body;
+    if (route.body == BodyKind::kRaw) request.headers = raw.headers;
     if (const auto it = raw.headers.find("billwright-tenant"); it != raw.headers.end())
         request.acting_tenant = it->second;
 

@@ -19,6 +19,7 @@
 #include "services/invoice_runs.h"
 #include "services/invoicing.h"
 #include "services/outbox.h"
+#include "services/payments.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/scripts.h"
@@ -43,6 +44,7 @@ struct ApiContext {
     services::Invoicing& invoicing;
     services::InvoiceRuns& invoice_runs;
     services::Scripts& scripts;
+    services::Payments& payments;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -100,5 +102,6 @@ void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
 void registerInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerOutboxRoutes(Router& router, ApiContext& ctx);
 void registerScriptRoutes(Router& router, ApiContext& ctx);
+void registerPaymentRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

@@ -94,6 +94,38 @@ std::optional<std::vector<std::string>> FieldReader::strings(std::string_view na
     return out;
 }
 
+std::optional<std::vector<std::int64_t>> FieldReader::integers(std::string_view name,
+                                                               Presence presence,
+                                                               std::size_t max_items,
+                                                               std::int64_t min, std::int64_t max) {
+    const JsonValue* v = take(name, presence);
+    if (v == nullptr) return std::nullopt;
+    if (!v->isArray()) {
+        wrongType(name, "an array of integers");
+        return std::nullopt;
+    }
+    if (v->items().size() > max_items) {
+        addError(std::string(name), "out_of_range",
+                 "at most " + std::to_string(max_items) + " entries");
+        return std::nullopt;
+    }
+    std::vector<std::int64_t> out;
+    for (const auto& item : v->items()) {
+        const auto n = item.asInt64();
+        if (!n) {
+            wrongType(name, "an array of integers");
+            return std::nullopt;
+        }
+        if (*n < min || *n > max) {
+            addError(std::string(name), "out_of_range",
+                     "each entry must be " + std::to_string(min) + " to " + std::to_string(max));
+            return std::nullopt;
+        }
+        out.push_back(*n);
+    }
+    return out;
+}
+
 std::optional<std::string> FieldReader::string(std::string_view name, Presence presence,
                                                std::size_t max_length) {
     const JsonValue* v = take(name, presence);

@@ -41,6 +41,11 @@ public:
     std::optional<std::vector<std::string>> strings(std::string_view name, Presence presence,
                                                     std::size_t max_items, std::size_t max_length);
 
+    // A JSON array of 0..max_items integers, each in [min, max].
+    std::optional<std::vector<std::int64_t>> integers(std::string_view name, Presence presence,
+                                                      std::size_t max_items, std::int64_t min,
+                                                      std::int64_t max);
+
     // True when the field is present as JSON null (marks it read): "clear this value".
     bool isNull(std::string_view name);
     // A fixed-point decimal (string or number) with at most `decimals` places in [min, max]

@@ -38,6 +38,8 @@ ProblemKind problemKind(ErrorCode code) {
             return {503, "Service unavailable"};
         case ErrorCode::kPluginFailed:
             return {502, "Plugin failed"};
+        case ErrorCode::kInvalidSignature:
+            return {400, "Invalid signature"};
         case ErrorCode::kInternal:
             return {500, "Internal error"};
     }

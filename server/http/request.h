@@ -22,6 +22,9 @@ struct Request {
     std::map<std::string, std::string> query;
     std::map<std::string, std::string> params;
     std::string body;
+    // The request headers (lower-case names); only for BodyKind::kRaw routes, whose handler
+    // passes them on as received (webhook signatures).
+    std::map<std::string, std::string> headers;
     std::string content_type;  // media type, lower case, parameters dropped ("text/csv")
     std::string accept;        // the Accept header as sent ("" when absent)
     std::string request_id;

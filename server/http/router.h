@@ -18,9 +18,10 @@ enum class Access {
     kAuthenticated,  // any valid key; the handler checks the role and tenant
 };
 
-// What a route's body may be: a JSON document within http.max_body_bytes, or a bulk upload
-// (JSON, NDJSON or CSV) within http.max_bulk_body_bytes.
-enum class BodyKind { kJson, kBulk };
+// What a route's body may be: a JSON document within http.max_body_bytes, a bulk upload
+// (JSON, NDJSON or CSV) within http.max_bulk_body_bytes, or a provider's webhook delivery
+// within http.max_body_bytes in whatever media type the provider sends (its plugin reads it).
+enum class BodyKind { kJson, kBulk, kRaw };
 
 struct Route {
     std::string method;

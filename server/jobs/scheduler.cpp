@@ -86,4 +86,9 @@ void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
     scheduler.add({"invoice_overdue_sweep", [&invoicing] { return invoicing.sweepOverdue(); }});
 }
 
+void addPaymentJobs(Scheduler& scheduler, services::Payments& payments) {
+    scheduler.add({"payment_collection", [&payments] { return payments.collectDue(); }});
+    scheduler.add({"payment_reconciliation", [&payments] { return payments.reconcile(); }});
+}
+
 }  // namespace billwright::jobs

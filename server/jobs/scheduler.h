@@ -14,6 +14,7 @@
 #include "services/idempotency.h"
 #include "services/invoice_runs.h"
 #include "services/invoicing.h"
+#include "services/payments.h"
 #include "services/platform_billing.h"
 
 namespace billwright::jobs {
@@ -57,5 +58,9 @@ void addContractJobs(Scheduler& scheduler, services::Contracts& contracts);
 // sweep of customer invoices.
 void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
                       services::InvoiceRuns& runs, int catch_up_days);
+
+// Payments: auto-pay and the retry schedule (collections due), and the reconciliation of open
+// payments whose processor has not answered.
+void addPaymentJobs(Scheduler& scheduler, services::Payments& payments);
 
 }  // namespace billwright::jobs

@@ -8,6 +8,7 @@
 #include "domain/money.h"
 #include "services/audit.h"
 #include "services/invoice_mail.h"
+#include "services/payments.h"
 #include "services/representation.h"
 #include "services/script_pricing.h"
 
@@ -51,32 +52,6 @@ std::optional<std::string> holdReason(const domain::Customer& customer) {
                (customer.default_reason ? ": " + *customer.default_reason : "");
     if (customer.billing_hold) return "the customer is on billing hold";
     return std::nullopt;
-}
-
-// Moves the customer's credit balance by `amount` (+ adds credit) and writes its ledger entry,
-// so the balance stays the sum of the customer's entries. Returns the entry.
-storage::CreditEntry moveCredit(storage::UnitOfWork& uow, const Actor& actor,
-                                const core::Clock& clock, domain::Customer& customer,
-                                const domain::Currency& currency, std::string kind,
-                                std::int64_t amount, std::optional<std::string> invoice_id,
-                                std::optional<std::string> reason) {
-    customer.credit_balance_minor += amount;
-    customer.updated_at = clock.nowSeconds();
-    storage::CreditEntry e;
-    e.id = core::newId("crd", unixMillis(clock));
-    e.tenant_id = customer.tenant_id;
-    e.customer_id = customer.id;
-    e.kind = std::move(kind);
-    e.amount_minor = amount;
-    e.currency = std::string(currency.code);
-    e.balance_after_minor = customer.credit_balance_minor;
-    e.invoice_id = std::move(invoice_id);
-    e.reason = std::move(reason);
-    e.actor = actor.id;
-    e.created_at = clock.nowSeconds();
-    uow.creditLedger().insert(e);
-    uow.customers().update(customer);
-    return e;
 }
 
 std::string money(std::int64_t minor, const domain::Currency& c) {
@@ -125,15 +100,16 @@ void followPercentBases(Invoice& inv) {
 void rebalanceCredit(storage::UnitOfWork& uow, const Actor& actor, const core::Clock& clock,
                      Invoice& inv, domain::Customer& customer) {
     const std::int64_t available = customer.credit_balance_minor + inv.credit_applied_minor;
-    const std::int64_t target = inv.status == InvoiceStatus::kCancelled
-                                    ? 0
-                                    : domain::creditToApply(inv.total_minor, available);
+    const std::int64_t target =
+        inv.status == InvoiceStatus::kCancelled
+            ? 0
+            : domain::creditToApply(inv.total_minor - inv.amount_paid_minor, available);
     const std::int64_t delta = target - inv.credit_applied_minor;
     if (delta == 0) return;
     moveCredit(uow, actor, clock, customer, inv.currency, delta > 0 ? "applied" : "restored",
                -delta, inv.id, std::nullopt);
     inv.credit_applied_minor = target;
-    inv.amount_due_minor = inv.total_minor - target;
+    inv.amount_due_minor = inv.total_minor - target - inv.amount_paid_minor;
 }
 
 void assignNumber(storage::UnitOfWork& uow, Invoice& inv, core::Date today) {
@@ -284,6 +260,32 @@ struct Invoicing::Computed {
 Invoicing::Invoicing(storage::Store& store, const core::Clock& clock, BillingChain& chain,
                      Scripts* scripts)
     : store_(store), clock_(clock), chain_(chain), scripts_(scripts) {}
+
+storage::CreditEntry moveCredit(storage::UnitOfWork& uow, const Actor& actor,
+                                const core::Clock& clock, domain::Customer& customer,
+                                const domain::Currency& currency, std::string kind,
+                                std::int64_t amount, std::optional<std::string> invoice_id,
+                                std::optional<std::string> reason,
+                                std::optional<std::string> payment_id) {
+    customer.credit_balance_minor += amount;
+    customer.updated_at = clock.nowSeconds();
+    storage::CreditEntry e;
+    e.id = core::newId("crd", unixMillis(clock));
+    e.tenant_id = customer.tenant_id;
+    e.customer_id = customer.id;
+    e.kind = std::move(kind);
+    e.amount_minor = amount;
+    e.currency = std::string(currency.code);
+    e.balance_after_minor = customer.credit_balance_minor;
+    e.invoice_id = std::move(invoice_id);
+    e.reason = std::move(reason);
+    e.actor = actor.id;
+    e.created_at = clock.nowSeconds();
+    e.payment_id = std::move(payment_id);
+    uow.creditLedger().insert(e);
+    uow.customers().update(customer);
+    return e;
+}
 
 core::Date Invoicing::todayFor(const domain::Tenant& tenant) const {
     return core::TimeZone::loadOr(tenant.timezone, core::TimeZone::utc())
@@ -778,6 +780,8 @@ core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor&
                (request.intent == IssueIntent::kAutoSend && computed.settings.auto_send)) {
         inv.status = InvoiceStatus::kIssued;
         issueOn(inv, today);
+        inv.collect_at =
+            autoPayAt(*customer, computed.settings, *inv.due_date, computed.tenant.timezone, now);
         send = true;
     }
     if (inv.status != InvoiceStatus::kDraft) assignNumber(uow, inv, today);
@@ -879,11 +883,15 @@ core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
             case InvoiceEvent::kIssue:
                 assignNumber(uow, inv, today);
                 issueOn(inv, today);
+                inv.collect_at = autoPayAt(*customer, settings, *inv.due_date, tenant->timezone,
+                                           clock_.nowSeconds());
                 send = change.send_email.value_or(true);
                 break;
             case InvoiceEvent::kRelease:
                 assignNumber(uow, inv, today);
                 if (!inv.issue_date) issueOn(inv, today);
+                inv.collect_at = autoPayAt(*customer, settings, *inv.due_date, tenant->timezone,
+                                           clock_.nowSeconds());
                 inv.held_reason.reset();
                 send = change.send_email.value_or(settings.auto_send);
                 break;
@@ -907,6 +915,9 @@ core::Result<domain::Invoice> Invoicing::changeStatus(const Actor& actor,
         }
         inv.status = *next;
         inv.updated_at = clock_.nowSeconds();
+        // Only invoices that take payments are collected.
+        if (inv.status != InvoiceStatus::kIssued && inv.status != InvoiceStatus::kOverdue)
+            inv.collect_at.reset();
         if (inv.status == InvoiceStatus::kCancelled)
             rebalanceCredit(uow, actor, clock_, inv, *customer);
         if (send) {
@@ -1237,6 +1248,7 @@ JsonValue toJson(const domain::Invoice& inv, bool with_lines) {
         .set("tax", moneyJson(inv.tax_minor, c))
         .set("total", moneyJson(inv.total_minor, c))
         .set("credit_applied", moneyJson(inv.credit_applied_minor, c))
+        .set("amount_paid", moneyJson(inv.amount_paid_minor, c))
         .set("amount_due", moneyJson(inv.amount_due_minor, c))
         .set("kwh_billed", fixedJson(inv.billed_wh, 3))
         .set("pdu_kwh", optionalFixed(inv.pdu_wh, 3));
@@ -1245,6 +1257,8 @@ JsonValue toJson(const domain::Invoice& inv, bool with_lines) {
         .set("held_reason", optionalString(inv.held_reason))
         .set("status_reason", optionalString(inv.status_reason))
         .set("emailed_at", optionalTimestamp(inv.emailed_at))
+        .set("next_collection_at", optionalTimestamp(inv.collect_at))
+        .set("collection_failures", JsonValue::number(std::int64_t{inv.collection_failures}))
         .set("created_at", timestampJson(inv.created_at))
         .set("updated_at", timestampJson(inv.updated_at));
     if (with_lines) {
@@ -1282,6 +1296,7 @@ JsonValue toJson(const storage::CreditEntry& e) {
         .set("currency", JsonValue::string(e.currency))
         .set("balance_after", moneyJson(e.balance_after_minor, c))
         .set("invoice_id", optionalString(e.invoice_id))
+        .set("payment_id", optionalString(e.payment_id))
         .set("reason", optionalString(e.reason))
         .set("actor", JsonValue::string(e.actor))
         .set("created_at", timestampJson(e.created_at));

@@ -184,6 +184,16 @@ private:
     Scripts* scripts_;
 };
 
+// Moves the customer's credit balance by `amount` (+ adds credit) and writes its ledger entry
+// (with the invoice and payment it concerns), so the balance stays the sum of the customer's
+// entries. Saves the customer; returns the entry.
+storage::CreditEntry moveCredit(storage::UnitOfWork& uow, const Actor& actor,
+                                const core::Clock& clock, domain::Customer& customer,
+                                const domain::Currency& currency, std::string kind,
+                                std::int64_t amount, std::optional<std::string> invoice_id,
+                                std::optional<std::string> reason,
+                                std::optional<std::string> payment_id = std::nullopt);
+
 // The invoice as JSON: header, totals, lines and contract summaries (lines and summaries only
 // when `with_lines`).
 core::JsonValue toJson(const domain::Invoice& invoice, bool with_lines = true);

@@ -269,6 +269,12 @@ core::Result<plugins::MethodRun> Plugins::runBilling(
                                      deadlineMs());
 }
 
+plugins::PaymentCallContext Plugins::paymentContext(
+    const std::string& tenant_id, plugins::PluginSettings settings,
+    std::map<std::string, std::string> params) const {
+    return {tenant_id, std::move(settings), std::move(params), deadlineMs()};
+}
+
 core::Result<plugins::MethodRun> Plugins::runPlatformBilling(
     const plugins::LoadedPlugin& plugin, const plugins::BillingSubject& subject) {
     plugins::PluginSettings defaults;

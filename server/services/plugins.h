@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "core/error.h"
 #include "core/json.h"
 #include "plugins/billing_runner.h"
+#include "plugins/payment_runner.h"
 #include "plugins/registry.h"
 #include "services/actor.h"
 #include "services/secret_box.h"
@@ -82,6 +84,12 @@ public:
                                                         const plugins::BillingSubject& subject);
 
     const plugins::HostEnvironment& environment() const { return env_; }
+
+    // The scope of one payment-processor call: the tenant, its settings (from settingsFor), the
+    // call parameters and the call deadline.
+    plugins::PaymentCallContext paymentContext(const std::string& tenant_id,
+                                               plugins::PluginSettings settings,
+                                               std::map<std::string, std::string> params) const;
 
 private:
     std::int64_t deadlineMs() const;

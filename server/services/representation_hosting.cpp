@@ -96,6 +96,14 @@ JsonValue toJson(const domain::Equipment& e, const std::optional<std::string>& a
     return o;
 }
 
+namespace {
+JsonValue retryDaysJson(const std::vector<int>& days) {
+    JsonValue out = JsonValue::array();
+    for (const int d : days) out.push(JsonValue::number(std::int64_t{d}));
+    return out;
+}
+}  // namespace
+
 JsonValue toJson(const domain::TenantBillingSettings& s, const domain::Currency& currency) {
     JsonValue o = JsonValue::object();
     o.set("object", JsonValue::string("billing_settings"))
@@ -115,6 +123,8 @@ JsonValue toJson(const domain::TenantBillingSettings& s, const domain::Currency&
         .set("sender_name", optionalString(s.sender_name))
         .set("sender_email", optionalString(s.sender_email))
         .set("reply_to", optionalString(s.reply_to))
+        .set("auto_pay_timing", JsonValue::string(s.auto_pay_timing))
+        .set("payment_retry_days", retryDaysJson(s.payment_retry_days))
         .set("updated_at", s.updated_at.time_since_epoch().count() == 0
                                ? JsonValue::null()
                                : timestampJson(s.updated_at));

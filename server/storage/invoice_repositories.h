@@ -51,6 +51,9 @@ public:
     virtual void update(const domain::Invoice& invoice) = 0;
     // Replaces the lines (after a draft edit or a regeneration) and the contract summaries.
     virtual void replaceLines(const domain::Invoice& invoice) = 0;
+    // Invoices of every tenant whose next collection (auto-pay or a retry) is due at `now`,
+    // the longest waiting first.
+    virtual std::vector<InvoiceRef> collectionsDue(core::SysSeconds now, std::size_t limit) = 0;
     // Issued invoices of every tenant whose due date is before `date` (candidates for the
     // overdue sweep, which checks each against its tenant's today).
     virtual std::vector<InvoiceRef> issuedDueBefore(core::Date date) = 0;
@@ -60,7 +63,9 @@ struct CreditEntry {
     std::string id;  // "crd_..."
     std::string tenant_id;
     std::string customer_id;
-    std::string kind;               // "grant", "adjustment", "applied", "restored"
+    // "grant", "adjustment", "applied", "restored"; payments: "overpayment" (received beyond
+    // what the invoice owed), "refunded" (a refund paid out of it), "refund_failed" (back)
+    std::string kind;
     std::int64_t amount_minor = 0;  // signed: + adds to the balance
     std::string currency;
     std::int64_t balance_after_minor = 0;
@@ -68,6 +73,7 @@ struct CreditEntry {
     std::optional<std::string> reason;
     std::string actor;
     core::SysSeconds created_at{};
+    std::optional<std::string> payment_id;  // the payment or refund ("pay_...", "rfd_...")
 };
 
 class CreditLedgerRepository {

@@ -18,6 +18,7 @@
 #include "storage/database.h"
 #include "storage/hosting_repositories.h"
 #include "storage/invoice_repositories.h"
+#include "storage/payment_repositories.h"
 #include "storage/script_repositories.h"
 
 namespace billwright::storage {
@@ -263,6 +264,8 @@ public:
     virtual CreditLedgerRepository& creditLedger() = 0;
     virtual InvoiceRunRepository& invoiceRuns() = 0;
     virtual ScriptRepository& scripts() = 0;
+    virtual PaymentMethodRepository& paymentMethods() = 0;
+    virtual PaymentRepository& payments() = 0;
 };
 
 class Store {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "domain/payment.h"
 #include "storage/sql_util.h"
 
 namespace billwright::storage {
@@ -1022,7 +1023,9 @@ public:
     static constexpr std::string_view kColumns =
         "default_energy_rate_micro, billing_day, invoice_due_days, auto_generate, auto_send, "
         "tax_rate_milli_pct, tax_display, invoice_header, invoice_logo_url, invoice_footer, "
-        "show_line_items, sender_name, sender_email, reply_to, updated_at, created_at, tenant_id";
+        "show_line_items, sender_name, sender_email, reply_to, auto_pay_timing, "
+        "payment_retry_days, "
+        "updated_at, created_at, tenant_id";
 
     std::optional<domain::TenantBillingSettings> find(std::string_view tenant_id) override {
         const auto rows = c_.query(
@@ -1045,9 +1048,13 @@ public:
         s.sender_name = r.getOptionalString(11);
         s.sender_email = r.getOptionalString(12);
         s.reply_to = r.getOptionalString(13);
-        s.updated_at = fromUnix(r.getInt(14));
-        s.created_at = fromUnix(r.getInt(15));
-        s.tenant_id = r.getString(16);
+        s.auto_pay_timing = r.getString(14);
+        const auto retry = domain::parseRetrySchedule(r.getString(15));
+        if (!retry) throw DbError(DbErrorKind::kOther, "stored retry schedule is malformed");
+        s.payment_retry_days = *retry;
+        s.updated_at = fromUnix(r.getInt(16));
+        s.created_at = fromUnix(r.getInt(17));
+        s.tenant_id = r.getString(18);
         return s;
     }
 
@@ -1066,6 +1073,8 @@ public:
                          sqlOptional(s.sender_name),
                          sqlOptional(s.sender_email),
                          sqlOptional(s.reply_to),
+                         s.auto_pay_timing,
+                         domain::formatRetrySchedule(s.payment_retry_days),
                          unix(s.updated_at)};
         SqlParams where = params;
         where.emplace_back(s.tenant_id);
@@ -1073,14 +1082,15 @@ public:
             "UPDATE tenant_billing_settings SET default_energy_rate_micro = ?, billing_day = ?, "
             "invoice_due_days = ?, auto_generate = ?, auto_send = ?, tax_rate_milli_pct = ?, "
             "tax_display = ?, invoice_header = ?, invoice_logo_url = ?, invoice_footer = ?, "
-            "show_line_items = ?, sender_name = ?, sender_email = ?, reply_to = ?, updated_at = ? "
+            "show_line_items = ?, sender_name = ?, sender_email = ?, reply_to = ?, "
+            "auto_pay_timing = ?, payment_retry_days = ?, updated_at = ? "
             "WHERE tenant_id = ?",
             where);
         if (changed == 0) {
             params.emplace_back(unix(s.created_at));
             params.emplace_back(s.tenant_id);
             c_.execute("INSERT INTO tenant_billing_settings (" + text(kColumns) +
-                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        params);
         }
     }

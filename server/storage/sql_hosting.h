@@ -40,6 +40,9 @@ struct InvoicingRepositories {
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
 // Tenant scripts, their versions and limits (sql_scripts.cpp).
 std::unique_ptr<ScriptRepository> makeSqlScripts(Connection& c);
+// Payment methods; payments, refunds and provider events (sql_payments.cpp).
+std::unique_ptr<PaymentMethodRepository> makeSqlPaymentMethods(Connection& c);
+std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c);
 // The market hashprice repository (sql_plugins.cpp).
 std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
 

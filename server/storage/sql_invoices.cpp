@@ -45,7 +45,8 @@ public:
         "live_period_start, currency, due_days, issue_date, due_date, paid_date, "
         "tax_rate_milli_pct, tax_display, subtotal_minor, discount_minor, tax_minor, total_minor, "
         "credit_applied_minor, amount_due_minor, billed_wh, pdu_wh, run_id, held_reason, "
-        "status_reason, emailed_at, created_at, updated_at";
+        "status_reason, emailed_at, created_at, updated_at, amount_paid_minor, collect_at, "
+        "collection_failures, first_failure_at";
 
     static domain::Invoice fromRow(const SqlRow& r) {
         domain::Invoice inv;
@@ -80,6 +81,10 @@ public:
         inv.emailed_at = timeFrom(r.getOptionalInt(26));
         inv.created_at = fromUnix(r.getInt(27));
         inv.updated_at = fromUnix(r.getInt(28));
+        inv.amount_paid_minor = r.getInt(29);
+        inv.collect_at = timeFrom(r.getOptionalInt(30));
+        inv.collection_failures = static_cast<int>(r.getInt(31));
+        inv.first_failure_at = timeFrom(r.getOptionalInt(32));
         return inv;
     }
 
@@ -110,7 +115,11 @@ public:
                 sqlOptional(inv.status_reason),
                 optionalTime(inv.emailed_at),
                 unix(inv.created_at),
-                unix(inv.updated_at)};
+                unix(inv.updated_at),
+                inv.amount_paid_minor,
+                optionalTime(inv.collect_at),
+                std::int64_t{inv.collection_failures},
+                optionalTime(inv.first_failure_at)};
     }
 
     std::optional<domain::Invoice> find(std::string_view tenant_id, std::string_view id) override {
@@ -181,6 +190,15 @@ public:
         c_.execute("DELETE FROM invoice_contracts WHERE tenant_id = ? AND invoice_id = ?",
                    {inv.tenant_id, inv.id});
         insertDetails(inv);
+    }
+
+    std::vector<InvoiceRef> collectionsDue(core::SysSeconds now, std::size_t limit) override {
+        std::vector<InvoiceRef> out;
+        for (const auto& r : c_.query("SELECT tenant_id, id FROM invoices WHERE collect_at <= ? "
+                                      "ORDER BY collect_at, id LIMIT ?",
+                                      {unix(now), static_cast<std::int64_t>(limit)}))
+            out.push_back({r.getString(0), r.getString(1)});
+        return out;
     }
 
     std::vector<InvoiceRef> issuedDueBefore(core::Date date) override {
@@ -355,18 +373,19 @@ public:
     void insert(const CreditEntry& e) override {
         c_.execute(
             "INSERT INTO credit_ledger (tenant_id, id, customer_id, kind, amount_minor, currency, "
-            "balance_after_minor, invoice_id, reason, actor, created_at) VALUES (?, ?, ?, ?, ?, "
-            "?, ?, ?, ?, ?, ?)",
+            "balance_after_minor, invoice_id, reason, actor, created_at, payment_id) VALUES (?, ?, "
+            "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             {e.tenant_id, e.id, e.customer_id, e.kind, e.amount_minor, e.currency,
              e.balance_after_minor, sqlOptional(e.invoice_id), sqlOptional(e.reason), e.actor,
-             unix(e.created_at)});
+             unix(e.created_at), sqlOptional(e.payment_id)});
     }
 
     std::vector<CreditEntry> list(std::string_view tenant_id, std::string_view customer_id,
                                   const PageRequest& page) override {
         std::string sql =
             "SELECT tenant_id, id, customer_id, kind, amount_minor, currency, "
-            "balance_after_minor, invoice_id, reason, actor, created_at FROM credit_ledger WHERE "
+            "balance_after_minor, invoice_id, reason, actor, created_at, payment_id FROM "
+            "credit_ledger WHERE "
             "tenant_id = ? AND customer_id = ?";
         SqlParams params{text(tenant_id), text(customer_id)};
         addCursor(sql, params, page, "id");
@@ -386,6 +405,7 @@ public:
             e.reason = r.getOptionalString(8);
             e.actor = r.getString(9);
             e.created_at = fromUnix(r.getInt(10));
+            e.payment_id = r.getOptionalString(11);
             out.push_back(std::move(e));
         }
         return out;

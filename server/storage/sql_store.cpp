@@ -699,7 +699,9 @@ public:
           plugin_settings_(makeSqlPluginSettings(c)),
           hashprices_(makeSqlHashprices(c)),
           invoicing_(c, dialect),
-          scripts_(makeSqlScripts(c)) {}
+          scripts_(makeSqlScripts(c)),
+          payment_methods_(makeSqlPaymentMethods(c)),
+          payments_(makeSqlPayments(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -719,6 +721,8 @@ public:
     CreditLedgerRepository& creditLedger() override { return *invoicing_.credit_ledger; }
     InvoiceRunRepository& invoiceRuns() override { return *invoicing_.runs; }
     ScriptRepository& scripts() override { return *scripts_; }
+    PaymentMethodRepository& paymentMethods() override { return *payment_methods_; }
+    PaymentRepository& payments() override { return *payments_; }
 
 private:
     SqlTenants tenants_;
@@ -733,6 +737,8 @@ private:
     std::unique_ptr<HashpriceRepository> hashprices_;
     InvoicingRepositories invoicing_;
     std::unique_ptr<ScriptRepository> scripts_;
+    std::unique_ptr<PaymentMethodRepository> payment_methods_;
+    std::unique_ptr<PaymentRepository> payments_;
 };
 
 class SqlStore final : public Store {

@@ -1,5 +1,6 @@
 #include "domain/inventory.h"
 #include "domain/invoice.h"
+#include "domain/payment.h"
 #include "http/access.h"
 #include "http/api.h"
 #include "http/fields.h"
@@ -56,6 +57,9 @@ HandlerResult patchBillingSettings(ApiContext& ctx, Request& r) {
     nullableText("sender_name", domain::kMaxSenderNameLength, sender_name);
     nullableText("sender_email", 254, sender_email);
     nullableText("reply_to", 254, reply_to);
+    const auto auto_pay_timing = f.oneOf("auto_pay_timing", opt, {"on_issue", "on_due_date"});
+    const auto retry_days =
+        f.integers("payment_retry_days", opt, domain::kMaxRetries, 1, domain::kMaxRetryDay);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto saved =
         ctx.inventory.updateSettings(actorOf(r), *tenant, [&](domain::TenantBillingSettings& s) {
@@ -73,6 +77,8 @@ HandlerResult patchBillingSettings(ApiContext& ctx, Request& r) {
             if (sender_name) s.sender_name = *sender_name;
             if (sender_email) s.sender_email = *sender_email;
             if (reply_to) s.reply_to = *reply_to;
+            if (auto_pay_timing) s.auto_pay_timing = *auto_pay_timing;
+            if (retry_days) s.payment_retry_days.assign(retry_days->begin(), retry_days->end());
         });
     if (!saved.ok()) return std::move(saved).error();
     auto t = ctx.billing.getTenant(*tenant);
