@@ -822,18 +822,22 @@ core::Result<domain::Payment> Payments::refresh(const Actor& actor, const std::s
 core::Result<domain::Refund> Payments::refund(const Actor& actor, const std::string& tenant_id,
                                               const std::string& payment_id,
                                               std::optional<std::int64_t> amount_minor,
-                                              const std::string& reason) {
+                                              const std::string& reason,
+                                              const std::map<std::string, std::string>& params) {
     if (reason.empty() || reason.size() > 500)
         return paymentRefused("reason", "required", "a reason of 1 to 500 bytes is required");
     if (amount_minor && *amount_minor <= 0)
         return paymentRefused("amount", "out_of_range", "must be more than zero");
-    struct Started {
+    struct Plan {
         domain::Refund refund;
+        std::int64_t refunded_before = 0;  // the payment's, to detect a concurrent refund
+        bool records = false;              // the processor records refunds (no provider)
         const plugins::LoadedPlugin* plugin = nullptr;
         plugins::PaymentCallContext context;
         plugins::RefundRequest request;
     };
-    auto started = store_.write([&](storage::UnitOfWork& uow) -> core::Result<Started> {
+    // What to refund and from where, decided on a consistent read; nothing written yet.
+    auto plan = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Plan> {
         auto p = uow.payments().find(tenant_id, payment_id);
         if (!p) return Error::notFound("payment");
         if (p->status != PaymentStatus::kSucceeded && p->status != PaymentStatus::kPartial)
@@ -863,9 +867,8 @@ core::Result<domain::Refund> Payments::refund(const Actor& actor, const std::str
         const std::int64_t from_credit = std::clamp<std::int64_t>(
             std::min(p->credited_minor - credit_refunded, customer->credit_balance_minor), 0,
             amount);
-        const std::int64_t from_invoice = amount - from_credit;
         const std::int64_t invoice_refunded = p->refunded_minor - credit_refunded;
-        if (from_invoice > p->applied_minor - invoice_refunded)
+        if (amount - from_credit > p->applied_minor - invoice_refunded)
             return Error{ErrorCode::kConflict,
                          "the credit this payment left has been used; at most " +
                              std::to_string(from_credit + p->applied_minor - invoice_refunded) +
@@ -874,66 +877,89 @@ core::Result<domain::Refund> Payments::refund(const Actor& actor, const std::str
         auto settings = plugins_.settingsFor(uow, tenant_id, *plugin);
         if (!settings) return std::move(settings).error();
         const auto now = clock_.nowSeconds();
-        Started s;
-        s.refund.id = core::newId("rfd", unixMillis(clock_));
-        s.refund.tenant_id = tenant_id;
-        s.refund.payment_id = p->id;
-        s.refund.invoice_id = p->invoice_id;
-        s.refund.customer_id = p->customer_id;
-        s.refund.amount_minor = amount;
-        s.refund.from_credit_minor = from_credit;
-        s.refund.currency = p->currency;
-        s.refund.reason = reason;
-        s.refund.idempotency_key = s.refund.id;
-        s.refund.created_by = actor.id;
-        s.refund.created_at = s.refund.updated_at = now;
-        uow.payments().insertRefund(s.refund);
-        Payment updated = *p;
-        updated.refunded_minor += amount;
-        updated.updated_at = now;
-        uow.payments().update(updated);
-        if (from_credit > 0)
-            moveCredit(uow, actor, clock_, *customer, inv->currency, "refunded", -from_credit,
-                       inv->id, reason, s.refund.id);
+        Plan out;
+        out.refund.id = core::newId("rfd", unixMillis(clock_));
+        out.refund.tenant_id = tenant_id;
+        out.refund.payment_id = p->id;
+        out.refund.invoice_id = p->invoice_id;
+        out.refund.customer_id = p->customer_id;
+        out.refund.amount_minor = amount;
+        out.refund.from_credit_minor = from_credit;
+        out.refund.currency = p->currency;
+        out.refund.reason = reason;
+        out.refund.idempotency_key = out.refund.id;
+        out.refund.created_by = actor.id;
+        out.refund.created_at = out.refund.updated_at = now;
+        out.refunded_before = p->refunded_minor;
+        out.records = processor->has(BW_PROCESSOR_RECORDS);
+        out.plugin = plugin;
+        out.context = plugins_.paymentContext(tenant_id, std::move(*settings), params);
+        out.request.payer = payerOf(*customer, nullptr);
+        out.request.refund_id = out.refund.id;
+        out.request.idempotency_key = out.refund.idempotency_key;
+        out.request.payment_reference = p->reference.value_or("");
+        out.request.amount = {amount, p->currency, inv->currency.exponent};
+        out.request.reason = "requested_by_customer";
+        return out;
+    });
+    if (!plan) return std::move(plan).error();
+    auto processor = plugins::PaymentProcessor::of(plugins_.environment(), *plan->plugin);
+    if (!processor) return Error::internal("not a processor");
+    const auto call = [&] { return processor->refund(plan->context, plan->request); };
+    // A processor that records refunds only checks what it is told: a refusal is the caller's
+    // mistake and nothing is written. A provider's refund is written first (money may move).
+    std::optional<plugins::ProcessorResult<plugins::RefundResult>> result;
+    if (plan->records) {
+        result.emplace(call());
+        if (!*result) return processorError(result->error(), plan->plugin->info.id, "params");
+    }
+    auto started = store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::Refund> {
+        auto p = uow.payments().find(tenant_id, payment_id);
+        auto inv = p ? uow.invoices().find(tenant_id, p->invoice_id) : std::nullopt;
+        auto customer = p ? uow.customers().find(tenant_id, p->customer_id) : std::nullopt;
+        if (!p || !inv || !customer) return Error::notFound("payment");
+        if (p->refunded_minor != plan->refunded_before)
+            return Error::conflict("another refund of this payment started meanwhile; try again");
+        const auto now = clock_.nowSeconds();
+        const auto& r = plan->refund;
+        uow.payments().insertRefund(r);
+        p->refunded_minor += r.amount_minor;
+        p->updated_at = now;
+        uow.payments().update(*p);
+        if (r.from_credit_minor > 0)
+            moveCredit(uow, actor, clock_, *customer, inv->currency, "refunded",
+                       -r.from_credit_minor, inv->id, reason, r.id);
+        const std::int64_t from_invoice = r.amount_minor - r.from_credit_minor;
         if (from_invoice > 0 && takesPayments(inv->status)) {
             inv->amount_paid_minor -= from_invoice;
             inv->amount_due_minor += from_invoice;
             inv->updated_at = now;
             uow.invoices().update(*inv);
         }
-        recordAudit(uow, actor, clock_, tenant_id, "refund.started", "refund", s.refund.id,
-                    std::nullopt, toJson(s.refund, inv->currency));
-        s.plugin = plugin;
-        s.context = plugins_.paymentContext(tenant_id, std::move(*settings), {});
-        s.request.payer = payerOf(*customer, nullptr);
-        s.request.refund_id = s.refund.id;
-        s.request.idempotency_key = s.refund.idempotency_key;
-        s.request.payment_reference = p->reference.value_or("");
-        s.request.amount = {amount, p->currency, inv->currency.exponent};
-        s.request.reason = "requested_by_customer";
-        return s;
+        recordAudit(uow, actor, clock_, tenant_id, "refund.started", "refund", r.id, std::nullopt,
+                    toJson(r, inv->currency));
+        return r;
     });
     if (!started) return std::move(started).error();
-    auto processor = plugins::PaymentProcessor::of(plugins_.environment(), *started->plugin);
-    if (!processor) return Error::internal("not a processor");
-    const auto result = processor->refund(started->context, started->request);
+    if (!result) result.emplace(call());
     domain::RefundStatus status = domain::RefundStatus::kPending;
     std::string reference;
     std::string failure;
-    if (result) {
-        status =
-            result->status == plugins::RefundStatus::kSucceeded ? domain::RefundStatus::kSucceeded
-            : result->status == plugins::RefundStatus::kFailed  ? domain::RefundStatus::kFailed
-                                                                : domain::RefundStatus::kPending;
-        reference = result->reference;
-        failure = result->failure_code;
-    } else if (!outcomeUnknown(result.error())) {
+    if (*result) {
+        const auto& value = result->value();
+        status = value.status == plugins::RefundStatus::kSucceeded
+                     ? domain::RefundStatus::kSucceeded
+                 : value.status == plugins::RefundStatus::kFailed ? domain::RefundStatus::kFailed
+                                                                  : domain::RefundStatus::kPending;
+        reference = value.reference;
+        failure = value.failure_code;
+    } else if (!outcomeUnknown(result->error())) {
         status = domain::RefundStatus::kFailed;
-        failure = result.error().describe();
+        failure = result->error().describe();
     }
-    // Written through the one place that settles refunds (webhooks use it too).
+    // Settled through the one place that settles refunds (webhooks use it too).
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::Refund> {
-        auto r = uow.payments().findRefund(tenant_id, started->refund.id);
+        auto r = uow.payments().findRefund(tenant_id, started->id);
         if (!r) return Error::notFound("refund");
         if (!reference.empty() && !r->reference) r->reference = reference;
         settleRefund(uow, actor, *r, status, failure);

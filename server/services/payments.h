@@ -101,11 +101,13 @@ public:
 
     // Refunds (part of) a succeeded payment. The refund comes off the credit the payment left
     // first (as far as the balance still holds it), then off the invoice: an open invoice owes
-    // it again, a paid one stays paid (the refund is a concession).
+    // it again, a paid one stays paid (the refund is a concession). `params` are the call
+    // parameters of a processor that records refunds (payment_manual: reference, channel).
     core::Result<domain::Refund> refund(const Actor& actor, const std::string& tenant_id,
                                         const std::string& payment_id,
                                         std::optional<std::int64_t> amount_minor,
-                                        const std::string& reason);
+                                        const std::string& reason,
+                                        const std::map<std::string, std::string>& params = {});
     core::Result<std::vector<domain::Refund>> refunds(const std::string& tenant_id,
                                                       const std::string& payment_id);
 

@@ -106,6 +106,24 @@ HandlerResult removeMethod(ApiContext& ctx, Request& r) {
 
 // ---- payments --------------------------------------------------------------------------------
 
+// The processor's call parameters: an object of strings (payment_manual: reference, channel,
+// received_on, note).
+std::map<std::string, std::string> readParams(FieldReader& f) {
+    std::map<std::string, std::string> out;
+    const auto* params = f.object("params", Presence::kOptional);
+    if (params == nullptr) return out;
+    if (params->members().size() > kMaxParams)
+        f.addError("params", "out_of_range", "at most 20 parameters");
+    for (const auto& [name, value] : params->members()) {
+        if (!value.isString() || value.asString().size() > kMaxParamLength) {
+            f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
+            continue;
+        }
+        out[name] = value.asString();
+    }
+    return out;
+}
+
 HandlerResult payInvoice(ApiContext& ctx, Request& r) {
     auto tenant = writableTenantScope(r, ctx.store);
     if (!tenant.ok()) return std::move(tenant).error();
@@ -135,17 +153,7 @@ HandlerResult payInvoice(ApiContext& ctx, Request& r) {
             request.amount_minor = money->minor;
         }
     }
-    if (const auto* params = f.object("params", Presence::kOptional)) {
-        if (params->members().size() > kMaxParams)
-            f.addError("params", "out_of_range", "at most 20 parameters");
-        for (const auto& [name, value] : params->members()) {
-            if (!value.isString() || value.asString().size() > kMaxParamLength) {
-                f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
-                continue;
-            }
-            request.params[name] = value.asString();
-        }
-    }
+    request.params = readParams(f);
     if (auto url = f.string("return_url", Presence::kOptional, 2048)) request.return_url = *url;
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto p = ctx.payments.pay(actorOf(r), *tenant, inv->id, request);
@@ -217,8 +225,9 @@ HandlerResult refundPayment(ApiContext& ctx, Request& r) {
         }
     }
     const auto reason = f.string("reason", Presence::kRequired, 500);
+    const auto params = readParams(f);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    auto refund = ctx.payments.refund(actorOf(r), *tenant, p->id, amount, *reason);
+    auto refund = ctx.payments.refund(actorOf(r), *tenant, p->id, amount, *reason, params);
     if (!refund.ok()) return std::move(refund).error();
     return Response::json(201, services::toJson(*refund, currency));
 }
