@@ -57,9 +57,10 @@ bool bankIntent(const JsonValue& intent) {
     return bank && !card;
 }
 
-// The fee of an expanded latest_charge.balance_transaction, in the payment's currency.
-std::int64_t feeOf(const JsonValue& intent) {
-    const JsonValue* transaction = at(intent, {"latest_charge", "balance_transaction"});
+// The fee of a charge whose balance_transaction is expanded, when it is in the payment's currency
+// and not more than what was received; -1 otherwise.
+std::int64_t feeOf(const JsonValue& charge, const JsonValue& intent) {
+    const JsonValue* transaction = charge.find("balance_transaction");
     if (transaction == nullptr || !transaction->isObject()) return -1;
     const auto fee = transaction->getInt64("fee");
     const auto currency = transaction->getString("currency");
@@ -131,11 +132,10 @@ std::int32_t methodStatusOfSetup(const JsonValue& setup_intent, std::string& fai
 sdk::WebhookResult paymentEvent(const StripeClient& client, sdk::WebhookResult out,
                                 std::string_view intent_id) {
     if (intent_id.rfind("pi_", 0) != 0) return out;  // not one of ours to report
-    const StripeReply reply = client.get("/v1/payment_intents/" + codec::percentEncode(intent_id),
-                                         {"latest_charge.balance_transaction"});
+    const StripeReply reply = client.get("/v1/payment_intents/" + codec::percentEncode(intent_id));
     if (!reply.ok()) throwStripeError(reply, "reading the PaymentIntent " + std::string(intent_id));
     out.event = BW_EVENT_PAYMENT;
-    out.payment = paymentOfIntent(reply.body);
+    out.payment = readIntent(client, reply.body);
     out.payment_id = std::string(stringAt(reply.body, {"metadata", "payment_id"}));
     return out;
 }
@@ -342,7 +342,10 @@ sdk::PaymentResult paymentOfIntent(const JsonValue& intent) {
     out.reference = id;
     if (status == "succeeded") {
         const std::int64_t received = intOr(intent, "amount_received", 0);
-        return sdk::PaymentResult::succeeded(id, received, feeOf(intent));
+        const JsonValue* charge = intent.find("latest_charge");
+        const std::int64_t fee =
+            charge != nullptr && charge->isObject() ? feeOf(*charge, intent) : -1;
+        return sdk::PaymentResult::succeeded(id, received, fee);
     }
     if (status == "processing" || status == "requires_confirmation" ||
         status == "requires_capture") {
@@ -371,6 +374,21 @@ sdk::PaymentResult paymentOfIntent(const JsonValue& intent) {
                      "Stripe reported the PaymentIntent status '" + std::string(status) + "'");
 }
 
+sdk::PaymentResult readIntent(const StripeClient& client, const JsonValue& intent) {
+    sdk::PaymentResult out = paymentOfIntent(intent);
+    const std::string_view charge = idOf(intent.find("latest_charge"));
+    if (out.status != BW_PAYMENT_SUCCEEDED || out.fee_minor != -1 || charge.empty()) return out;
+    // The money moved: failing to read the fee must not turn that into an error.
+    try {
+        const StripeReply reply =
+            client.get("/v1/charges/" + codec::percentEncode(charge), {"balance_transaction"});
+        if (reply.ok()) out.fee_minor = feeOf(reply.body, intent);
+    } catch (const sdk::Error& e) {
+        client.call().warning("the fee of " + out.reference + " is unknown: " + e.what());
+    }
+    return out;
+}
+
 sdk::PaymentResult createIntent(const StripeClient& client, const sdk::ChargeRequest& request,
                                 const IntentOptions& options) {
     if (request.amount.amount_minor <= 0) {
@@ -395,10 +413,9 @@ sdk::PaymentResult createIntent(const StripeClient& client, const sdk::ChargeReq
     form.addNested({"metadata", "payment_id"}, request.payment_id);
     if (!request.invoice_id.empty()) form.addNested({"metadata", "invoice_id"}, request.invoice_id);
     for (const auto& [key, value] : options.metadata) form.addNested({"metadata", key}, value);
-    form.add("expand[0]", "latest_charge.balance_transaction");
 
     const StripeReply reply = client.post("/v1/payment_intents", form, request.idempotency_key);
-    if (reply.ok()) return paymentOfIntent(reply.body);
+    if (reply.ok()) return readIntent(client, reply.body);
     const JsonValue* error = reply.body.find("error");
     if (reply.status == 402 && error != nullptr && error->isObject()) {
         const JsonValue* intent = error->find("payment_intent");
@@ -429,8 +446,7 @@ sdk::PaymentResult lookupIntent(const StripeClient& client, const sdk::LookupReq
     }
     const std::string currency = stripeCurrency(request.amount);
     const StripeReply reply =
-        client.get("/v1/payment_intents/" + codec::percentEncode(request.reference),
-                   {"latest_charge.balance_transaction"});
+        client.get("/v1/payment_intents/" + codec::percentEncode(request.reference));
     if (!reply.ok()) throwStripeError(reply, "reading the PaymentIntent");
     const auto amount = reply.body.getInt64("amount");
     if (!amount || *amount != request.amount.amount_minor ||
@@ -439,7 +455,7 @@ sdk::PaymentResult lookupIntent(const StripeClient& client, const sdk::LookupReq
             BW_ERR_INVALID_ARGUMENT,
             "the PaymentIntent " + std::string(request.reference) + " is not for the amount asked");
     }
-    return paymentOfIntent(reply.body);
+    return readIntent(client, reply.body);
 }
 
 sdk::RefundResult createRefund(const StripeClient& client, const sdk::RefundRequest& request) {

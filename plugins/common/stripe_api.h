@@ -81,6 +81,9 @@ std::string failureCodeOf(const codec::JsonValue& error, bool bank);
 // Where a PaymentIntent stands, as a payment result (fee from an expanded
 // latest_charge.balance_transaction when its currency is the payment's, else -1).
 sdk::PaymentResult paymentOfIntent(const codec::JsonValue& intent);
+// The same, with the fee of a succeeded payment read from its charge's balance transaction when
+// the intent does not carry it expanded (still -1 when that read fails: the money moved).
+sdk::PaymentResult readIntent(const StripeClient& client, const codec::JsonValue& intent);
 
 struct IntentOptions {
     std::string_view customer;        // "" for none
