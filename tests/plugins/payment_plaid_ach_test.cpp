@@ -323,7 +323,7 @@ BOOST_AUTO_TEST_CASE(a_debit_needs_the_customer_and_dollars) {
     BOOST_TEST(stripe.requests().size() == before);
 }
 
-BOOST_AUTO_TEST_CASE(a_refund_of_a_settled_debit_is_pending_then_settles_by_webhook) {
+BOOST_AUTO_TEST_CASE(refunds_of_a_settled_debit_are_pending_then_settle_by_webhook) {
     const LinkedAccount linked = link("checking");
     const auto debit = ach().charge(call(), debitOf(linked.method));
     BOOST_REQUIRE(debit.ok());
@@ -345,6 +345,21 @@ BOOST_AUTO_TEST_CASE(a_refund_of_a_settled_debit_is_pending_then_settles_by_webh
     BOOST_TEST((settled->event == WebhookEvent::kRefund));
     BOOST_TEST(settled->refund_reference == r->reference);
     BOOST_TEST((settled->refund_status == std::optional<RefundStatus>(RefundStatus::kSucceeded)));
+
+    // The rest of it, then nothing more.
+    refund.refund_id = "rfd_2";
+    refund.idempotency_key = "idem_r2";
+    refund.amount = {7'500, "USD", 2};
+    const auto rest = ach().refund(call(), refund);
+    BOOST_REQUIRE_MESSAGE(rest.ok(), problem(rest));
+    BOOST_TEST((rest->status == RefundStatus::kPending));
+    BOOST_TEST(rest->reference != r->reference);
+    refund.idempotency_key = "idem_r3";
+    refund.amount = {1, "USD", 2};
+    const auto more = ach().refund(call(), refund);
+    BOOST_REQUIRE(!more.ok());
+    BOOST_TEST(more.error().status == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(stripe.counts().refunds == 2);
 }
 
 BOOST_AUTO_TEST_CASE(a_stripe_delivery_that_does_not_verify_is_denied) {
