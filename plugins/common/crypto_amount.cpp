@@ -50,7 +50,9 @@ std::optional<CryptoDecimal> parseCryptoDecimal(std::string_view text) {
     UInt128 digits = 0;
     int significant = 0;
     int fraction = 0;
-    const auto isDigit = [&](std::size_t k) { return k < text.size() && text[k] >= '0' && text[k] <= '9'; };
+    const auto isDigit = [&](std::size_t k) {
+        return k < text.size() && text[k] >= '0' && text[k] <= '9';
+    };
     const auto take = [&](char c) {
         const auto d = static_cast<unsigned>(c - '0');
         if (significant > 0 || d != 0) ++significant;
@@ -127,7 +129,8 @@ std::optional<std::int64_t> shareOf(std::int64_t total_minor, const CryptoDecima
     // total * b as three 64-bit limbs (b < 2^126, so the top limb stays below 2^62 + 1).
     const auto a = static_cast<std::uint64_t>(total_minor);
     const UInt128 low = static_cast<UInt128>(a) * static_cast<std::uint64_t>(*b);
-    const UInt128 high = static_cast<UInt128>(a) * static_cast<std::uint64_t>(*b >> 64) + (low >> 64);
+    const UInt128 high =
+        static_cast<UInt128>(a) * static_cast<std::uint64_t>(*b >> 64) + (low >> 64);
     const std::uint64_t limbs[3] = {static_cast<std::uint64_t>(low),
                                     static_cast<std::uint64_t>(high),
                                     static_cast<std::uint64_t>(high >> 64)};

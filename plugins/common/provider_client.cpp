@@ -87,9 +87,9 @@ bool isHttpUrl(std::string_view url) {
 std::string urlParam(const sdk::Call& call, const char* key) {
     const std::string_view value = trim(call.requiredParam(key));
     if (value.size() > kMaxUrl || !isHttpUrl(value))
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         std::string("parameter ") + key + " must be an http(s) URL of at most " +
-                             std::to_string(kMaxUrl) + " bytes");
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, std::string("parameter ") + key +
+                                                      " must be an http(s) URL of at most " +
+                                                      std::to_string(kMaxUrl) + " bytes");
     return std::string(value);
 }
 
@@ -153,8 +153,8 @@ ProviderReply ProviderClient::post(std::string_view path, const codec::JsonValue
     return send("POST", path, codec::writeJson(body), extra_headers);
 }
 
-ProviderReply ProviderClient::send(const char* method, std::string_view path,
-                                   std::string_view body, std::string_view extra_headers) const {
+ProviderReply ProviderClient::send(const char* method, std::string_view path, std::string_view body,
+                                   std::string_view extra_headers) const {
     std::string headers = auth_headers_;
     headers += "Accept: application/json\r\n";
     if (!body.empty()) headers += "Content-Type: application/json\r\n";
@@ -196,8 +196,8 @@ const codec::JsonValue& ProviderClient::object(const ProviderReply& reply,
                                                std::string_view what) const {
     if (reply.status < 200 || reply.status > 299) fail(reply, what);
     if (!reply.json || !reply.json->isObject())
-        throw sdk::Error(BW_ERR_UNAVAILABLE, provider_ + " " + std::string(what) +
-                                                 ": the answer is not a JSON object");
+        throw sdk::Error(BW_ERR_UNAVAILABLE,
+                         provider_ + " " + std::string(what) + ": the answer is not a JSON object");
     return *reply.json;
 }
 

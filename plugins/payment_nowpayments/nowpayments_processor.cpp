@@ -84,8 +84,7 @@ common::ProviderClient client(const sdk::Call& call) {
     if (!common::isHttpUrl(base))
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "api_base_url must be an http(s) URL");
     const std::string key = common::requiredSecret(call, "api_key");
-    const auto timeout =
-        common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
+    const auto timeout = common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
     return common::ProviderClient(call, "NOWPayments", base, "x-api-key: " + key + "\r\n",
                                   static_cast<std::uint32_t>(timeout));
 }
@@ -97,7 +96,8 @@ std::string payCurrency(const sdk::Call& call) {
     const bool from_param = param && !trim(*param).empty();
     const std::string chosen = lower(
         trim(from_param ? *param : common::configOr(call, "pay_currency", kDefaultPayCurrency)));
-    const std::string allowed = lower(common::configOr(call, "pay_currencies", kDefaultPayCurrencies));
+    const std::string allowed =
+        lower(common::configOr(call, "pay_currencies", kDefaultPayCurrencies));
     std::vector<std::string> list;
     std::string_view rest = allowed;
     while (!rest.empty()) {
@@ -109,9 +109,8 @@ std::string payCurrency(const sdk::Call& call) {
     if (std::find(list.begin(), list.end(), chosen) == list.end()) {
         std::string names;
         for (const auto& name : list) names += (names.empty() ? "" : ", ") + name;
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         std::string(from_param ? "parameter " : "") + "pay_currency must be one of " +
-                             names);
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, std::string(from_param ? "parameter " : "") +
+                                                      "pay_currency must be one of " + names);
     }
     return chosen;
 }
@@ -124,10 +123,10 @@ void checkCurrency(const sdk::Money& money) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                          "currency " + std::string(money.currency) + " is not an ISO 4217 code");
     if (*exponent != money.exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         "currency " + std::string(money.currency) + " has " +
-                             std::to_string(*exponent) + " decimals, not " +
-                             std::to_string(money.exponent));
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "currency " + std::string(money.currency) +
+                                                      " has " + std::to_string(*exponent) +
+                                                      " decimals, not " +
+                                                      std::to_string(money.exponent));
 }
 
 std::optional<common::CryptoDecimal> decimalMember(const JsonValue& object, std::string_view key) {
@@ -139,9 +138,9 @@ std::optional<common::CryptoDecimal> decimalMember(const JsonValue& object, std:
 // How far a payment got; the furthest of several payments with one order_id is the one to
 // report (the payer may have opened a second one on the hosted page).
 int progress(std::string_view status) {
-    static constexpr std::string_view kOrder[] = {
-        "expired",    "failed",    "refunded", "waiting",  "partially_paid",
-        "confirming", "confirmed", "sending",  "finished"};
+    static constexpr std::string_view kOrder[] = {"expired",   "failed",         "refunded",
+                                                  "waiting",   "partially_paid", "confirming",
+                                                  "confirmed", "sending",        "finished"};
     for (std::size_t i = 0; i < std::size(kOrder); ++i) {
         if (kOrder[i] == status) return static_cast<int>(i);
     }
@@ -169,13 +168,15 @@ sdk::PaymentResult toResult(const JsonValue& payment, const sdk::Money* asked,
         throw sdk::Error(BW_ERR_INTERNAL,
                          "NOWPayments payment " + *reference + " is for " +
                              codec::minorToDecimal(*price_minor, *exponent) + " " + currency +
-                             ", not " + codec::minorToDecimal(asked->amount_minor, asked->exponent) +
-                             " " + std::string(asked->currency));
+                             ", not " +
+                             codec::minorToDecimal(asked->amount_minor, asked->exponent) + " " +
+                             std::string(asked->currency));
 
     sdk::PaymentResult r;
     r.reference = *reference;
     if (action_url.empty()) {
-        if (const auto invoice = common::idText(payment, "invoice_id"); invoice && !invoice->empty())
+        if (const auto invoice = common::idText(payment, "invoice_id");
+            invoice && !invoice->empty())
             action_url = std::string(checkout_url) + "?iid=" + codec::percentEncode(*invoice);
     }
     const auto expires = [&]() -> std::int64_t {
@@ -220,8 +221,7 @@ sdk::PaymentResult toResult(const JsonValue& payment, const sdk::Money* asked,
         r.failure_code = "canceled";
     } else {
         throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments payment " + *reference +
-                                                 " has the unknown status " +
-                                                 printable(*status));
+                                                 " has the unknown status " + printable(*status));
     }
     return r;
 }
@@ -232,9 +232,10 @@ std::string authenticate(const sdk::Call& call, const common::ProviderClient& ap
     if (!email || trim(*email).empty())
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "account_email is not configured");
     const std::string password = common::requiredSecret(call, "account_password");
-    const auto reply = api.post("/auth", JsonValue::object()
-                                             .set("email", JsonValue::string(std::string(trim(*email))))
-                                             .set("password", JsonValue::string(password)));
+    const auto reply =
+        api.post("/auth", JsonValue::object()
+                              .set("email", JsonValue::string(std::string(trim(*email))))
+                              .set("password", JsonValue::string(password)));
     const auto token = api.object(reply, "POST /auth").getString("token");
     if (!token || token->empty())
         throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments POST /auth answered no token");
@@ -248,7 +249,8 @@ std::string authenticate(const sdk::Call& call, const common::ProviderClient& ap
 // 100 at most) and matched here.
 std::optional<JsonValue> findByOrder(const sdk::Call& call, const common::ProviderClient& api,
                                      std::string_view order_id) {
-    const std::int64_t pages = common::integerConfig(call, "lookup_pages", kDefaultLookupPages, 1, 1000);
+    const std::int64_t pages =
+        common::integerConfig(call, "lookup_pages", kDefaultLookupPages, 1, 1000);
     const std::string bearer = "Authorization: Bearer " + authenticate(call, api) + "\r\n";
     std::optional<JsonValue> best;
     for (std::int64_t page = 0; page < pages; ++page) {
@@ -263,7 +265,8 @@ std::optional<JsonValue> findByOrder(const sdk::Call& call, const common::Provid
         for (const JsonValue& p : data->items()) {
             if (common::idText(p, "order_id") != order_id) continue;
             const auto status = p.getString("payment_status").value_or("");
-            if (!best || progress(status) > progress(best->getString("payment_status").value_or("")))
+            if (!best ||
+                progress(status) > progress(best->getString("payment_status").value_or("")))
                 best = p;
         }
         const auto count = body.getInt64("pagesCount");
@@ -282,8 +285,8 @@ std::optional<sdk::PaymentResult> declined(const common::ProviderClient& api,
         if (reply.status >= 200 && reply.status <= 299) return std::nullopt;
         api.fail(reply, what);
     }
-    const auto code = reply.json && reply.json->isObject() ? reply.json->getString("code")
-                                                           : std::nullopt;
+    const auto code =
+        reply.json && reply.json->isObject() ? reply.json->getString("code") : std::nullopt;
     return sdk::PaymentResult::failed(
         code == "AMOUNT_MINIMAL_ERROR" ? "amount_too_small" : "provider_error",
         reply.message.empty() ? "NOWPayments refused the payment" : printable(reply.message));
@@ -328,10 +331,10 @@ class NowPayments final : public sdk::PaymentProcessor {
             throw sdk::Error(BW_ERR_UNAVAILABLE,
                              "NOWPayments POST /invoice answered no id or invoice_url");
 
-        const auto paid = api.post("/invoice-payment",
-                                   JsonValue::object()
-                                       .set("iid", JsonValue::string(*iid))
-                                       .set("pay_currency", JsonValue::string(coin)));
+        const auto paid =
+            api.post("/invoice-payment", JsonValue::object()
+                                             .set("iid", JsonValue::string(*iid))
+                                             .set("pay_currency", JsonValue::string(coin)));
         if (auto refused = declined(api, paid, "POST /invoice-payment")) return *refused;
         return toResult(api.object(paid, "POST /invoice-payment"), &request.amount,
                         std::string(*page), checkout);
@@ -345,9 +348,9 @@ class NowPayments final : public sdk::PaymentProcessor {
             const JsonValue& payment = api.object(reply, "GET /payment/{id}");
             const auto order = common::idText(payment, "order_id");
             if (!request.payment_id.empty() && order && *order != request.payment_id)
-                throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                                 "reference " + std::string(request.reference) +
-                                     " belongs to another order_id");
+                throw sdk::Error(
+                    BW_ERR_INVALID_ARGUMENT,
+                    "reference " + std::string(request.reference) + " belongs to another order_id");
             return toResult(payment, &request.amount, "", checkout);
         }
         if (request.payment_id.empty())
@@ -363,7 +366,8 @@ class NowPayments final : public sdk::PaymentProcessor {
         // Verify before anything else; nothing of an unverified body is read.
         const auto secret = call.secret("ipn_secret");
         if (!secret || secret->empty())
-            throw sdk::Error(BW_ERR_DENIED, "ipn_secret is not configured: IPNs cannot be verified");
+            throw sdk::Error(BW_ERR_DENIED,
+                             "ipn_secret is not configured: IPNs cannot be verified");
         const auto header = codec::headerValue(request.headers, "x-nowpayments-sig");
         if (!header || header->empty())
             throw sdk::Error(BW_ERR_DENIED, "missing x-nowpayments-sig");
@@ -371,8 +375,8 @@ class NowPayments final : public sdk::PaymentProcessor {
         const auto body = codec::parseJson(request.body, nullptr);
         if (!signature || !body || !body->isObject())
             throw sdk::Error(BW_ERR_DENIED, "bad x-nowpayments-sig");
-        const std::string expected = call.hmac(
-            BW_HASH_SHA512, *secret, codec::writeJson(*body, codec::KeyOrder::kSorted));
+        const std::string expected =
+            call.hmac(BW_HASH_SHA512, *secret, codec::writeJson(*body, codec::KeyOrder::kSorted));
         if (!codec::constantTimeEquals(expected, *signature))
             throw sdk::Error(BW_ERR_DENIED, "bad x-nowpayments-sig");
 
@@ -399,15 +403,15 @@ class NowPayments final : public sdk::PaymentProcessor {
 constexpr bw_config_key kApiBaseUrl =
     sdk::configKey("api_base_url", BW_CONFIG_URL, 0, kDefaultApiBase,
                    "NOWPayments API base URL (sandbox: https://api-sandbox.nowpayments.io/v1)");
-constexpr bw_config_key kCheckoutUrl = sdk::configKey(
-    "checkout_url", BW_CONFIG_URL, 0, kDefaultCheckout,
-    "Hosted invoice page; the payer is sent to <checkout_url>?iid=<invoice id>");
-constexpr bw_config_key kApiKey = sdk::configKey("api_key", BW_CONFIG_STRING,
-                                                 BW_CONFIG_REQUIRED | BW_CONFIG_SECRET, nullptr,
-                                                 "NOWPayments API key (x-api-key)");
-constexpr bw_config_key kIpnSecret = sdk::configKey(
-    "ipn_secret", BW_CONFIG_STRING, BW_CONFIG_SECRET, nullptr,
-    "IPN secret from the NOWPayments dashboard; webhooks are refused without it");
+constexpr bw_config_key kCheckoutUrl =
+    sdk::configKey("checkout_url", BW_CONFIG_URL, 0, kDefaultCheckout,
+                   "Hosted invoice page; the payer is sent to <checkout_url>?iid=<invoice id>");
+constexpr bw_config_key kApiKey =
+    sdk::configKey("api_key", BW_CONFIG_STRING, BW_CONFIG_REQUIRED | BW_CONFIG_SECRET, nullptr,
+                   "NOWPayments API key (x-api-key)");
+constexpr bw_config_key kIpnSecret =
+    sdk::configKey("ipn_secret", BW_CONFIG_STRING, BW_CONFIG_SECRET, nullptr,
+                   "IPN secret from the NOWPayments dashboard; webhooks are refused without it");
 constexpr bw_config_key kAccountEmail = sdk::configKey(
     "account_email", BW_CONFIG_STRING, BW_CONFIG_REQUIRED, nullptr,
     "NOWPayments account login, for the payment list that finds a payment by order_id");
@@ -417,21 +421,21 @@ constexpr bw_config_key kAccountPassword =
 constexpr bw_config_key kPayCurrency =
     sdk::configKey("pay_currency", BW_CONFIG_STRING, 0, kDefaultPayCurrency,
                    "Coin the payer pays in unless the pay_currency parameter says otherwise");
-constexpr bw_config_key kPayCurrencies = sdk::configKey(
-    "pay_currencies", BW_CONFIG_STRING, 0, kDefaultPayCurrencies,
-    "Comma-separated NOWPayments tickers a payer may choose (USDT is per network)");
+constexpr bw_config_key kPayCurrencies =
+    sdk::configKey("pay_currencies", BW_CONFIG_STRING, 0, kDefaultPayCurrencies,
+                   "Comma-separated NOWPayments tickers a payer may choose (USDT is per network)");
 constexpr bw_config_key kLookupPages =
     sdk::configKey("lookup_pages", BW_CONFIG_INTEGER, 0, "10",
                    "Pages of the 100 newest payments searched for an order_id (1 to 1000)");
-constexpr bw_config_key kTimeoutMs = sdk::configKey(
-    "timeout_ms", BW_CONFIG_INTEGER, 0, "10000", "Timeout of one NOWPayments request (100 to 60000)");
-constexpr const bw_config_key* kKeys[] = {&kApiBaseUrl,  &kCheckoutUrl,  &kApiKey,
-                                          &kIpnSecret,   &kAccountEmail, &kAccountPassword,
-                                          &kPayCurrency, &kPayCurrencies, &kLookupPages,
-                                          &kTimeoutMs};
+constexpr bw_config_key kTimeoutMs =
+    sdk::configKey("timeout_ms", BW_CONFIG_INTEGER, 0, "10000",
+                   "Timeout of one NOWPayments request (100 to 60000)");
+constexpr const bw_config_key* kKeys[] = {
+    &kApiBaseUrl,      &kCheckoutUrl, &kApiKey,        &kIpnSecret,   &kAccountEmail,
+    &kAccountPassword, &kPayCurrency, &kPayCurrencies, &kLookupPages, &kTimeoutMs};
 
-constexpr bw_payment_processor_api kProcessor = sdk::paymentProcessor<NowPayments>(
-    BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO), BW_PROCESSOR_WEBHOOKS);
+constexpr bw_payment_processor_api kProcessor =
+    sdk::paymentProcessor<NowPayments>(BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO), BW_PROCESSOR_WEBHOOKS);
 
 }  // namespace
 }  // namespace billwright::payment_nowpayments

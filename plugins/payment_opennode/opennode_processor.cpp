@@ -62,8 +62,7 @@ common::ProviderClient client(const sdk::Call& call, const std::string& key) {
     const std::string base = common::configOr(call, "api_base_url", kDefaultApiBase);
     if (!common::isHttpUrl(base))
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "api_base_url must be an http(s) URL");
-    const auto timeout =
-        common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
+    const auto timeout = common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
     return common::ProviderClient(call, "OpenNode", base, "Authorization: " + key + "\r\n",
                                   static_cast<std::uint32_t>(timeout));
 }
@@ -74,10 +73,10 @@ void checkCurrency(const sdk::Money& money) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                          "currency " + std::string(money.currency) + " is not an ISO 4217 code");
     if (*exponent != money.exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         "currency " + std::string(money.currency) + " has " +
-                             std::to_string(*exponent) + " decimals, not " +
-                             std::to_string(money.exponent));
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "currency " + std::string(money.currency) +
+                                                      " has " + std::to_string(*exponent) +
+                                                      " decimals, not " +
+                                                      std::to_string(money.exponent));
 }
 
 // {"data": ...} of a 2xx answer.
@@ -145,8 +144,9 @@ sdk::PaymentResult toResult(const JsonValue& charge, const sdk::Money* asked,
         throw sdk::Error(BW_ERR_INTERNAL,
                          "OpenNode charge " + reference + " is for " +
                              codec::minorToDecimal(*price_minor, *exponent) + " " + currency +
-                             ", not " + codec::minorToDecimal(asked->amount_minor, asked->exponent) +
-                             " " + std::string(asked->currency));
+                             ", not " +
+                             codec::minorToDecimal(asked->amount_minor, asked->exponent) + " " +
+                             std::string(asked->currency));
 
     sdk::PaymentResult r;
     r.reference = reference;
@@ -187,9 +187,8 @@ sdk::PaymentResult toResult(const JsonValue& charge, const sdk::Money* asked,
         r.failure_code = "refunded";
         r.failure_message = "OpenNode returned the underpayment to the payer";
     } else {
-        throw sdk::Error(BW_ERR_UNAVAILABLE,
-                         "OpenNode charge " + reference + " has the unknown status " +
-                             printable(*status));
+        throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode charge " + reference +
+                                                 " has the unknown status " + printable(*status));
     }
     return r;
 }
@@ -249,9 +248,10 @@ class OpenNode final : public sdk::PaymentProcessor {
         checkCurrency(request.amount);
         if (request.payment_id.empty())
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "payment_id is required");
-        const auto ttl = call.config("ttl_minutes")
-                             ? std::optional(common::integerConfig(call, "ttl_minutes", 0, 10, 1440))
-                             : std::nullopt;
+        const auto ttl =
+            call.config("ttl_minutes")
+                ? std::optional(common::integerConfig(call, "ttl_minutes", 0, 10, 1440))
+                : std::nullopt;
         const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
         const common::ProviderClient api = client(call, common::requiredSecret(call, "api_key"));
 
@@ -261,8 +261,8 @@ class OpenNode final : public sdk::PaymentProcessor {
 
         JsonValue body =
             JsonValue::object()
-                .set("amount", JsonValue::number(codec::minorToDecimal(
-                                   request.amount.amount_minor, request.amount.exponent)))
+                .set("amount", JsonValue::number(codec::minorToDecimal(request.amount.amount_minor,
+                                                                       request.amount.exponent)))
                 .set("currency", JsonValue::string(std::string(request.amount.currency)))
                 .set("order_id", JsonValue::string(std::string(request.payment_id)))
                 .set("description",
@@ -278,9 +278,9 @@ class OpenNode final : public sdk::PaymentProcessor {
         const auto made = api.post("/v1/charges", body);
         if (made.status == 400) {
             // Refused: nothing was created, so this is a decline, not an unknown outcome.
-            return sdk::PaymentResult::failed(
-                "provider_error",
-                made.message.empty() ? "OpenNode refused the charge" : printable(made.message));
+            return sdk::PaymentResult::failed("provider_error", made.message.empty()
+                                                                    ? "OpenNode refused the charge"
+                                                                    : printable(made.message));
         }
         return toResult(data(api, made, "POST /v1/charges"), &request.amount, checkout);
     }
@@ -292,9 +292,9 @@ class OpenNode final : public sdk::PaymentProcessor {
             const JsonValue charge = fetch(api, request.reference);
             const auto order = common::idText(charge, "order_id");
             if (!request.payment_id.empty() && order && *order != request.payment_id)
-                throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                                 "reference " + std::string(request.reference) +
-                                     " belongs to another order_id");
+                throw sdk::Error(
+                    BW_ERR_INVALID_ARGUMENT,
+                    "reference " + std::string(request.reference) + " belongs to another order_id");
             return toResult(charge, &request.amount, checkout);
         }
         if (request.payment_id.empty())
@@ -310,7 +310,8 @@ class OpenNode final : public sdk::PaymentProcessor {
         // Verify before anything else; nothing but the charge id is read from the body.
         const auto key = call.secret("api_key");
         if (!key || key->empty())
-            throw sdk::Error(BW_ERR_DENIED, "api_key is not configured: webhooks cannot be verified");
+            throw sdk::Error(BW_ERR_DENIED,
+                             "api_key is not configured: webhooks cannot be verified");
         const auto fields = webhookFields(request);
         const auto id = fields ? field(*fields, "id") : std::nullopt;
         const auto hashed = fields ? field(*fields, "hashed_order") : std::nullopt;
@@ -335,9 +336,9 @@ class OpenNode final : public sdk::PaymentProcessor {
     }
 };
 
-constexpr bw_config_key kApiBaseUrl = sdk::configKey(
-    "api_base_url", BW_CONFIG_URL, 0, kDefaultApiBase,
-    "OpenNode API root, without /v1 (testnet: https://dev-api.opennode.com)");
+constexpr bw_config_key kApiBaseUrl =
+    sdk::configKey("api_base_url", BW_CONFIG_URL, 0, kDefaultApiBase,
+                   "OpenNode API root, without /v1 (testnet: https://dev-api.opennode.com)");
 constexpr bw_config_key kCheckoutUrl = sdk::configKey(
     "checkout_url", BW_CONFIG_URL, 0, kDefaultCheckout,
     "Hosted checkout, <checkout_url><charge id>, when a charge has no hosted_checkout_url");
@@ -352,8 +353,8 @@ constexpr bw_config_key kTimeoutMs = sdk::configKey(
 constexpr const bw_config_key* kKeys[] = {&kApiBaseUrl, &kCheckoutUrl, &kApiKey, &kTtlMinutes,
                                           &kTimeoutMs};
 
-constexpr bw_payment_processor_api kProcessor = sdk::paymentProcessor<OpenNode>(
-    BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO), BW_PROCESSOR_WEBHOOKS);
+constexpr bw_payment_processor_api kProcessor =
+    sdk::paymentProcessor<OpenNode>(BW_METHOD_TYPE_BIT(BW_METHOD_CRYPTO), BW_PROCESSOR_WEBHOOKS);
 
 }  // namespace
 }  // namespace billwright::payment_opennode
