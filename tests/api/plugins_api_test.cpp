@@ -331,7 +331,13 @@ BOOST_AUTO_TEST_CASE(every_broken_file_is_listed_as_refused_with_its_code_and_th
         }
     }
     BOOST_CHECK_EQUAL(seen.size(), kBrokenFiles.size());
-    BOOST_CHECK_EQUAL(first_party, 5U);
+    // Every module the build put into the first-party directory is listed as loaded.
+    std::size_t modules = 0;
+    for (const auto& entry : fs::directory_iterator(firstPartyDir())) {
+        if (entry.is_regular_file() && entry.path().extension() == ".so") ++modules;
+    }
+    BOOST_CHECK_GE(modules, 7U);  // billing x4, payment_manual, payment_nowpayments, ..._opennode
+    BOOST_CHECK_EQUAL(first_party, modules);
     // A refused file shows what the loader read of it before refusing: nothing of a file that
     // is not a library, the ABI version (and nothing it did not check yet) of a newer minor,
     // the whole descriptor of a duplicate.
