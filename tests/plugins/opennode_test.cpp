@@ -350,6 +350,14 @@ BOOST_AUTO_TEST_CASE(a_provider_outage_is_an_unknown_outcome) {
     BOOST_TEST((r.error().status == BW_ERR_UNAVAILABLE), problem(r));
 }
 
+BOOST_AUTO_TEST_CASE(a_host_off_the_allowlist_is_never_called) {
+    env.http_allowlist[kPlugin] = {"api.opennode.com"};
+    const auto r = on.charge(ctx(), usdCharge(1'000));
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST((r.error().status == BW_ERR_DENIED), problem(r));
+    BOOST_TEST(fake.requests().empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace billwright::plugin_tests
