@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
+
+#include "common/provider_http.h"
 
 namespace billwright::common {
 namespace {
@@ -149,6 +152,13 @@ std::optional<std::int64_t> shareOf(std::int64_t total_minor, const CryptoDecima
     return static_cast<std::int64_t>(quotient);
 }
 
+std::optional<std::int64_t> partialShare(std::int64_t price_minor, const CryptoDecimal& part,
+                                         const CryptoDecimal& whole) {
+    const auto share = shareOf(price_minor, part, whole);
+    if (!share || price_minor < 2) return std::nullopt;
+    return std::clamp<std::int64_t>(*share, 1, price_minor - 1);
+}
+
 std::optional<int> isoCurrencyExponent(std::string_view code) {
     if (code.size() != 3 ||
         !std::all_of(code.begin(), code.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
@@ -165,6 +175,47 @@ std::optional<int> isoCurrencyExponent(std::string_view code) {
     if (in(kThree)) return 3;
     if (in(kFour)) return 4;
     return 2;
+}
+
+void checkIsoCurrency(const sdk::Money& money) {
+    const auto exponent = isoCurrencyExponent(money.currency);
+    if (!exponent) {
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
+                         "currency " + std::string(money.currency) + " is not an ISO 4217 code");
+    }
+    if (*exponent != money.exponent) {
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "currency " + std::string(money.currency) +
+                                                      " has " + std::to_string(*exponent) +
+                                                      " decimals, not " +
+                                                      std::to_string(money.exponent));
+    }
+}
+
+std::optional<CryptoDecimal> decimalAt(const codec::JsonValue& object, std::string_view key) {
+    const auto text = idText(object, key);
+    if (!text) return std::nullopt;
+    return parseCryptoDecimal(*text);
+}
+
+std::int64_t providerPrice(const codec::JsonValue& object, std::string_view amount_key,
+                           std::string_view currency_key, const sdk::Money* asked,
+                           const std::string& what) {
+    const std::string currency = upperAscii(object.getString(currency_key).value_or(""));
+    const auto exponent = isoCurrencyExponent(currency);
+    const auto amount = decimalAt(object, amount_key);
+    const auto minor = amount && exponent ? exactMinor(*amount, *exponent) : std::nullopt;
+    if (!minor || *minor <= 0) {
+        throw sdk::Error(BW_ERR_UNAVAILABLE, what + " has no exact " + std::string(amount_key) +
+                                                 " in a known currency");
+    }
+    if (asked != nullptr && (currency != asked->currency || *minor != asked->amount_minor)) {
+        throw sdk::Error(BW_ERR_INTERNAL,
+                         what + " is for " + codec::minorToDecimal(*minor, *exponent) + " " +
+                             currency + ", not " +
+                             codec::minorToDecimal(asked->amount_minor, asked->exponent) + " " +
+                             std::string(asked->currency));
+    }
+    return *minor;
 }
 
 }  // namespace billwright::common

@@ -8,32 +8,10 @@
 #include <billwright/codec.hpp>
 #include <billwright/plugin.hpp>
 
-// What the crypto payment processors share to talk to a provider's JSON API through the host:
-// per-tenant settings read with their declared defaults, JSON requests with the configured
-// timeout, and the mapping of transport failures and HTTP statuses to plugin statuses.
+// A provider's JSON API as the crypto payment processors use it: requests with the configured
+// timeout through common::send (provider_http.h), and the mapping of HTTP statuses to plugin
+// statuses.
 namespace billwright::common {
-
-// A configuration value, or `fallback` (the key's declared default) when the host has none.
-std::string configOr(const sdk::Call& call, const char* key, std::string_view fallback);
-// An integer configuration value in [min, max], or `fallback`; BW_ERR_INVALID_ARGUMENT naming
-// the key otherwise.
-std::int64_t integerConfig(const sdk::Call& call, const char* key, std::int64_t fallback,
-                           std::int64_t min, std::int64_t max);
-// A secret that must be set: BW_ERR_INVALID_ARGUMENT "<key> is not configured" otherwise, and
-// the same for one holding control characters (it goes into a header).
-std::string requiredSecret(const sdk::Call& call, const char* key);
-
-// Whether `url` is an absolute http(s) URL without spaces or control characters.
-bool isHttpUrl(std::string_view url);
-// The call parameter `key`, trimmed; it must be an http(s) URL of at most 2048 bytes
-// (BW_ERR_INVALID_ARGUMENT "missing parameter <key>" / "parameter <key> must be ...").
-std::string urlParam(const sdk::Call& call, const char* key);
-
-// "2023-11-14T22:13:20.000Z" (fraction optional, "Z" required) -> Unix seconds, else nullopt.
-std::optional<std::int64_t> parseIsoTime(std::string_view text);
-
-// A string or a number member as text (ids drift between both); nullopt when absent or null.
-std::optional<std::string> idText(const codec::JsonValue& object, std::string_view key);
 
 struct ProviderReply {
     int status = 0;
@@ -41,15 +19,16 @@ struct ProviderReply {
     std::string message;                   // the provider's "message" member, or ""
 };
 
-// One provider API, for one call: `base_url` without a trailing '/', `auth_headers` the
-// "Name: value\r\n" lines every request carries (never logged or put into messages).
+// One provider API, for one call: `base_url` without a trailing '/' (configBaseUrl),
+// `auth_headers` the "Name: value\r\n" lines every request carries (never logged or put into
+// messages).
 class ProviderClient {
 public:
     ProviderClient(const sdk::Call& call, std::string provider, std::string base_url,
                    std::string auth_headers, std::uint32_t timeout_ms);
 
     // A transport failure throws sdk::Error with the host's status (BW_ERR_TIMEOUT,
-    // BW_ERR_NETWORK, ...) and "<provider> <METHOD> <path>: ..." as its message.
+    // BW_ERR_NETWORK, ...) and a message naming "<provider> <METHOD> <path>" (common::send).
     ProviderReply get(std::string_view path, std::string_view extra_headers = {}) const;
     ProviderReply post(std::string_view path, const codec::JsonValue& body,
                        std::string_view extra_headers = {}) const;

@@ -1,14 +1,16 @@
 #include "common/provider_http.h"
 
+#include <algorithm>
 #include <string>
 
 namespace billwright::common {
 namespace {
 
-std::string_view trimmed(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
+constexpr std::size_t kMaxUrl = 2048;
+
+bool isControl(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    return c < 0x20 || c == 0x7f;
 }
 
 [[noreturn]] void badConfig(const char* key, std::string_view why) {
@@ -31,29 +33,68 @@ std::string_view statusWord(bw_status status) {
 
 }  // namespace
 
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+bool hasControl(std::string_view s) { return std::any_of(s.begin(), s.end(), isControl); }
+
+std::string printable(std::string_view s, std::size_t max_bytes) {
+    if (s.size() > max_bytes) {
+        // Cut before a character, never inside one: the host refuses text that is not UTF-8.
+        std::size_t cut = max_bytes;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xc0) == 0x80) --cut;
+        s = s.substr(0, cut);
+    }
+    std::string out;
+    for (const char ch : s) {
+        if (!isControl(ch)) out += ch;
+    }
+    return out;
+}
+
+std::string lowerAscii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    return out;
+}
+
+std::string upperAscii(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    }
+    return out;
+}
+
 std::string requiredSecret(const sdk::Call& call, const char* key) {
     auto value = optionalSecret(call, key);
     if (!value) badConfig(key, "is not configured");
+    if (hasControl(*value)) badConfig(key, "must not contain control characters");
     return std::move(*value);
 }
 
 std::optional<std::string> optionalSecret(const sdk::Call& call, const char* key) {
     const auto value = call.secret(key);
-    if (!value || trimmed(*value).empty()) return std::nullopt;
-    return std::string(trimmed(*value));
+    if (!value || trim(*value).empty()) return std::nullopt;
+    return std::string(trim(*value));
 }
 
 std::string configText(const sdk::Call& call, const char* key, std::string_view fallback) {
     const auto value = call.config(key);
     if (!value) return std::string(fallback);
-    return std::string(trimmed(*value));
+    return std::string(trim(*value));
 }
 
 std::int64_t configInteger(const sdk::Call& call, const char* key, std::int64_t fallback,
                            std::int64_t min, std::int64_t max) {
     const auto value = call.config(key);
     if (!value) return fallback;
-    const auto number = sdk::Call::parseInteger(trimmed(*value));
+    const auto number = sdk::Call::parseInteger(trim(*value));
     if (!number || *number < min || *number > max) {
         badConfig(key,
                   "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
@@ -61,16 +102,30 @@ std::int64_t configInteger(const sdk::Call& call, const char* key, std::int64_t 
     return *number;
 }
 
+bool isHttpUrl(std::string_view url) {
+    const bool https = url.starts_with("https://") && url.size() > 8;
+    const bool http = url.starts_with("http://") && url.size() > 7;
+    return (https || http) && url.find(' ') == std::string_view::npos && !hasControl(url);
+}
+
 std::string configBaseUrl(const sdk::Call& call, const char* key, std::string_view fallback) {
     std::string url = configText(call, key, fallback);
     while (!url.empty() && url.back() == '/') url.pop_back();
-    const bool https = url.rfind("https://", 0) == 0 && url.size() > 8;
-    const bool http = url.rfind("http://", 0) == 0 && url.size() > 7;
-    if (!https && !http) badConfig(key, "must be an http(s) URL");
-    if (url.find_first_of("?# \t\r\n") != std::string::npos) {
+    if (!isHttpUrl(url)) badConfig(key, "must be an http(s) URL");
+    if (url.find_first_of("?#") != std::string::npos) {
         badConfig(key, "must be a base URL without a query or fragment");
     }
     return url;
+}
+
+std::string urlParam(const sdk::Call& call, const char* key) {
+    const std::string_view value = trim(call.requiredParam(key));
+    if (value.size() > kMaxUrl || !isHttpUrl(value)) {
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, std::string("parameter ") + key +
+                                                      " must be an http(s) URL of at most " +
+                                                      std::to_string(kMaxUrl) + " bytes");
+    }
+    return std::string(value);
 }
 
 sdk::HttpResponse send(const sdk::Call& call, const char* method, const std::string& url,
@@ -82,17 +137,6 @@ sdk::HttpResponse send(const sdk::Call& call, const char* method, const std::str
         throw sdk::Error(e.status(), std::string(what) + " " + std::string(statusWord(e.status())) +
                                          ": the outcome is unknown");
     }
-}
-
-codec::JsonValue parseObject(std::string_view body, std::string_view what) {
-    std::string error;
-    auto value = codec::parseJson(body, &error);
-    if (!value || !value->isObject()) {
-        throw sdk::Error(BW_ERR_UNAVAILABLE,
-                         std::string(what) + " answered something that is not a JSON object" +
-                             (error.empty() ? std::string() : " (" + error + ")"));
-    }
-    return std::move(*value);
 }
 
 const codec::JsonValue* at(const codec::JsonValue& value,
@@ -112,47 +156,12 @@ std::string_view stringAt(const codec::JsonValue& value,
     return v->asString();
 }
 
-std::optional<std::int64_t> parseIsoTime(std::string_view text) {
-    // YYYY-MM-DDTHH:MM:SS[.fff]Z
-    if (text.size() < 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-        text[13] != ':' || text[16] != ':' || text.back() != 'Z') {
-        return std::nullopt;
-    }
-    const auto number = [&](std::size_t from, std::size_t len) -> std::optional<std::int64_t> {
-        std::int64_t v = 0;
-        for (std::size_t i = from; i < from + len; ++i) {
-            if (text[i] < '0' || text[i] > '9') return std::nullopt;
-            v = v * 10 + (text[i] - '0');
-        }
-        return v;
-    };
-    const auto year = number(0, 4);
-    const auto month = number(5, 2);
-    const auto day = number(8, 2);
-    const auto hour = number(11, 2);
-    const auto minute = number(14, 2);
-    const auto second = number(17, 2);
-    if (!year || !month || !day || !hour || !minute || !second) return std::nullopt;
-    const std::string_view rest = text.substr(19, text.size() - 20);
-    if (!rest.empty()) {
-        if (rest[0] != '.' || rest.size() < 2 || !number(20, rest.size() - 1)) return std::nullopt;
-    }
-    if (*year < 1970 || *month < 1 || *month > 12 || *day < 1 || *hour > 23 || *minute > 59 ||
-        *second > 60) {
-        return std::nullopt;
-    }
-    const bool leap = (*year % 4 == 0 && *year % 100 != 0) || *year % 400 == 0;
-    static constexpr std::int64_t kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (*day > kDaysIn[*month - 1] + (leap && *month == 2 ? 1 : 0)) return std::nullopt;
-    // Days from the civil date (the proleptic Gregorian calendar), March-based years.
-    const std::int64_t y = *year - (*month <= 2 ? 1 : 0);
-    const std::int64_t era = y / 400;
-    const std::int64_t yoe = y - era * 400;
-    const std::int64_t mp = (*month + 9) % 12;
-    const std::int64_t doy = (153 * mp + 2) / 5 + *day - 1;
-    const std::int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    const std::int64_t days = era * 146097 + doe - 719468;
-    return days * 86400 + *hour * 3600 + *minute * 60 + *second;
+std::optional<std::string> idText(const codec::JsonValue& object, std::string_view key) {
+    const codec::JsonValue* v = object.find(key);
+    if (v == nullptr) return std::nullopt;
+    if (v->isString()) return std::string(v->asString());
+    if (v->isNumber()) return std::string(v->numberLexeme());
+    return std::nullopt;
 }
 
 std::string digestKey(const sdk::Call& call, std::string_view prefix, std::string_view text,

@@ -12,14 +12,6 @@ using codec::JsonValue;
 
 constexpr std::int64_t kMaxTimeoutMs = 120000;
 
-// Text that may go into a header line.
-bool headerSafe(std::string_view s) {
-    return std::none_of(s.begin(), s.end(), [](char c) {
-        const auto u = static_cast<unsigned char>(c);
-        return u < 0x20 || u == 0x7f;
-    });
-}
-
 bool isCodeShaped(std::string_view s) {
     if (s.empty() || s.size() > 64 || s[0] < 'a' || s[0] > 'z') return false;
     return std::all_of(s.begin(), s.end(), [](char c) {
@@ -73,22 +65,19 @@ std::int64_t feeOf(const JsonValue& charge, const JsonValue& intent) {
 // Where the payer authenticates: a redirect URL (a return_url was given) or the page Stripe.js
 // would open; "" when Stripe gave neither as an http(s) URL.
 std::string actionUrlOf(const JsonValue& intent) {
-    const auto is_url = [](std::string_view s) {
-        return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0;
-    };
     const std::string_view redirect = stringAt(intent, {"next_action", "redirect_to_url", "url"});
-    if (is_url(redirect)) return std::string(redirect);
+    if (isHttpUrl(redirect)) return std::string(redirect);
     const std::string_view sdk_page =
         stringAt(intent, {"next_action", "use_stripe_sdk", "stripe_js"});
-    if (is_url(sdk_page)) return std::string(sdk_page);
+    if (isHttpUrl(sdk_page)) return std::string(sdk_page);
     return {};
 }
 
 sdk::PaymentResult failedOf(const JsonValue& error, bool bank, std::string reference) {
     const std::string_view message = stringAt(error, {"message"});
-    return sdk::PaymentResult::failed(
-        failureCodeOf(error, bank), message.empty() ? "The payment failed." : std::string(message),
-        std::move(reference));
+    return sdk::PaymentResult::failed(failureCodeOf(error, bank),
+                                      message.empty() ? "The payment failed." : printable(message),
+                                      std::move(reference));
 }
 
 std::string encodeQueryKey(std::string_view key) { return codec::percentEncode(key); }
@@ -174,12 +163,8 @@ StripeSettings stripeSettings(const sdk::Call& call, const StripeKeys& keys) {
     StripeSettings s;
     s.base_url = configBaseUrl(call, keys.base_url, kStripeLiveUrl);
     s.secret_key = requiredSecret(call, keys.secret_key);
-    if (!headerSafe(s.secret_key)) {
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         std::string("configuration ") + keys.secret_key + " is not a key");
-    }
     s.api_version = configText(call, keys.api_version, kStripeApiVersion);
-    if (s.api_version.empty() || !headerSafe(s.api_version)) {
+    if (s.api_version.empty() || hasControl(s.api_version)) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                          std::string("configuration ") + keys.api_version + " is not a version");
     }
@@ -193,7 +178,7 @@ StripeClient::StripeClient(const sdk::Call& call, StripeSettings settings)
 
 StripeReply StripeClient::post(const std::string& path, const codec::FormEncoder& form,
                                std::string_view idempotency_key) const {
-    if (idempotency_key.empty() || idempotency_key.size() > 255 || !headerSafe(idempotency_key)) {
+    if (idempotency_key.empty() || idempotency_key.size() > 255 || hasControl(idempotency_key)) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                          "idempotency_key must be 1 to 255 characters without control characters");
     }
@@ -295,9 +280,7 @@ std::string stripeCurrency(const sdk::Money& money) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                          "a " + std::string(code) + " amount must be a multiple of 10 at Stripe");
     }
-    std::string lower(code);
-    for (char& c : lower) c = static_cast<char>(c - 'A' + 'a');
-    return lower;
+    return lowerAscii(code);
 }
 
 std::string failureCodeOf(const JsonValue& error, bool bank) {
@@ -432,7 +415,7 @@ sdk::PaymentResult createIntent(const StripeClient& client, const sdk::ChargeReq
         const std::string_view param = stringAt(*error, {"param"});
         if (param == "payment_method" || param == "customer") {
             return sdk::PaymentResult::failed("invalid_method",
-                                              std::string(errorMessage(reply.body)));
+                                              printable(errorMessage(reply.body)));
         }
     }
     throwStripeError(reply, "creating the PaymentIntent");
@@ -547,6 +530,34 @@ void verifyStripeSignature(const sdk::Call& call, std::string_view headers, std:
                                             std::to_string(tolerance) +
                                             " seconds from the time received");
     }
+}
+
+StripeClient StripeIntentProcessor::stripe(const sdk::Call& call) const {
+    return StripeClient(call, stripeSettings(call, keys_));
+}
+
+sdk::PaymentResult StripeIntentProcessor::lookup(sdk::Call& call,
+                                                 const sdk::LookupRequest& request) {
+    return lookupIntent(stripe(call), request);
+}
+
+sdk::RefundResult StripeIntentProcessor::refund(sdk::Call& call,
+                                                const sdk::RefundRequest& request) {
+    return createRefund(stripe(call), request);
+}
+
+sdk::WebhookResult StripeIntentProcessor::webhook(sdk::Call& call,
+                                                  const sdk::WebhookRequest& request) {
+    const auto secret = optionalSecret(call, keys_.webhook_secret);
+    if (!secret) {
+        throw sdk::Error(BW_ERR_DENIED, std::string(keys_.webhook_secret) +
+                                            " is not configured: the delivery cannot be verified");
+    }
+    const std::int64_t tolerance =
+        configInteger(call, keys_.webhook_tolerance_seconds, 300, 1, 3600);
+    verifyStripeSignature(call, request.headers, request.body, *secret, request.received_at,
+                          tolerance);
+    return stripeEvent(stripe(call), request.body);
 }
 
 sdk::WebhookResult stripeEvent(const StripeClient& client, std::string_view body) {

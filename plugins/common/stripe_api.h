@@ -32,6 +32,8 @@ struct StripeKeys {
     const char* secret_key;
     const char* api_version;
     const char* timeout_ms;
+    const char* webhook_secret;
+    const char* webhook_tolerance_seconds;
 };
 StripeSettings stripeSettings(const sdk::Call& call, const StripeKeys& keys);
 
@@ -115,5 +117,24 @@ void verifyStripeSignature(const sdk::Call& call, std::string_view headers, std:
 // What a verified Stripe event means, reading the object's current state from Stripe (events
 // arrive late, twice and out of order).
 sdk::WebhookResult stripeEvent(const StripeClient& client, std::string_view body);
+
+// A payment processor whose payments are Stripe PaymentIntents, with its settings under `keys`:
+// lookup and refund act on the PaymentIntent, and webhook takes a Stripe-Signature delivery
+// (BW_ERR_DENIED when the webhook secret is not configured or the signature fails, then
+// stripeEvent). payment_stripe and payment_plaid_ach derive from it.
+class StripeIntentProcessor : public sdk::PaymentProcessor {
+public:
+    explicit StripeIntentProcessor(const StripeKeys& keys) : keys_(keys) {}
+
+    sdk::PaymentResult lookup(sdk::Call& call, const sdk::LookupRequest& request) override;
+    sdk::RefundResult refund(sdk::Call& call, const sdk::RefundRequest& request) override;
+    sdk::WebhookResult webhook(sdk::Call& call, const sdk::WebhookRequest& request) override;
+
+protected:
+    StripeClient stripe(const sdk::Call& call) const;
+
+private:
+    StripeKeys keys_;
+};
 
 }  // namespace billwright::common

@@ -29,7 +29,9 @@
 #include <billwright/plugin.hpp>
 
 #include "common/crypto_amount.h"
+#include "common/iso_time.h"
 #include "common/provider_client.h"
+#include "common/provider_http.h"
 
 namespace billwright::payment_nowpayments {
 namespace {
@@ -45,46 +47,11 @@ constexpr char kDefaultPayCurrencies[] = "btc,usdc,usdterc20,usdttrc20";
 constexpr std::int64_t kDefaultTimeoutMs = 10000;
 constexpr std::int64_t kDefaultLookupPages = 10;
 constexpr std::int64_t kPageSize = 100;
-constexpr std::size_t kMaxMessage = 500;
-
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
-}
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    return out;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-// Provider text made safe for a result: control characters dropped, bounded.
-std::string printable(std::string_view s) {
-    std::string out;
-    for (const char ch : s.substr(0, kMaxMessage)) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c != 0x7f) out += ch;
-    }
-    return out;
-}
 
 common::ProviderClient client(const sdk::Call& call) {
-    const std::string base = common::configOr(call, "api_base_url", kDefaultApiBase);
-    if (!common::isHttpUrl(base))
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "api_base_url must be an http(s) URL");
+    const std::string base = common::configBaseUrl(call, "api_base_url", kDefaultApiBase);
     const std::string key = common::requiredSecret(call, "api_key");
-    const auto timeout = common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
+    const auto timeout = common::configInteger(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
     return common::ProviderClient(call, "NOWPayments", base, "x-api-key: " + key + "\r\n",
                                   static_cast<std::uint32_t>(timeout));
 }
@@ -93,16 +60,17 @@ common::ProviderClient client(const sdk::Call& call) {
 // pay_currencies setting (comma-separated NOWPayments tickers).
 std::string payCurrency(const sdk::Call& call) {
     const auto param = call.param("pay_currency");
-    const bool from_param = param && !trim(*param).empty();
-    const std::string chosen = lower(
-        trim(from_param ? *param : common::configOr(call, "pay_currency", kDefaultPayCurrency)));
+    const bool from_param = param && !common::trim(*param).empty();
+    const std::string chosen = common::lowerAscii(
+        from_param ? std::string(common::trim(*param))
+                   : common::configText(call, "pay_currency", kDefaultPayCurrency));
     const std::string allowed =
-        lower(common::configOr(call, "pay_currencies", kDefaultPayCurrencies));
+        common::lowerAscii(common::configText(call, "pay_currencies", kDefaultPayCurrencies));
     std::vector<std::string> list;
     std::string_view rest = allowed;
     while (!rest.empty()) {
         const std::size_t comma = rest.find(',');
-        const std::string_view item = trim(rest.substr(0, comma));
+        const std::string_view item = common::trim(rest.substr(0, comma));
         if (!item.empty()) list.emplace_back(item);
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
@@ -113,26 +81,6 @@ std::string payCurrency(const sdk::Call& call) {
                                                       "pay_currency must be one of " + names);
     }
     return chosen;
-}
-
-// The request's currency, checked against ISO 4217 so a webhook (which has no exponent) converts
-// exactly as the charge did.
-void checkCurrency(const sdk::Money& money) {
-    const auto exponent = common::isoCurrencyExponent(money.currency);
-    if (!exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         "currency " + std::string(money.currency) + " is not an ISO 4217 code");
-    if (*exponent != money.exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "currency " + std::string(money.currency) +
-                                                      " has " + std::to_string(*exponent) +
-                                                      " decimals, not " +
-                                                      std::to_string(money.exponent));
-}
-
-std::optional<common::CryptoDecimal> decimalMember(const JsonValue& object, std::string_view key) {
-    const auto text = common::idText(object, key);
-    if (!text) return std::nullopt;
-    return common::parseCryptoDecimal(*text);
 }
 
 // How far a payment got; the furthest of several payments with one order_id is the one to
@@ -156,21 +104,8 @@ sdk::PaymentResult toResult(const JsonValue& payment, const sdk::Money* asked,
     if (!reference || reference->empty() || !status)
         throw sdk::Error(BW_ERR_UNAVAILABLE,
                          "NOWPayments answered a payment without payment_id or payment_status");
-    const std::string currency = upper(payment.getString("price_currency").value_or(""));
-    const auto exponent = common::isoCurrencyExponent(currency);
-    const auto price = decimalMember(payment, "price_amount");
-    const auto price_minor =
-        price && exponent ? common::exactMinor(*price, *exponent) : std::nullopt;
-    if (!price_minor || *price_minor <= 0)
-        throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments payment " + *reference +
-                                                 " has no exact price_amount in a known currency");
-    if (asked != nullptr && (currency != asked->currency || *price_minor != asked->amount_minor))
-        throw sdk::Error(BW_ERR_INTERNAL,
-                         "NOWPayments payment " + *reference + " is for " +
-                             codec::minorToDecimal(*price_minor, *exponent) + " " + currency +
-                             ", not " +
-                             codec::minorToDecimal(asked->amount_minor, asked->exponent) + " " +
-                             std::string(asked->currency));
+    const std::int64_t price_minor = common::providerPrice(
+        payment, "price_amount", "price_currency", asked, "NOWPayments payment " + *reference);
 
     sdk::PaymentResult r;
     r.reference = *reference;
@@ -192,18 +127,18 @@ sdk::PaymentResult toResult(const JsonValue& payment, const sdk::Money* asked,
         r.status = BW_PAYMENT_PENDING;
     } else if (*status == "finished") {
         r.status = BW_PAYMENT_SUCCEEDED;
-        r.amount_received_minor = *price_minor;
+        r.amount_received_minor = price_minor;
     } else if (*status == "partially_paid") {
-        const auto paid = decimalMember(payment, "actually_paid");
-        const auto due = decimalMember(payment, "pay_amount");
-        const auto share = paid && due ? common::shareOf(*price_minor, *paid, *due) : std::nullopt;
+        const auto paid = common::decimalAt(payment, "actually_paid");
+        const auto due = common::decimalAt(payment, "pay_amount");
+        const auto share =
+            paid && due ? common::partialShare(price_minor, *paid, *due) : std::nullopt;
         if (!share)
             throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments payment " + *reference +
-                                                     " is partially_paid without exact "
-                                                     "actually_paid and pay_amount");
+                                                     " is partially_paid without a share of its "
+                                                     "price in actually_paid and pay_amount");
         r.status = BW_PAYMENT_PARTIAL;
-        // Some coins arrived: at least one minor unit, never all of it.
-        r.amount_received_minor = std::clamp<std::int64_t>(*share, 1, *price_minor - 1);
+        r.amount_received_minor = *share;
     } else if (*status == "expired") {
         r.status = BW_PAYMENT_CANCELED;
         r.failure_code = "expired";
@@ -221,21 +156,21 @@ sdk::PaymentResult toResult(const JsonValue& payment, const sdk::Money* asked,
         r.failure_code = "canceled";
     } else {
         throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments payment " + *reference +
-                                                 " has the unknown status " + printable(*status));
+                                                 " has the unknown status " +
+                                                 common::printable(*status));
     }
     return r;
 }
 
 // A JWT for the calls that need one (the payment list): POST /auth with the account login.
 std::string authenticate(const sdk::Call& call, const common::ProviderClient& api) {
-    const auto email = call.config("account_email");
-    if (!email || trim(*email).empty())
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "account_email is not configured");
+    const std::string email = common::configText(call, "account_email");
+    if (email.empty())
+        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "configuration account_email is not configured");
     const std::string password = common::requiredSecret(call, "account_password");
-    const auto reply =
-        api.post("/auth", JsonValue::object()
-                              .set("email", JsonValue::string(std::string(trim(*email))))
-                              .set("password", JsonValue::string(password)));
+    const auto reply = api.post("/auth", JsonValue::object()
+                                             .set("email", JsonValue::string(email))
+                                             .set("password", JsonValue::string(password)));
     const auto token = api.object(reply, "POST /auth").getString("token");
     if (!token || token->empty())
         throw sdk::Error(BW_ERR_UNAVAILABLE, "NOWPayments POST /auth answered no token");
@@ -250,7 +185,7 @@ std::string authenticate(const sdk::Call& call, const common::ProviderClient& ap
 std::optional<JsonValue> findByOrder(const sdk::Call& call, const common::ProviderClient& api,
                                      std::string_view order_id) {
     const std::int64_t pages =
-        common::integerConfig(call, "lookup_pages", kDefaultLookupPages, 1, 1000);
+        common::configInteger(call, "lookup_pages", kDefaultLookupPages, 1, 1000);
     const std::string bearer = "Authorization: Bearer " + authenticate(call, api) + "\r\n";
     std::optional<JsonValue> best;
     for (std::int64_t page = 0; page < pages; ++page) {
@@ -289,17 +224,17 @@ std::optional<sdk::PaymentResult> declined(const common::ProviderClient& api,
         reply.json && reply.json->isObject() ? reply.json->getString("code") : std::nullopt;
     return sdk::PaymentResult::failed(
         code == "AMOUNT_MINIMAL_ERROR" ? "amount_too_small" : "provider_error",
-        reply.message.empty() ? "NOWPayments refused the payment" : printable(reply.message));
+        reply.message.empty() ? "NOWPayments refused the payment" : reply.message);
 }
 
 class NowPayments final : public sdk::PaymentProcessor {
     sdk::PaymentResult charge(sdk::Call& call, const sdk::ChargeRequest& request) override {
         const std::string callback = common::urlParam(call, "callback_url");
         const std::string coin = payCurrency(call);
-        checkCurrency(request.amount);
+        common::checkIsoCurrency(request.amount);
         if (request.payment_id.empty())
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "payment_id is required");
-        const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
+        const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
         const common::ProviderClient api = client(call);
 
         // A retry after an unknown outcome finds what the first try made.
@@ -310,7 +245,8 @@ class NowPayments final : public sdk::PaymentProcessor {
             JsonValue::object()
                 .set("price_amount", JsonValue::number(codec::minorToDecimal(
                                          request.amount.amount_minor, request.amount.exponent)))
-                .set("price_currency", JsonValue::string(lower(request.amount.currency)))
+                .set("price_currency",
+                     JsonValue::string(common::lowerAscii(request.amount.currency)))
                 .set("pay_currency", JsonValue::string(coin))
                 .set("order_id", JsonValue::string(std::string(request.payment_id)))
                 .set("order_description",
@@ -341,7 +277,7 @@ class NowPayments final : public sdk::PaymentProcessor {
     }
 
     sdk::PaymentResult lookup(sdk::Call& call, const sdk::LookupRequest& request) override {
-        const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
+        const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
         const common::ProviderClient api = client(call);
         if (!request.reference.empty()) {
             const auto reply = api.get("/payment/" + codec::percentEncode(request.reference));
@@ -364,8 +300,8 @@ class NowPayments final : public sdk::PaymentProcessor {
 
     sdk::WebhookResult webhook(sdk::Call& call, const sdk::WebhookRequest& request) override {
         // Verify before anything else; nothing of an unverified body is read.
-        const auto secret = call.secret("ipn_secret");
-        if (!secret || secret->empty())
+        const auto secret = common::optionalSecret(call, "ipn_secret");
+        if (!secret)
             throw sdk::Error(BW_ERR_DENIED,
                              "ipn_secret is not configured: IPNs cannot be verified");
         const auto header = codec::headerValue(request.headers, "x-nowpayments-sig");
@@ -387,7 +323,7 @@ class NowPayments final : public sdk::PaymentProcessor {
         const common::ProviderClient api = client(call);
         const auto reply = api.get("/payment/" + codec::percentEncode(*id));
         const JsonValue& payment = api.object(reply, "GET /payment/{id}");
-        const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
+        const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
         out.event = BW_EVENT_PAYMENT;
         out.payment = toResult(payment, nullptr, "", checkout);
         out.event_id = out.payment.reference + ":" +

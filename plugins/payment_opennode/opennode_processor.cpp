@@ -28,6 +28,7 @@
 
 #include "common/crypto_amount.h"
 #include "common/provider_client.h"
+#include "common/provider_http.h"
 
 namespace billwright::payment_opennode {
 namespace {
@@ -39,44 +40,13 @@ using codec::JsonValue;
 constexpr char kDefaultApiBase[] = "https://api.opennode.com";
 constexpr char kDefaultCheckout[] = "https://checkout.opennode.com/";
 constexpr std::int64_t kDefaultTimeoutMs = 10000;
-constexpr std::size_t kMaxMessage = 500;
 
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    return out;
-}
-
-std::string printable(std::string_view s) {
-    std::string out;
-    for (const char ch : s.substr(0, kMaxMessage)) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && c != 0x7f) out += ch;
-    }
-    return out;
-}
-
-common::ProviderClient client(const sdk::Call& call, const std::string& key) {
-    const std::string base = common::configOr(call, "api_base_url", kDefaultApiBase);
-    if (!common::isHttpUrl(base))
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "api_base_url must be an http(s) URL");
-    const auto timeout = common::integerConfig(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
+common::ProviderClient client(const sdk::Call& call) {
+    const std::string base = common::configBaseUrl(call, "api_base_url", kDefaultApiBase);
+    const std::string key = common::requiredSecret(call, "api_key");
+    const auto timeout = common::configInteger(call, "timeout_ms", kDefaultTimeoutMs, 100, 60000);
     return common::ProviderClient(call, "OpenNode", base, "Authorization: " + key + "\r\n",
                                   static_cast<std::uint32_t>(timeout));
-}
-
-void checkCurrency(const sdk::Money& money) {
-    const auto exponent = common::isoCurrencyExponent(money.currency);
-    if (!exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
-                         "currency " + std::string(money.currency) + " is not an ISO 4217 code");
-    if (*exponent != money.exponent)
-        throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "currency " + std::string(money.currency) +
-                                                      " has " + std::to_string(*exponent) +
-                                                      " decimals, not " +
-                                                      std::to_string(money.exponent));
 }
 
 // {"data": ...} of a 2xx answer.
@@ -87,12 +57,6 @@ const JsonValue& data(const common::ProviderClient& api, const common::ProviderR
         throw sdk::Error(BW_ERR_UNAVAILABLE,
                          "OpenNode " + std::string(what) + " answered no data member");
     return *payload;
-}
-
-std::optional<common::CryptoDecimal> decimalMember(const JsonValue& object, std::string_view key) {
-    const auto text = common::idText(object, key);
-    if (!text) return std::nullopt;
-    return common::parseCryptoDecimal(*text);
 }
 
 int progress(std::string_view status) {
@@ -108,7 +72,7 @@ int progress(std::string_view status) {
 // transactions.
 std::optional<common::CryptoDecimal> receivedSats(const JsonValue& charge,
                                                   const common::CryptoDecimal& amount) {
-    if (const auto missing = decimalMember(charge, "missing_amt")) {
+    if (const auto missing = common::decimalAt(charge, "missing_amt")) {
         if (missing->scale != 0 || amount.scale != 0 || missing->digits > amount.digits)
             return std::nullopt;
         return common::CryptoDecimal{amount.digits - missing->digits, 0};
@@ -117,9 +81,11 @@ std::optional<common::CryptoDecimal> receivedSats(const JsonValue& charge,
     if (transactions == nullptr || !transactions->isArray()) return std::nullopt;
     common::CryptoDecimal sum;
     for (const JsonValue& t : transactions->items()) {
-        const auto sats = decimalMember(t, "amount");
+        const auto sats = common::decimalAt(t, "amount");
         if (!sats || sats->scale != 0) return std::nullopt;
         sum.digits += sats->digits;
+        // Each amount is below 10^36 < 2^120, so the sum cannot overflow before this stops it.
+        if (sum.digits > (common::Int128{1} << 120)) return std::nullopt;
     }
     return sum;
 }
@@ -132,21 +98,8 @@ sdk::PaymentResult toResult(const JsonValue& charge, const sdk::Money* asked,
     if (!id || id->empty() || !status)
         throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode answered a charge without id or status");
     const std::string reference(*id);
-    const std::string currency = upper(charge.getString("currency").value_or(""));
-    const auto exponent = common::isoCurrencyExponent(currency);
-    const auto fiat = decimalMember(charge, "source_fiat_value");
-    const auto price_minor = fiat && exponent ? common::exactMinor(*fiat, *exponent) : std::nullopt;
-    if (!price_minor || *price_minor <= 0)
-        throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode charge " + reference +
-                                                 " has no exact source_fiat_value in a known "
-                                                 "currency");
-    if (asked != nullptr && (currency != asked->currency || *price_minor != asked->amount_minor))
-        throw sdk::Error(BW_ERR_INTERNAL,
-                         "OpenNode charge " + reference + " is for " +
-                             codec::minorToDecimal(*price_minor, *exponent) + " " + currency +
-                             ", not " +
-                             codec::minorToDecimal(asked->amount_minor, asked->exponent) + " " +
-                             std::string(asked->currency));
+    const std::int64_t price_minor = common::providerPrice(charge, "source_fiat_value", "currency",
+                                                           asked, "OpenNode charge " + reference);
 
     sdk::PaymentResult r;
     r.reference = reference;
@@ -165,19 +118,18 @@ sdk::PaymentResult toResult(const JsonValue& charge, const sdk::Money* asked,
         r.status = BW_PAYMENT_PENDING;
     } else if (*status == "paid") {
         r.status = BW_PAYMENT_SUCCEEDED;
-        r.amount_received_minor = *price_minor;
+        r.amount_received_minor = price_minor;
     } else if (*status == "underpaid") {
-        const auto amount = decimalMember(charge, "amount");
+        const auto amount = common::decimalAt(charge, "amount");
         const auto received = amount ? receivedSats(charge, *amount) : std::nullopt;
         const auto share =
-            received ? common::shareOf(*price_minor, *received, *amount) : std::nullopt;
+            received ? common::partialShare(price_minor, *received, *amount) : std::nullopt;
         if (!share)
             throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode charge " + reference +
-                                                     " is underpaid without exact amount and "
-                                                     "missing_amt");
+                                                     " is underpaid without a share of its price "
+                                                     "in amount and missing_amt");
         r.status = BW_PAYMENT_PARTIAL;
-        // Some satoshis arrived: at least one minor unit, never all of it.
-        r.amount_received_minor = std::clamp<std::int64_t>(*share, 1, *price_minor - 1);
+        r.amount_received_minor = *share;
     } else if (*status == "expired") {
         r.status = BW_PAYMENT_CANCELED;
         r.failure_code = "expired";
@@ -188,7 +140,8 @@ sdk::PaymentResult toResult(const JsonValue& charge, const sdk::Money* asked,
         r.failure_message = "OpenNode returned the underpayment to the payer";
     } else {
         throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode charge " + reference +
-                                                 " has the unknown status " + printable(*status));
+                                                 " has the unknown status " +
+                                                 common::printable(*status));
     }
     return r;
 }
@@ -245,15 +198,15 @@ std::optional<std::string> field(const std::vector<std::pair<std::string, std::s
 class OpenNode final : public sdk::PaymentProcessor {
     sdk::PaymentResult charge(sdk::Call& call, const sdk::ChargeRequest& request) override {
         const std::string callback = common::urlParam(call, "callback_url");
-        checkCurrency(request.amount);
+        common::checkIsoCurrency(request.amount);
         if (request.payment_id.empty())
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "payment_id is required");
         const auto ttl =
             call.config("ttl_minutes")
-                ? std::optional(common::integerConfig(call, "ttl_minutes", 0, 10, 1440))
+                ? std::optional(common::configInteger(call, "ttl_minutes", 0, 10, 1440))
                 : std::nullopt;
-        const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
-        const common::ProviderClient api = client(call, common::requiredSecret(call, "api_key"));
+        const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
+        const common::ProviderClient api = client(call);
 
         // A retry after an unknown outcome finds what the first try made.
         if (const auto existing = findByOrder(api, request.payment_id))
@@ -280,14 +233,14 @@ class OpenNode final : public sdk::PaymentProcessor {
             // Refused: nothing was created, so this is a decline, not an unknown outcome.
             return sdk::PaymentResult::failed("provider_error", made.message.empty()
                                                                     ? "OpenNode refused the charge"
-                                                                    : printable(made.message));
+                                                                    : made.message);
         }
         return toResult(data(api, made, "POST /v1/charges"), &request.amount, checkout);
     }
 
     sdk::PaymentResult lookup(sdk::Call& call, const sdk::LookupRequest& request) override {
-        const std::string checkout = common::configOr(call, "checkout_url", kDefaultCheckout);
-        const common::ProviderClient api = client(call, common::requiredSecret(call, "api_key"));
+        const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
+        const common::ProviderClient api = client(call);
         if (!request.reference.empty()) {
             const JsonValue charge = fetch(api, request.reference);
             const auto order = common::idText(charge, "order_id");
@@ -308,8 +261,8 @@ class OpenNode final : public sdk::PaymentProcessor {
 
     sdk::WebhookResult webhook(sdk::Call& call, const sdk::WebhookRequest& request) override {
         // Verify before anything else; nothing but the charge id is read from the body.
-        const auto key = call.secret("api_key");
-        if (!key || key->empty())
+        const auto key = common::optionalSecret(call, "api_key");
+        if (!key)
             throw sdk::Error(BW_ERR_DENIED,
                              "api_key is not configured: webhooks cannot be verified");
         const auto fields = webhookFields(request);
@@ -322,14 +275,14 @@ class OpenNode final : public sdk::PaymentProcessor {
             throw sdk::Error(BW_ERR_DENIED, "bad hashed_order");
 
         // Only the id is authenticated: report the charge as OpenNode has it now.
-        const common::ProviderClient api = client(call, common::requiredSecret(call, "api_key"));
+        const common::ProviderClient api = client(call);
         const JsonValue charge = fetch(api, *id);
         if (charge.getString("id") != *id)
             throw sdk::Error(BW_ERR_UNAVAILABLE, "OpenNode answered another charge for " + *id);
         sdk::WebhookResult out;
         out.event = BW_EVENT_PAYMENT;
         out.payment =
-            toResult(charge, nullptr, common::configOr(call, "checkout_url", kDefaultCheckout));
+            toResult(charge, nullptr, common::configText(call, "checkout_url", kDefaultCheckout));
         out.event_id = *id + ":" + std::string(charge.getString("status").value_or(""));
         out.payment_id = common::idText(charge, "order_id").value_or("");
         return out;

@@ -26,6 +26,7 @@
 #include <billwright/codec.hpp>
 #include <billwright/plugin.hpp>
 
+#include "common/iso_time.h"
 #include "common/provider_http.h"
 #include "common/stripe_api.h"
 
@@ -35,30 +36,13 @@ namespace {
 namespace sdk = billwright::sdk;
 using codec::JsonValue;
 
-constexpr common::StripeKeys kStripeKeys{"stripe_base_url", "stripe_secret_key",
-                                         "stripe_api_version", "request_timeout_ms"};
+constexpr common::StripeKeys kStripeKeys{"stripe_base_url",       "stripe_secret_key",
+                                         "stripe_api_version",    "request_timeout_ms",
+                                         "stripe_webhook_secret", "webhook_tolerance_seconds"};
 constexpr std::string_view kPlaidLiveUrl = "https://production.plaid.com";
 constexpr std::string_view kPlaidVersion = "2020-09-14";
 // Plaid's rule for Plaid-Verification: a JWT issued more than five minutes ago is refused.
 constexpr std::int64_t kPlaidMaxAgeSeconds = 300;
-
-common::StripeClient stripe(const sdk::Call& call) {
-    return common::StripeClient(call, common::stripeSettings(call, kStripeKeys));
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
-bool plainText(std::string_view s) {
-    for (const char c : s) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 || u == 0x7f) return false;
-    }
-    return true;
-}
 
 struct PlaidReply {
     int status = 0;
@@ -78,12 +62,9 @@ public:
           secret_(common::requiredSecret(call, "plaid_secret")),
           timeout_ms_(static_cast<std::uint32_t>(
               common::configInteger(call, "request_timeout_ms", 20000, 100, 120000))) {
-        if (client_id_.empty() || !plainText(client_id_)) {
+        if (client_id_.empty() || common::hasControl(client_id_)) {
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT,
                              "configuration plaid_client_id is not configured");
-        }
-        if (!plainText(secret_)) {
-            throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "configuration plaid_secret is not a key");
         }
     }
 
@@ -202,7 +183,7 @@ void verifyPlaid(const sdk::Call& call, std::string_view token, std::string_view
     if (!header || !claims || !signature) denied("the JWT is malformed");
     if (header->getString("alg") != "ES256") denied("the JWT is not ES256");
     const std::string_view kid = header->getString("kid").value_or("");
-    if (kid.empty() || !plainText(kid)) denied("the JWT has no key id");
+    if (kid.empty() || common::hasControl(kid)) denied("the JWT has no key id");
     const auto iat = claims->getInt64("iat");
     const auto body_sha256 = claims->getString("request_body_sha256");
     if (!iat || !body_sha256) denied("the JWT lacks iat or request_body_sha256");
@@ -224,7 +205,11 @@ void verifyPlaid(const sdk::Call& call, std::string_view token, std::string_view
     if (!valid) denied("the signature does not verify");
 }
 
-class PlaidAchProcessor final : public sdk::PaymentProcessor {
+class PlaidAchProcessor final : public common::StripeIntentProcessor {
+public:
+    PlaidAchProcessor() : StripeIntentProcessor(kStripeKeys) {}
+
+private:
     sdk::MethodResult beginMethod(sdk::Call& call, const sdk::MethodRequest& request) override {
         if (request.payer.id.empty()) {
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "payer.id is required");
@@ -259,7 +244,8 @@ class PlaidAchProcessor final : public sdk::PaymentProcessor {
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "token (Plaid's public_token) is required");
         }
         const auto account_param = call.param("account_id");
-        const std::string account_id(account_param ? trim(*account_param) : std::string_view{});
+        const std::string account_id(account_param ? common::trim(*account_param)
+                                                   : std::string_view{});
         if (account_id.empty()) {
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "parameter account_id is required");
         }
@@ -308,10 +294,10 @@ class PlaidAchProcessor final : public sdk::PaymentProcessor {
             .add("confirm", true);
         const auto ip = call.param("ip_address");
         const auto agent = call.param("user_agent");
-        if (ip && agent && !trim(*ip).empty() && !trim(*agent).empty()) {
+        if (ip && agent && !common::trim(*ip).empty() && !common::trim(*agent).empty()) {
             mandate.add("mandate_data[customer_acceptance][type]", "online")
-                .add("mandate_data[customer_acceptance][online][ip_address]", trim(*ip))
-                .add("mandate_data[customer_acceptance][online][user_agent]", trim(*agent));
+                .add("mandate_data[customer_acceptance][online][ip_address]", common::trim(*ip))
+                .add("mandate_data[customer_acceptance][online][user_agent]", common::trim(*agent));
         } else {
             mandate.add("mandate_data[customer_acceptance][type]", "offline");
         }
@@ -356,27 +342,9 @@ class PlaidAchProcessor final : public sdk::PaymentProcessor {
         return common::createIntent(stripe(call), request, options);
     }
 
-    sdk::PaymentResult lookup(sdk::Call& call, const sdk::LookupRequest& request) override {
-        return common::lookupIntent(stripe(call), request);
-    }
-
-    sdk::RefundResult refund(sdk::Call& call, const sdk::RefundRequest& request) override {
-        return common::createRefund(stripe(call), request);
-    }
-
     sdk::WebhookResult webhook(sdk::Call& call, const sdk::WebhookRequest& request) override {
         if (codec::headerValue(request.headers, "Stripe-Signature")) {
-            const auto secret = common::optionalSecret(call, "stripe_webhook_secret");
-            if (!secret) {
-                throw sdk::Error(BW_ERR_DENIED,
-                                 "stripe_webhook_secret is not configured: the delivery cannot be "
-                                 "verified");
-            }
-            const std::int64_t tolerance =
-                common::configInteger(call, "webhook_tolerance_seconds", 300, 1, 3600);
-            common::verifyStripeSignature(call, request.headers, request.body, *secret,
-                                          request.received_at, tolerance);
-            return common::stripeEvent(stripe(call), request.body);
+            return StripeIntentProcessor::webhook(call, request);
         }
         const auto jwt = codec::headerValue(request.headers, "Plaid-Verification");
         if (!jwt || jwt->empty()) {

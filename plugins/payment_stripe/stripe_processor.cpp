@@ -34,12 +34,9 @@ namespace {
 namespace sdk = billwright::sdk;
 using codec::JsonValue;
 
-constexpr common::StripeKeys kStripeKeys{"api_base_url", "secret_key", "api_version",
-                                         "request_timeout_ms"};
-
-common::StripeClient stripe(const sdk::Call& call) {
-    return common::StripeClient(call, common::stripeSettings(call, kStripeKeys));
-}
+constexpr common::StripeKeys kStripeKeys{"api_base_url",   "secret_key",
+                                         "api_version",    "request_timeout_ms",
+                                         "webhook_secret", "webhook_tolerance_seconds"};
 
 // The tenant's processing-fee setting. The host computes the surcharge from it (see README.md);
 // the plugin checks the values and records the surcharge with the payment.
@@ -119,7 +116,11 @@ std::int32_t setupStatus(const JsonValue& setup_intent) {
                          (message.empty() ? "" : ": " + std::string(message)));
 }
 
-class StripeProcessor final : public sdk::PaymentProcessor {
+class StripeProcessor final : public common::StripeIntentProcessor {
+public:
+    StripeProcessor() : StripeIntentProcessor(kStripeKeys) {}
+
+private:
     sdk::MethodResult beginMethod(sdk::Call& call, const sdk::MethodRequest& request) override {
         const common::StripeClient client = stripe(call);
         const std::string customer = common::ensureCustomer(client, request.payer);
@@ -214,27 +215,6 @@ class StripeProcessor final : public sdk::PaymentProcessor {
                                           std::to_string(request.surcharge_minor));
         }
         return common::createIntent(stripe(call), request, options);
-    }
-
-    sdk::PaymentResult lookup(sdk::Call& call, const sdk::LookupRequest& request) override {
-        return common::lookupIntent(stripe(call), request);
-    }
-
-    sdk::RefundResult refund(sdk::Call& call, const sdk::RefundRequest& request) override {
-        return common::createRefund(stripe(call), request);
-    }
-
-    sdk::WebhookResult webhook(sdk::Call& call, const sdk::WebhookRequest& request) override {
-        const auto secret = common::optionalSecret(call, "webhook_secret");
-        if (!secret) {
-            throw sdk::Error(BW_ERR_DENIED,
-                             "webhook_secret is not configured: the delivery cannot be verified");
-        }
-        const std::int64_t tolerance =
-            common::configInteger(call, "webhook_tolerance_seconds", 300, 1, 3600);
-        common::verifyStripeSignature(call, request.headers, request.body, *secret,
-                                      request.received_at, tolerance);
-        return common::stripeEvent(stripe(call), request.body);
     }
 };
 

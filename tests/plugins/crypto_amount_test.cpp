@@ -1,13 +1,15 @@
 // The exact arithmetic the crypto processors share (plugins/common): provider decimals, exact
-// minor units, the floor of a partial share, ISO 4217 exponents and provider timestamps.
+// minor units, the floor of a partial share, ISO 4217 exponents and a provider's price.
 #include <cstdint>
 #include <optional>
 #include <string>
 
 #include <boost/test/unit_test.hpp>
 
+#include <billwright/codec.hpp>
+#include <billwright/plugin.hpp>
+
 #include "common/crypto_amount.h"
-#include "common/provider_client.h"
 
 namespace billwright::plugin_tests {
 namespace {
@@ -86,15 +88,61 @@ BOOST_AUTO_TEST_CASE(iso_currencies_have_their_minor_unit_exponents) {
     BOOST_TEST((common::isoCurrencyExponent("USDT") == std::nullopt));
 }
 
-BOOST_AUTO_TEST_CASE(provider_timestamps_are_read_as_unix_seconds) {
-    BOOST_TEST((common::parseIsoTime("2023-11-14T22:13:20.000Z") == 1'700'000'000));
-    BOOST_TEST((common::parseIsoTime("2023-11-14T22:13:20Z") == 1'700'000'000));
-    BOOST_TEST((common::parseIsoTime("1970-01-01T00:00:00Z") == 0));
-    BOOST_TEST((common::parseIsoTime("2024-02-29T00:00:00Z") == 1'709'164'800));
-    BOOST_TEST((common::parseIsoTime("2023-02-29T00:00:00Z") == std::nullopt));
-    BOOST_TEST((common::parseIsoTime("2023-11-14T22:13:20+01:00") == std::nullopt));
-    BOOST_TEST((common::parseIsoTime("2023-11-14T22:13:20.Z") == std::nullopt));
-    BOOST_TEST((common::parseIsoTime("2023-11-14") == std::nullopt));
+BOOST_AUTO_TEST_CASE(a_partial_share_is_at_least_one_minor_unit_and_never_the_whole_price) {
+    const auto partial = [](std::int64_t price, const std::string& part, const std::string& whole) {
+        const auto p = common::parseCryptoDecimal(part);
+        const auto w = common::parseCryptoDecimal(whole);
+        return p && w ? common::partialShare(price, *p, *w) : std::nullopt;
+    };
+    BOOST_TEST((partial(123'456, "0.0123456", "0.0246912") == 61'728));
+    BOOST_TEST((partial(100, "1", "1000") == 1));  // 0.1 minor units arrived: one
+    BOOST_TEST((partial(100, "999", "1000") == 99));
+    BOOST_TEST((partial(100, "1000", "1000") == 99));  // "partial" but all of it: not the whole
+    BOOST_TEST((partial(2, "1", "1000") == 1));
+    BOOST_TEST((partial(1, "1", "2") == std::nullopt));  // no amount between nothing and all
+    BOOST_TEST((partial(100, "1", "0") == std::nullopt));
+}
+
+BOOST_AUTO_TEST_CASE(a_providers_price_is_exact_minor_units_of_the_payment_asked_about) {
+    const auto payment = codec::parseJson(
+        R"({"id":"p1","price_amount":1234.56,"price_currency":"usd","text_amount":"5000"})");
+    BOOST_TEST_REQUIRE(payment.has_value());
+    const sdk::Money asked{123'456, "USD", 2};
+    BOOST_TEST(common::providerPrice(*payment, "price_amount", "price_currency", &asked, "p1") ==
+               123'456);
+    BOOST_TEST(common::providerPrice(*payment, "price_amount", "price_currency", nullptr, "p1") ==
+               123'456);
+    const auto status = [&](std::string_view amount_key, const sdk::Money* money) -> bw_status {
+        try {
+            (void)common::providerPrice(*payment, amount_key, "price_currency", money, "p1");
+        } catch (const sdk::Error& e) {
+            return e.status();
+        }
+        return BW_OK;
+    };
+    const sdk::Money other_amount{123'457, "USD", 2};
+    const sdk::Money other_currency{123'456, "EUR", 2};
+    BOOST_TEST(status("price_amount", &other_amount) == BW_ERR_INTERNAL);
+    BOOST_TEST(status("price_amount", &other_currency) == BW_ERR_INTERNAL);
+    BOOST_TEST(status("no_such_amount", nullptr) == BW_ERR_UNAVAILABLE);
+    BOOST_TEST(status("id", nullptr) == BW_ERR_UNAVAILABLE);  // not a decimal
+    BOOST_TEST(status("text_amount", nullptr) == BW_OK);      // a decimal string
+}
+
+BOOST_AUTO_TEST_CASE(a_request_currency_must_carry_its_iso_exponent) {
+    const auto status = [](const sdk::Money& money) -> bw_status {
+        try {
+            common::checkIsoCurrency(money);
+        } catch (const sdk::Error& e) {
+            return e.status();
+        }
+        return BW_OK;
+    };
+    BOOST_TEST(status({100, "USD", 2}) == BW_OK);
+    BOOST_TEST(status({100, "JPY", 0}) == BW_OK);
+    BOOST_TEST(status({100, "JPY", 2}) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(status({100, "usd", 2}) == BW_ERR_INVALID_ARGUMENT);
+    BOOST_TEST(status({100, "USDT", 2}) == BW_ERR_INVALID_ARGUMENT);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
