@@ -12,17 +12,18 @@
 #include <billwright/plugin.h>
 
 #include "fakes/fake_now_payments.h"
-#include "plugins/crypto_fixture.h"
 #include "plugins/payment_runner.h"
+#include "plugins/provider_fixture.h"
 
 namespace billwright::plugin_tests {
 namespace {
 
 using plugins::PaymentStatus;
 using plugins::WebhookEvent;
-using Params = std::map<std::string, std::string>;
 
 constexpr char kPlugin[] = "payment_nowpayments";
+// One request's timeout: ample for the fakes on 127.0.0.1 under the sanitizers.
+constexpr char kTimeoutMs[] = "2000";
 // The reference's IPN test vector (§3.5).
 constexpr char kVectorBody[] =
     R"({"payment_id":5077125051,"payment_status":"finished","pay_address":"0xd1cDE08A07cD25adEbEd35c3867a59228C09B606","price_amount":170,"price_currency":"usd","pay_amount":155.38559757,"actually_paid":155.38559757,"pay_currency":"mana","order_id":"2","order_description":"Apple Macbook Pro 2019 x 1","purchase_id":"6084744717","created_at":"2021-04-12T14:22:54.942Z","updated_at":"2021-04-12T14:23:06.244Z","outcome_amount":1131.7812095,"outcome_currency":"trx","fee":{"currency":"mana","depositFee":0.1,"withdrawalFee":0,"serviceFee":0}})";
@@ -33,39 +34,19 @@ constexpr char kLegacySignature[] =
     "0435f1a906426fa4e1318094f062ebb47d79542a64df64755f61a571a0d1f9ba84092b7cc4cd7895296c6a797962"
     "b649e6dfb8c3b237dcf0d1acb311cbc047ef";
 
-struct NowPaymentsFixture : CryptoFixture {
-    NowPaymentsFixture() : CryptoFixture(kPlugin) {}
-
-    plugins::PluginSettings settings() const {
-        plugins::PluginSettings s;
-        s.config = {{"api_base_url", fake.baseUrl() + "/v1"},
-                    {"checkout_url", fake.baseUrl() + "/payment/"},
-                    {"account_email", "merchant@example.com"},
-                    {"timeout_ms", "2000"}};
-        s.secrets = {{"api_key", "fake_np_api_key"},
-                     {"ipn_secret", "test_ipn_secret"},
-                     {"account_password", "fake_np_password"}};
-        return s;
-    }
-    plugins::PaymentCallContext ctx(Params params = {
-                                        {"callback_url", kCallbackUrl + kPlugin}}) const {
-        return contextWith(settings(), std::move(params));
-    }
-
-    // A charge that made a waiting payment; its reference.
-    std::string charged(std::int64_t amount_minor = 123'456) {
-        const auto r = np.charge(ctx(), usdCharge(amount_minor));
-        BOOST_TEST_REQUIRE(r.ok(), problem(r));
-        BOOST_TEST_REQUIRE((r->status == PaymentStatus::kRequiresAction));
-        return r->reference;
-    }
-
-    plugins::ProcessorResult<plugins::WebhookResult> deliver(const fakes::WebhookDelivery& d) {
-        return np.webhook(ctx({}), webhookOf(d));
+struct NowPaymentsFixture : HostedPageFixture {
+    NowPaymentsFixture() : HostedPageFixture(kPlugin) {
+        config["api_base_url"] = fake.baseUrl() + "/v1";
+        config["checkout_url"] = fake.baseUrl() + "/payment/";
+        config["account_email"] = "merchant@example.com";
+        config["timeout_ms"] = kTimeoutMs;
+        secrets["api_key"] = "fake_np_api_key";
+        secrets["ipn_secret"] = "test_ipn_secret";
+        secrets["account_password"] = "fake_np_password";
     }
 
     fakes::FakeNowPayments fake;
-    plugins::PaymentProcessor np = processor(firstParty(kPlugin));
+    const plugins::PaymentProcessor& np = processor_under_test;
 };
 
 }  // namespace
@@ -73,20 +54,7 @@ struct NowPaymentsFixture : CryptoFixture {
 BOOST_FIXTURE_TEST_SUITE(payment_nowpayments, NowPaymentsFixture)
 
 BOOST_AUTO_TEST_CASE(it_loads_as_a_crypto_processor_with_webhooks_and_declared_keys) {
-    const plugins::PluginInfo& info = np.plugin().info;
-    BOOST_TEST(info.abi_minor == 1);
-    BOOST_TEST(plugins::paymentMethodTypeNames(info.payment_method_types) ==
-                   std::vector<std::string>{"crypto"},
-               boost::test_tools::per_element());
-    BOOST_TEST(plugins::paymentProcessorFlagNames(info.payment_flags) ==
-                   std::vector<std::string>{"webhooks"},
-               boost::test_tools::per_element());
-    std::vector<std::string> secrets;
-    for (const auto& key : info.config_keys) {
-        if (key.secret) secrets.push_back(key.name);
-    }
-    BOOST_TEST(secrets == (std::vector<std::string>{"api_key", "ipn_secret", "account_password"}),
-               boost::test_tools::per_element());
+    checkDeclares({"crypto"}, {"webhooks"}, {"api_key", "ipn_secret", "account_password"});
 }
 
 BOOST_AUTO_TEST_CASE(a_charge_makes_one_invoice_payment_for_the_exact_amount_and_asks_the_payer) {
@@ -245,14 +213,13 @@ BOOST_AUTO_TEST_CASE(a_lost_answer_to_the_payment_create_is_found_by_order_id_on
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_answer_times_out_and_the_retry_finds_the_payment) {
-    plugins::PluginSettings s = settings();
-    s.config["timeout_ms"] = "300";
+    config["timeout_ms"] = "300";
     fake.delayResponseNext(std::chrono::milliseconds(1500), {"POST", "/v1/invoice-payment"});
-    const auto slow =
-        np.charge(contextWith(s, {{"callback_url", kCallbackUrl + kPlugin}}), usdCharge(123'456));
+    const auto slow = np.charge(ctx(), usdCharge(123'456));
     BOOST_REQUIRE(!slow.ok());
     BOOST_TEST((slow.error().status == BW_ERR_TIMEOUT), problem(slow));
 
+    config["timeout_ms"] = kTimeoutMs;
     const auto retry = np.charge(ctx(), usdCharge(123'456));
     BOOST_REQUIRE_MESSAGE(retry.ok(), problem(retry));
     BOOST_TEST(retry->reference == "5000000001");
@@ -332,9 +299,8 @@ BOOST_AUTO_TEST_CASE(a_price_below_the_coins_minimum_is_a_decline) {
 }
 
 BOOST_AUTO_TEST_CASE(a_refused_api_key_is_a_configuration_error) {
-    plugins::PluginSettings s = settings();
-    s.secrets["api_key"] = "wrong";
-    const auto r = np.lookup(contextWith(s, {}), lookupOf("pay_1", "5000000001", 100));
+    secrets["api_key"] = "wrong";
+    const auto r = np.lookup(ctx({}), lookupOf("pay_1", "5000000001", 100));
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().status == BW_ERR_INVALID_ARGUMENT), problem(r));
     BOOST_TEST(r.error().message.find("wrong") == std::string::npos);
@@ -363,22 +329,19 @@ BOOST_AUTO_TEST_CASE(an_ipn_with_a_bad_signature_is_denied_before_anything_is_re
     not_hex.setHeader("x-nowpayments-sig", "zz");
     fakes::WebhookDelivery unsigned_body = good;
     unsigned_body.headers = {{"Content-Type", "application/json"}};
-    for (const auto& d : {tampered, wrong_sig, not_hex, unsigned_body}) {
-        const auto w = deliver(d);
-        BOOST_REQUIRE(!w.ok());
-        BOOST_TEST((w.error().status == BW_ERR_DENIED), problem(w));
-        BOOST_TEST(!w.error().message.empty());
-    }
+    checkDenied({{"tampered body", tampered},
+                 {"another signature", wrong_sig},
+                 {"signature not hex", not_hex},
+                 {"no signature", unsigned_body}});
     BOOST_TEST(fake.requests().empty());
 }
 
 BOOST_AUTO_TEST_CASE(without_an_ipn_secret_every_ipn_is_denied) {
-    plugins::PluginSettings s = settings();
-    s.secrets.erase("ipn_secret");
+    secrets.erase("ipn_secret");
     plugins::WebhookRequest w;
     w.headers = std::string("x-nowpayments-sig: ") + kVectorSignature + "\r\n";
     w.body = kVectorBody;
-    const auto r = np.webhook(contextWith(s, {}), w);
+    const auto r = np.webhook(ctx({}), w);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().status == BW_ERR_DENIED), problem(r));
 }

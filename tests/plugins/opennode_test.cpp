@@ -13,47 +13,30 @@
 #include <billwright/plugin.h>
 
 #include "fakes/fake_open_node.h"
-#include "plugins/crypto_fixture.h"
 #include "plugins/payment_runner.h"
+#include "plugins/provider_fixture.h"
 
 namespace billwright::plugin_tests {
 namespace {
 
 using plugins::PaymentStatus;
 using plugins::WebhookEvent;
-using Params = std::map<std::string, std::string>;
 
 constexpr char kPlugin[] = "payment_opennode";
+// One request's timeout: ample for the fakes on 127.0.0.1 under the sanitizers.
+constexpr char kTimeoutMs[] = "2000";
 constexpr char kFirstCharge[] = "0000f4ce-0000-4000-8000-000000000001";
 constexpr std::int64_t kSats = 2'469'120;  // 1234.56 USD at 50000 USD per BTC
 
-struct OpenNodeFixture : CryptoFixture {
-    OpenNodeFixture() : CryptoFixture(kPlugin) {}
-
-    plugins::PluginSettings settings() const {
-        plugins::PluginSettings s;
-        s.config = {{"api_base_url", fake.baseUrl()}, {"timeout_ms", "2000"}};
-        s.secrets = {{"api_key", "test_api_key"}};
-        return s;
-    }
-    plugins::PaymentCallContext ctx(Params params = {
-                                        {"callback_url", kCallbackUrl + kPlugin}}) const {
-        return contextWith(settings(), std::move(params));
-    }
-
-    std::string charged(std::int64_t amount_minor = 123'456) {
-        const auto r = on.charge(ctx(), usdCharge(amount_minor));
-        BOOST_TEST_REQUIRE(r.ok(), problem(r));
-        BOOST_TEST_REQUIRE((r->status == PaymentStatus::kRequiresAction));
-        return r->reference;
-    }
-
-    plugins::ProcessorResult<plugins::WebhookResult> deliver(const fakes::WebhookDelivery& d) {
-        return on.webhook(ctx({}), webhookOf(d));
+struct OpenNodeFixture : HostedPageFixture {
+    OpenNodeFixture() : HostedPageFixture(kPlugin) {
+        config["api_base_url"] = fake.baseUrl();
+        config["timeout_ms"] = kTimeoutMs;
+        secrets["api_key"] = "test_api_key";
     }
 
     fakes::FakeOpenNode fake;
-    plugins::PaymentProcessor on = processor(firstParty(kPlugin));
+    const plugins::PaymentProcessor& on = processor_under_test;
 };
 
 }  // namespace
@@ -61,19 +44,7 @@ struct OpenNodeFixture : CryptoFixture {
 BOOST_FIXTURE_TEST_SUITE(payment_opennode, OpenNodeFixture)
 
 BOOST_AUTO_TEST_CASE(it_loads_as_a_crypto_processor_with_webhooks_and_a_secret_api_key) {
-    const plugins::PluginInfo& info = on.plugin().info;
-    BOOST_TEST(info.abi_minor == 1);
-    BOOST_TEST(plugins::paymentMethodTypeNames(info.payment_method_types) ==
-                   std::vector<std::string>{"crypto"},
-               boost::test_tools::per_element());
-    BOOST_TEST(plugins::paymentProcessorFlagNames(info.payment_flags) ==
-                   std::vector<std::string>{"webhooks"},
-               boost::test_tools::per_element());
-    std::vector<std::string> secrets;
-    for (const auto& key : info.config_keys) {
-        if (key.secret) secrets.push_back(key.name);
-    }
-    BOOST_TEST(secrets == std::vector<std::string>{"api_key"}, boost::test_tools::per_element());
+    checkDeclares({"crypto"}, {"webhooks"}, {"api_key"});
 }
 
 BOOST_AUTO_TEST_CASE(a_charge_creates_one_fiat_charge_for_the_exact_amount_and_asks_the_payer) {
@@ -99,15 +70,12 @@ BOOST_AUTO_TEST_CASE(a_charge_creates_one_fiat_charge_for_the_exact_amount_and_a
 }
 
 BOOST_AUTO_TEST_CASE(the_configured_ttl_goes_with_the_charge) {
-    plugins::PluginSettings s = settings();
-    s.config["ttl_minutes"] = "30";
-    const auto r =
-        on.charge(contextWith(s, {{"callback_url", kCallbackUrl + kPlugin}}), usdCharge(5'000));
+    config["ttl_minutes"] = "30";
+    const auto r = on.charge(ctx(), usdCharge(5'000));
     BOOST_REQUIRE_MESSAGE(r.ok(), problem(r));
     BOOST_TEST(r->expires_at == fakes::FakeServer::kDefaultNow + 30 * 60);
-    s.config["ttl_minutes"] = "5";
-    const auto bad =
-        on.charge(contextWith(s, {{"callback_url", kCallbackUrl + kPlugin}}), usdCharge(5'000));
+    config["ttl_minutes"] = "5";
+    const auto bad = on.charge(ctx(), usdCharge(5'000));
     BOOST_REQUIRE(!bad.ok());
     BOOST_TEST((bad.error().status == BW_ERR_INVALID_ARGUMENT), problem(bad));
 }
@@ -259,12 +227,10 @@ BOOST_AUTO_TEST_CASE(a_bad_or_missing_hashed_order_is_denied_before_anything_is_
     fakes::WebhookDelivery other_key = good;  // signed with another API key
     other_key.body.replace(other_key.body.find(hashed), 64,
                            fakes::FakeOpenNode::hashedOrder("other_key", id));
-    for (const auto& d : {wrong, missing, other_id, other_key}) {
-        const auto w = deliver(d);
-        BOOST_REQUIRE(!w.ok());
-        BOOST_TEST((w.error().status == BW_ERR_DENIED), problem(w));
-        BOOST_TEST(!w.error().message.empty());
-    }
+    checkDenied({{"wrong hash", wrong},
+                 {"no hash", missing},
+                 {"the hash of another charge", other_id},
+                 {"signed with another key", other_key}});
     BOOST_TEST(fake.requests().empty());
 }
 
@@ -302,14 +268,13 @@ BOOST_AUTO_TEST_CASE(a_lost_answer_to_the_create_is_found_by_order_id_on_retry) 
 }
 
 BOOST_AUTO_TEST_CASE(a_slow_create_times_out_and_the_retry_finds_the_charge) {
-    plugins::PluginSettings s = settings();
-    s.config["timeout_ms"] = "300";
+    config["timeout_ms"] = "300";
     fake.delayResponseNext(std::chrono::milliseconds(1500), {"POST", "/v1/charges"});
-    const auto slow =
-        on.charge(contextWith(s, {{"callback_url", kCallbackUrl + kPlugin}}), usdCharge(123'456));
+    const auto slow = on.charge(ctx(), usdCharge(123'456));
     BOOST_REQUIRE(!slow.ok());
     BOOST_TEST((slow.error().status == BW_ERR_TIMEOUT), problem(slow));
 
+    config["timeout_ms"] = kTimeoutMs;
     const auto retry = on.charge(ctx(), usdCharge(123'456));
     BOOST_REQUIRE_MESSAGE(retry.ok(), problem(retry));
     BOOST_TEST(retry->reference == kFirstCharge);
@@ -333,10 +298,8 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_before_anything_is_sent) {
         BOOST_REQUIRE(!r->ok());
         BOOST_TEST((r->error().status == BW_ERR_INVALID_ARGUMENT), problem(*r));
     }
-    plugins::PluginSettings s = settings();
-    s.secrets.clear();
-    const auto no_key =
-        on.charge(contextWith(s, {{"callback_url", kCallbackUrl + kPlugin}}), usdCharge(1'000));
+    secrets.clear();
+    const auto no_key = on.charge(ctx(), usdCharge(1'000));
     BOOST_REQUIRE(!no_key.ok());
     BOOST_TEST((no_key.error().status == BW_ERR_INVALID_ARGUMENT), problem(no_key));
     BOOST_TEST(no_key.error().message.find("api_key") != std::string::npos);

@@ -51,20 +51,31 @@ struct AchFixture : ProviderFixture {
 
     const plugins::PaymentProcessor& ach() const { return processor_under_test; }
 
-    // The payer links the account of `kind` (FakePlaid::kAccountKinds) with Plaid Link.
-    LinkedAccount link(const std::string& kind, const std::string& customer = "") {
+    // The payer goes through Plaid Link with a new link token; what Link hands the browser.
+    fakes::PlaidLinkResult throughPlaidLink(const std::string& customer = "") {
         plugins::MethodRequest begin;
         begin.payer = testPayer(customer);
         const auto token = ach().beginMethod(call(), begin);
         BOOST_TEST_REQUIRE(token.ok(), problem(token));
-        const fakes::PlaidLinkResult linked = plaid.link(token->client_token);
+        return plaid.link(token->client_token);
+    }
+
+    // setup_method's request for Link's public token.
+    static plugins::MethodRequest setupOf(const fakes::PlaidLinkResult& linked,
+                                          const std::string& customer = "") {
         plugins::MethodRequest setup;
         setup.payer = testPayer(customer);
         setup.token = linked.public_token;
+        return setup;
+    }
+
+    // The payer links the account of `kind` (FakePlaid::kAccountKinds) with Plaid Link.
+    LinkedAccount link(const std::string& kind, const std::string& customer = "") {
+        const fakes::PlaidLinkResult linked = throughPlaidLink(customer);
         const auto method = ach().setupMethod(call({{"account_id", linked.account_ids.at(kind)},
                                                     {"ip_address", "203.0.113.7"},
                                                     {"user_agent", "Mozilla/5.0"}}),
-                                              setup);
+                                              setupOf(linked, customer));
         BOOST_TEST_REQUIRE(method.ok(), problem(method));
         return {method.value(), linked.item_id};
     }
@@ -72,27 +83,18 @@ struct AchFixture : ProviderFixture {
     plugins::ChargeRequest debitOf(const plugins::MethodResult& method,
                                    std::int64_t amount = 10'000,
                                    const std::string& key = "idem_1") const {
-        plugins::ChargeRequest r;
-        r.payer = testPayer(method.provider_customer);
-        r.payment_id = "pay_1";
-        r.invoice_id = "inv_1";
-        r.idempotency_key = key;
-        r.amount = {amount, "USD", 2};
-        r.method_reference = method.reference;
-        r.off_session = true;
-        r.description = "Invoice inv_1";
-        return r;
+        return savedMethodCharge(method.reference, method.provider_customer, amount, key);
     }
 
+    // Received when FakeStripe's clock says, unless told otherwise.
     plugins::ProcessorResult<plugins::WebhookResult> deliver(
         const fakes::WebhookDelivery& delivery, std::optional<std::int64_t> received_at = {}) {
-        return ach().webhook(call(), hook(delivery, received_at.value_or(stripe.now())));
+        return ProviderFixture::deliver(delivery, received_at.value_or(stripe.now()));
     }
 
+    // The one queued Stripe delivery of `type` (the queue is emptied).
     fakes::WebhookDelivery only(const std::string& type) {
-        const auto matching = ofType(stripe.takeWebhooks(), type);
-        BOOST_TEST_REQUIRE(matching.size() == 1U, type);
-        return matching.front();
+        return onlyOfType(stripe.takeWebhooks(), type);
     }
 
     // A Plaid webhook for the item, signed by FakePlaid (not sent).
@@ -113,17 +115,9 @@ struct AchFixture : ProviderFixture {
 BOOST_FIXTURE_TEST_SUITE(payment_plaid_ach, AchFixture)
 
 BOOST_AUTO_TEST_CASE(it_declares_bank_accounts_with_methods_off_session_refunds_and_webhooks) {
-    const plugins::PluginInfo& info = ach().plugin().info;
-    BOOST_TEST(plugins::paymentMethodTypeNames(info.payment_method_types) ==
-                   std::vector<std::string>{"bank_account"},
-               boost::test_tools::per_element());
-    BOOST_TEST(plugins::paymentProcessorFlagNames(info.payment_flags) ==
-                   (std::vector<std::string>{"needs_method", "off_session", "refunds", "webhooks"}),
-               boost::test_tools::per_element());
-    for (const auto& key : info.config_keys) {
-        const bool secret = key.name == "plaid_secret" || key.name == "stripe_secret_key" ||
-                            key.name == "stripe_webhook_secret";
-        BOOST_TEST(key.secret == secret, key.name);
+    checkDeclares({"bank_account"}, {"needs_method", "off_session", "refunds", "webhooks"},
+                  {"plaid_secret", "stripe_secret_key", "stripe_webhook_secret"});
+    for (const auto& key : ach().plugin().info.config_keys) {
         if (key.name.find("base_url") != std::string::npos) {
             BOOST_TEST((key.type == plugins::ConfigType::kUrl));
             BOOST_TEST(key.default_value.value_or("").rfind("https://", 0) == 0U);
@@ -174,14 +168,8 @@ BOOST_AUTO_TEST_CASE(setup_links_the_account_as_a_verified_stripe_source_with_a_
 }
 
 BOOST_AUTO_TEST_CASE(setup_without_an_account_id_or_token_sends_nothing) {
-    plugins::MethodRequest begin;
-    begin.payer = testPayer();
-    const auto token = ach().beginMethod(call(), begin);
-    BOOST_REQUIRE(token.ok());
-    const fakes::PlaidLinkResult linked = plaid.link(token->client_token);
-    plugins::MethodRequest setup;
-    setup.payer = testPayer();
-    setup.token = linked.public_token;
+    const fakes::PlaidLinkResult linked = throughPlaidLink();
+    plugins::MethodRequest setup = setupOf(linked);
     const auto no_account = ach().setupMethod(call(), setup);
     BOOST_REQUIRE(!no_account.ok());
     BOOST_TEST(no_account.error().status == BW_ERR_INVALID_ARGUMENT);
@@ -196,14 +184,8 @@ BOOST_AUTO_TEST_CASE(setup_without_an_account_id_or_token_sends_nothing) {
 }
 
 BOOST_AUTO_TEST_CASE(a_public_token_links_once_and_a_bad_account_is_refused) {
-    plugins::MethodRequest begin;
-    begin.payer = testPayer();
-    const auto token = ach().beginMethod(call(), begin);
-    BOOST_REQUIRE(token.ok());
-    const fakes::PlaidLinkResult linked = plaid.link(token->client_token);
-    plugins::MethodRequest setup;
-    setup.payer = testPayer();
-    setup.token = linked.public_token;
+    const fakes::PlaidLinkResult linked = throughPlaidLink();
+    plugins::MethodRequest setup = setupOf(linked);
     const auto bad_account = ach().setupMethod(call({{"account_id", "acc-999-checking"}}), setup);
     BOOST_REQUIRE(!bad_account.ok());
     BOOST_TEST(bad_account.error().status == BW_ERR_INVALID_ARGUMENT);
@@ -412,26 +394,14 @@ BOOST_AUTO_TEST_CASE(plaid_webhooks_that_do_not_verify_are_denied) {
     fakes::WebhookDelivery not_a_jwt = good;
     not_a_jwt.setHeader("Plaid-Verification", "not.a-jwt");
 
-    struct Case {
-        const char* what;
-        fakes::WebhookDelivery delivery;
-        std::int64_t received_at;
-    };
-    const std::vector<Case> cases = {
+    checkDenied({
         {"tampered body", tampered, plaid.now()},
         {"JWT of another body", other_body, plaid.now()},
         {"bad signature", bad_signature, plaid.now()},
         {"missing header", unsigned_delivery, plaid.now()},
         {"not a JWT", not_a_jwt, plaid.now()},
         {"stale iat", good, plaid.now() + 301},
-    };
-    for (const Case& c : cases) {
-        BOOST_TEST_CONTEXT(c.what) {
-            const auto r = deliver(c.delivery, c.received_at);
-            BOOST_REQUIRE(!r.ok());
-            BOOST_TEST(r.error().status == BW_ERR_DENIED);
-        }
-    }
+    });
 }
 
 BOOST_AUTO_TEST_CASE(a_rotated_plaid_key_is_fetched_by_its_key_id) {
