@@ -26,6 +26,8 @@
 
 #include <billwright/plugin.hpp>
 
+#include "common/iso_time.h"
+
 namespace billwright::payment_manual {
 namespace {
 
@@ -135,44 +137,13 @@ void noteParam(const sdk::Call& call) {
     if (*length > kMaxNote) invalid("note", "is longer than 500 characters");
 }
 
-bool leapYear(std::int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
-// Days from 1970-01-01 to YYYY-MM-DD (years 1970 to 9999), or nullopt when the text is not
-// such a date.
-std::optional<std::int64_t> dayNumber(std::string_view text) {
-    if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-    const auto number = [&](std::size_t at, std::size_t len) -> std::optional<std::int64_t> {
-        std::int64_t v = 0;
-        for (std::size_t i = at; i < at + len; ++i) {
-            if (text[i] < '0' || text[i] > '9') return std::nullopt;
-            v = v * 10 + (text[i] - '0');
-        }
-        return v;
-    };
-    const auto year = number(0, 4);
-    const auto month = number(5, 2);
-    const auto day = number(8, 2);
-    if (!year || !month || !day || *year < 1970 || *month < 1 || *month > 12) return std::nullopt;
-    static constexpr std::int64_t kDaysBefore[] = {0,   31,  59,  90,  120, 151,
-                                                   181, 212, 243, 273, 304, 334};
-    static constexpr std::int64_t kDaysIn[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const bool leap = leapYear(*year);
-    const std::int64_t month_days = kDaysIn[*month - 1] + (leap && *month == 2 ? 1 : 0);
-    if (*day < 1 || *day > month_days) return std::nullopt;
-    const auto leaps_before = [](std::int64_t y) { return y / 4 - y / 100 + y / 400; };
-    const std::int64_t years = *year - 1970;
-    const std::int64_t leap_days = leaps_before(*year - 1) - leaps_before(1969);
-    return years * 365 + leap_days + kDaysBefore[*month - 1] + (leap && *month > 2 ? 1 : 0) +
-           (*day - 1);
-}
-
 // A date the money moved: YYYY-MM-DD, not later than the date it is now at UTC+14, so that a
 // payment received "today" in any tenant's time zone is accepted; the host may check more
 // strictly in the tenant's own zone.
 void dateParam(const sdk::Call& call, const char* name) {
     const auto text = optionalParam(call, name);
     if (!text) return;
-    const auto day = dayNumber(*text);
+    const auto day = common::isoDateDays(*text);
     if (!day) invalid(name, "must be a date YYYY-MM-DD from 1970 on");
     const std::int64_t latest = (call.nowMs() + kEasternmostOffsetMs) / kDayMs;
     if (*day > latest) invalid(name, "is in the future");

@@ -331,7 +331,14 @@ BOOST_AUTO_TEST_CASE(every_broken_file_is_listed_as_refused_with_its_code_and_th
         }
     }
     BOOST_CHECK_EQUAL(seen.size(), kBrokenFiles.size());
-    BOOST_CHECK_EQUAL(first_party, 5U);
+    // Every module the build put into the first-party directory is listed, loaded (the five of
+    // the first release and the processors added since).
+    std::size_t built = 0;
+    for (const auto& entry : fs::directory_iterator(firstPartyDir())) {
+        if (entry.path().extension() == ".so") ++built;
+    }
+    BOOST_CHECK_GE(first_party, 5U);
+    BOOST_CHECK_EQUAL(first_party, built);
     // A refused file shows what the loader read of it before refusing: nothing of a file that
     // is not a library, the ABI version (and nothing it did not check yet) of a newer minor,
     // the whole descriptor of a duplicate.
