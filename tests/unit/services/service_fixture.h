@@ -22,17 +22,19 @@
 namespace billwright::testing {
 
 // The first-party plugins from the build tree (BW_PLUGIN_DIR), loaded as the server loads
-// them, with a quiet logger and no outbound HTTP.
+// them, with a quiet logger. Outbound HTTP goes through the server's transport to the hosts a
+// test allows (env.http_allowlist; none by default).
 struct PluginHost {
     core::Logger log{core::LogLevel::kError};
     core::Metrics metrics;
+    std::unique_ptr<plugins::HttpTransport> http = plugins::makePocoTransport();
     plugins::HostEnvironment env;
     std::unique_ptr<plugins::Registry> registry;
     std::unique_ptr<services::Plugins> service;
 
     PluginHost(storage::Store& store, const core::Clock& clock,
                std::optional<services::SecretBox> secrets = std::nullopt)
-        : env{log, metrics, clock, nullptr, {}, 10000},
+        : env{log, metrics, clock, http.get(), {}, 10000},
           registry(std::make_unique<plugins::Registry>(env)) {
         registry->loadDirectories({BW_PLUGIN_DIR});
         service = std::make_unique<services::Plugins>(store, clock, *registry, env,

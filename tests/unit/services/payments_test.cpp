@@ -1,0 +1,389 @@
+// services::Payments with the real payment_stripe plugin against tests/fakes FakeStripe, on a
+// ManualClock: card success, declines, 3-D Secure, a timeout retried with the same idempotency
+// key, webhooks (bad signature, stale timestamp, duplicate, out of order), auto-pay on issue
+// and on the due date, the retry schedule ending in overdue, default and held invoices, and the
+// credit balance against its ledger. The fake's clock follows the ManualClock, so signatures
+// are fresh when the test says so.
+
+#include <boost/test/unit_test.hpp>
+
+#include <string>
+
+#include "core/random.h"
+#include "fakes/fake_stripe.h"
+#include "services/invoicing_fixture.h"
+#include "services/payments.h"
+
+using namespace billwright;
+using namespace billwright::testing;
+using domain::InvoiceStatus;
+using domain::PaymentStatus;
+
+namespace {
+
+constexpr const char* kKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+std::int64_t unixOf(core::SysSeconds t) { return t.time_since_epoch().count(); }
+
+struct PaymentsFixture : InvoicingFixture {
+    fakes::FakeStripe stripe;
+    std::unique_ptr<PluginHost> host;
+    std::unique_ptr<services::Payments> payments;
+    std::string customer_id;
+
+    PaymentsFixture() {
+        at(ymd(2026, 11, 2), 9);
+        // A plugin host with the master key (Stripe's keys are secrets) and Stripe reachable.
+        host = std::make_unique<PluginHost>(*store, clock,
+                                            services::SecretBox::fromText(kKey).value());
+        host->env.http_allowlist["payment_stripe"] = {"127.0.0.1"};
+        payments = std::make_unique<services::Payments>(*store, clock, *host->service, host->log,
+                                                        host->metrics);
+        syncFake();
+        stripe.setWebhookEndpoint("http://127.0.0.1:9/v1/webhooks/" + tenant + "/payment_stripe");
+        configure(20000);
+        customer_id = customer();
+    }
+
+    void syncFake() { stripe.setNow(unixOf(clock.nowSeconds())); }
+    void advanceDays(int days) {
+        clock.set(clock.nowSeconds() + std::chrono::days{days});
+        syncFake();
+    }
+
+    void configure(int timeout_ms) {
+        auto body = core::parseJson(R"({"secret_key":"sk_test_fake",)"
+                                    R"("webhook_secret":"whsec_test_secret",)"
+                                    R"("api_base_url":")" +
+                                    stripe.baseUrl() + R"(","request_timeout_ms":)" +
+                                    std::to_string(timeout_ms) + "}")
+                        .value();
+        auto r = host->service->putConfig(actor, tenant, "payment_stripe", body);
+        BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().detail));
+    }
+
+    // A card on file (the first is the default).
+    std::string card(const std::string& token) {
+        auto m = payments->addMethod(actor, tenant, customer_id, "payment_stripe", token, true);
+        BOOST_REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : m.error().detail));
+        return m->id;
+    }
+
+    // A draft of `amount_minor` for October, written as the engine would, then issued through
+    // Invoicing (which schedules auto-pay).
+    std::string issuedInvoice(std::int64_t amount_minor, const std::string& cus = "") {
+        const std::string owner = cus.empty() ? customer_id : cus;
+        domain::Invoice inv;
+        inv.id = core::newId("inv", unixOf(clock.nowSeconds()) * 1000 + ++serial);
+        inv.tenant_id = tenant;
+        inv.customer_id = owner;
+        inv.period.start = core::addDays(ymd(2026, 10, 1), serial * 40);
+        inv.period.end = core::addDays(inv.period.start, 30);
+        inv.due_days = 15;
+        inv.created_at = inv.updated_at = clock.nowSeconds();
+        domain::InvoiceLine line;
+        line.id = core::newId("inl", serial);
+        line.position = 1;
+        line.kind = domain::LineKind::kAdjustment;
+        line.description = "Hosting";
+        line.amount_minor = amount_minor;
+        line.taxable = false;
+        inv.lines.push_back(line);
+        BOOST_REQUIRE(domain::computeTotals(inv).ok());
+        store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+            uow.invoices().insert(inv);
+            return true;
+        });
+        services::StatusChange issue;
+        issue.target = InvoiceStatus::kIssued;
+        issue.send_email = false;
+        auto issued = invoicing.changeStatus(actor, tenant, inv.id, issue);
+        BOOST_REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().detail));
+        return inv.id;
+    }
+
+    domain::Invoice invoice(const std::string& id) { return invoicing.get(tenant, id).value(); }
+
+    domain::Payment pay(const std::string& invoice_id, const std::string& method_id,
+                        const std::string& return_url = "") {
+        services::PayRequest r;
+        r.method_id = method_id;
+        r.return_url = return_url;
+        auto p = payments->pay(actor, tenant, invoice_id, r);
+        BOOST_REQUIRE_MESSAGE(
+            p.ok(), (p.ok() ? ""
+                            : p.error().detail + (p.error().fields.empty()
+                                                      ? ""
+                                                      : ": " + p.error().fields[0].field + " " +
+                                                            p.error().fields[0].message)));
+        return *p;
+    }
+
+    core::Result<services::WebhookOutcome> deliver(const fakes::WebhookDelivery& d) {
+        std::string headers;
+        for (const auto& [name, value] : d.headers) headers += name + ": " + value + "\r\n";
+        return payments->webhook(tenant, "payment_stripe", headers, d.body);
+    }
+
+    void enableAutoPay(const std::string& timing, std::vector<int> retry_days = {1, 3, 5, 7}) {
+        settings([&](domain::TenantBillingSettings& s) {
+            s.auto_pay_timing = timing;
+            s.payment_retry_days = std::move(retry_days);
+        });
+        auto c = inventory.updateCustomer(actor, tenant, customer_id,
+                                          [](domain::Customer& x) { x.auto_pay = true; });
+        BOOST_REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().detail));
+    }
+
+    domain::Customer customerNow() {
+        return store->read(
+            [&](storage::UnitOfWork& uow) { return *uow.customers().find(tenant, customer_id); });
+    }
+
+    // The credit balance and the sum of the ledger, which must agree.
+    void checkLedger() {
+        const auto c = customerNow();
+        const auto sum = store->read([&](storage::UnitOfWork& uow) {
+            return uow.creditLedger().balance(tenant, customer_id);
+        });
+        BOOST_TEST(c.credit_balance_minor == sum);
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(payments_stripe, PaymentsFixture)
+
+BOOST_AUTO_TEST_CASE(a_card_payment_pays_the_invoice_once) {
+    const auto method = card("pm_card_visa");
+    const auto inv = issuedInvoice(12500);
+    const auto p = pay(inv, method);
+    BOOST_TEST((p.status == PaymentStatus::kSucceeded));
+    BOOST_TEST(p.received_minor == 12500);
+    BOOST_TEST(p.applied_minor == 12500);
+    BOOST_TEST(p.reference.value_or("").rfind("pi_", 0) == 0u);
+    // Stripe's fee for the card, read from the balance transaction: 2.9 % + 30.
+    BOOST_TEST(p.fee_minor.value_or(-1) == 393);
+    const auto after = invoice(inv);
+    BOOST_TEST((after.status == InvoiceStatus::kPaid));
+    BOOST_TEST(after.amount_due_minor == 0);
+    BOOST_TEST(stripe.counts().succeeded_charges == 1);
+    // The idempotency key Stripe saw is the payment's.
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+    BOOST_TEST(posts[0].header("Idempotency-Key") == p.id);
+    checkLedger();
+}
+
+BOOST_AUTO_TEST_CASE(declines_and_insufficient_funds_fail_the_payment_and_leave_the_invoice_due) {
+    const auto declined = card("pm_card_chargeCustomerFail");
+    const auto inv = issuedInvoice(5000);
+    const auto p = pay(inv, declined);
+    BOOST_TEST((p.status == PaymentStatus::kFailed));
+    BOOST_TEST(p.failure_code.value_or("") == "card_declined");
+    BOOST_TEST(p.received_minor == 0);
+    auto after = invoice(inv);
+    BOOST_TEST((after.status == InvoiceStatus::kIssued));
+    BOOST_TEST(after.amount_due_minor == 5000);
+    // A payment through the API is not retried by the scheduler.
+    BOOST_TEST(!after.collect_at.has_value());
+
+    const auto poor = card("pm_card_authenticationRequiredChargeDeclinedInsufficientFunds");
+    static_cast<void>(poor);
+    auto insufficient = payments->addMethod(actor, tenant, customer_id, "payment_stripe",
+                                            "pm_card_visa_chargeDeclinedInsufficientFunds", false);
+    // Stripe's $0 check refuses the card when it is filed: nothing is stored.
+    BOOST_TEST(!insufficient.ok());
+    BOOST_TEST(payments->listMethods(tenant, customer_id).value().size() == 2u);
+    BOOST_TEST(stripe.counts().succeeded_charges == 0);
+}
+
+BOOST_AUTO_TEST_CASE(three_d_secure_asks_the_payer_then_a_webhook_completes_the_payment) {
+    const auto method = card("pm_card_authenticationRequiredSetupForOffSession");
+    const auto inv = issuedInvoice(20000);
+    const auto p = pay(inv, method, "https://portal.example.com/paid");
+    BOOST_TEST((p.status == PaymentStatus::kRequiresAction));
+    BOOST_TEST(!p.action_url.value_or("").empty());
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
+    stripe.takeWebhooks();  // the requires_action event: nothing new
+    stripe.completeAction(*p.reference, fakes::Send::kQueue);
+    const auto deliveries = stripe.takeWebhooks();
+    BOOST_REQUIRE(!deliveries.empty());
+    for (const auto& d : deliveries) {
+        auto r = deliver(d);
+        BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().detail));
+    }
+    const auto done = payments->get(tenant, p.id).value();
+    BOOST_TEST((done.status == PaymentStatus::kSucceeded));
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
+    BOOST_TEST(stripe.counts().succeeded_charges == 1);
+}
+
+BOOST_AUTO_TEST_CASE(a_timeout_is_asked_again_with_the_same_key_and_charges_once) {
+    configure(300);
+    const auto method = card("pm_card_visa");
+    const auto inv = issuedInvoice(7700);
+    // Stripe charges, but its answer comes after the plugin gave up.
+    stripe.delayResponseNext(std::chrono::milliseconds{1500}, {"POST", "/v1/payment_intents"});
+    const auto p = pay(inv, method);
+    BOOST_TEST((p.status == PaymentStatus::kProcessing));
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
+    // While it is unanswered, a second charge of the invoice is refused.
+    services::PayRequest again;
+    again.method_id = method;
+    const auto second = payments->pay(actor, tenant, inv, again);
+    BOOST_TEST(!second.ok());
+    configure(20000);
+    const auto refreshed = payments->refresh(actor, tenant, p.id);
+    BOOST_REQUIRE_MESSAGE(refreshed.ok(), (refreshed.ok() ? "" : refreshed.error().detail));
+    BOOST_TEST((refreshed->status == PaymentStatus::kSucceeded));
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 2u);
+    BOOST_TEST(posts[0].header("Idempotency-Key") == posts[1].header("Idempotency-Key"));
+    BOOST_TEST(stripe.counts().succeeded_charges == 1);
+    BOOST_TEST(stripe.counts().idempotent_replays == 1);
+}
+
+BOOST_AUTO_TEST_CASE(webhooks_are_verified_first_applied_once_and_in_any_order) {
+    const auto method = card("pm_card_authenticationRequiredSetupForOffSession");
+    const auto inv = issuedInvoice(9900);
+    const auto p = pay(inv, method, "https://portal.example.com/paid");
+    stripe.takeWebhooks();
+    stripe.completeAction(*p.reference, fakes::Send::kQueue);
+    auto deliveries = stripe.takeWebhooks();
+    BOOST_REQUIRE(!deliveries.empty());
+    const auto& succeeded = deliveries.back();
+
+    // A tampered body: refused before anything is read; nothing changes.
+    auto tampered = succeeded;
+    tampered.body.insert(tampered.body.find('{') + 1, " ");
+    auto r = deliver(tampered);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST((r.error().code == core::ErrorCode::kInvalidSignature));
+    // No signature at all.
+    auto unsigned_delivery = succeeded;
+    unsigned_delivery.setHeader("Stripe-Signature", "");
+    BOOST_TEST(!deliver(unsigned_delivery).ok());
+    // A stale timestamp: signed an hour before the server receives it.
+    stripe.advance(-3600);
+    auto stale =
+        stripe.eventDelivery(core::parseJson(succeeded.body).value().find("id")->asString());
+    syncFake();
+    r = deliver(stale);
+    BOOST_REQUIRE(!r.ok());
+    BOOST_TEST((r.error().code == core::ErrorCode::kInvalidSignature));
+    BOOST_TEST((payments->get(tenant, p.id).value().status == PaymentStatus::kRequiresAction));
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
+
+    // The real delivery, then a duplicate, then the older requires_action event late.
+    for (const auto& d : deliveries) BOOST_REQUIRE(deliver(d).ok());
+    BOOST_TEST((payments->get(tenant, p.id).value().status == PaymentStatus::kSucceeded));
+    auto duplicate = deliver(succeeded);
+    BOOST_REQUIRE(duplicate.ok());
+    BOOST_TEST(duplicate->duplicate);
+    for (const auto& e : stripe.events()) {
+        const auto type = e.find("type")->asString();
+        if (type != "payment_intent.requires_action") continue;
+        auto late = deliver(stripe.eventDelivery(e.find("id")->asString()));
+        BOOST_REQUIRE(late.ok());
+    }
+    const auto final_payment = payments->get(tenant, p.id).value();
+    BOOST_TEST((final_payment.status == PaymentStatus::kSucceeded));
+    BOOST_TEST(final_payment.received_minor == 9900);
+    const auto after = invoice(inv);
+    BOOST_TEST((after.status == InvoiceStatus::kPaid));
+    BOOST_TEST(after.amount_paid_minor == 9900);
+    checkLedger();
+}
+
+BOOST_AUTO_TEST_CASE(auto_pay_on_issue_charges_the_default_card_at_once) {
+    card("pm_card_visa");
+    enableAutoPay("on_issue");
+    const auto inv = issuedInvoice(4200);
+    BOOST_TEST(invoice(inv).collect_at.has_value());
+    const auto outcome = payments->collectDue();
+    BOOST_TEST(outcome.processed == 1);
+    const auto after = invoice(inv);
+    BOOST_TEST((after.status == InvoiceStatus::kPaid));
+    BOOST_TEST(!after.collect_at.has_value());
+    const auto list = payments->list(tenant, {std::nullopt, inv, std::nullopt}, {10, {}}).value();
+    BOOST_REQUIRE_EQUAL(list.items.size(), 1u);
+    BOOST_TEST(list.items[0].trigger == "auto_pay");
+    // Off-session: the customer was not there.
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+    BOOST_TEST(posts[0].body.find("off_session=true") != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(auto_pay_on_the_due_date_waits_for_it) {
+    card("pm_card_visa");
+    enableAutoPay("on_due_date");
+    const auto inv = issuedInvoice(4200);
+    const auto due = *invoice(inv).due_date;
+    payments->collectDue();
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
+    BOOST_TEST(stripe.counts().charges == 0);
+    clock.set(std::chrono::sys_days{due} + std::chrono::hours{1});
+    syncFake();
+    payments->collectDue();
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
+    BOOST_TEST(stripe.counts().succeeded_charges == 1);
+}
+
+BOOST_AUTO_TEST_CASE(failed_collections_retry_on_schedule_then_overdue_default_and_held) {
+    card("pm_card_chargeCustomerFail");
+    enableAutoPay("on_issue", {1, 3});
+    const auto inv = issuedInvoice(3000);
+    const auto first_failure = clock.nowSeconds();
+    payments->collectDue();
+    auto after = invoice(inv);
+    BOOST_TEST(after.collection_failures == 1);
+    BOOST_REQUIRE(after.collect_at.has_value());
+    BOOST_TEST(unixOf(*after.collect_at) == unixOf(first_failure + std::chrono::days{1}));
+    // Nothing is due before the retry.
+    advanceDays(0);
+    BOOST_TEST(payments->collectDue().processed == 0);
+    advanceDays(1);
+    payments->collectDue();
+    after = invoice(inv);
+    BOOST_TEST(after.collection_failures == 2);
+    BOOST_TEST(unixOf(*after.collect_at) == unixOf(first_failure + std::chrono::days{3}));
+    BOOST_TEST((after.status == InvoiceStatus::kIssued));
+    BOOST_TEST(!customerNow().in_default);
+    advanceDays(2);
+    payments->collectDue();
+    after = invoice(inv);
+    BOOST_TEST(after.collection_failures == 3);
+    BOOST_TEST(!after.collect_at.has_value());
+    BOOST_TEST((after.status == InvoiceStatus::kOverdue));
+    const auto c = customerNow();
+    BOOST_TEST(c.in_default);
+    BOOST_TEST(c.default_reason.value_or("").find("failed 3 times") != std::string::npos);
+    // Three attempts, all with their own idempotency key.
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 3u);
+    BOOST_TEST(posts[0].header("Idempotency-Key") != posts[2].header("Idempotency-Key"));
+    // The next invoice of a customer in default is held, not issued.
+    const auto next = issuedInvoice(3000);
+    const auto held = invoice(next);
+    BOOST_TEST((held.status == InvoiceStatus::kHeld));
+    BOOST_TEST(!held.collect_at.has_value());
+}
+
+BOOST_AUTO_TEST_CASE(a_refund_goes_back_through_stripe_and_keeps_the_ledger) {
+    const auto method = card("pm_card_visa");
+    const auto inv = issuedInvoice(10000);
+    const auto p = pay(inv, method);
+    auto refund = payments->refund(actor, tenant, p.id, 2500, "damaged unit", {});
+    BOOST_REQUIRE_MESSAGE(refund.ok(), (refund.ok() ? "" : refund.error().detail));
+    BOOST_TEST((refund->status == domain::RefundStatus::kSucceeded));
+    BOOST_TEST(refund->reference.value_or("").rfind("re_", 0) == 0u);
+    BOOST_TEST(payments->get(tenant, p.id).value().refunded_minor == 2500);
+    BOOST_TEST(stripe.counts().refunds == 1);
+    // The paid invoice stays paid.
+    BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
+    checkLedger();
+}
+
+BOOST_AUTO_TEST_SUITE_END()
