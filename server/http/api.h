@@ -21,6 +21,7 @@
 #include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/revenue_guard.h"
 #include "services/scripts.h"
 #include "services/telemetry.h"
 #include "services/usage_chain.h"
@@ -43,6 +44,7 @@ struct ApiContext {
     services::Invoicing& invoicing;
     services::InvoiceRuns& invoice_runs;
     services::Scripts& scripts;
+    services::RevenueGuard& revenue_guard;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -100,5 +102,6 @@ void registerBillingSettingsRoutes(Router& router, ApiContext& ctx);
 void registerInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerOutboxRoutes(Router& router, ApiContext& ctx);
 void registerScriptRoutes(Router& router, ApiContext& ctx);
+void registerRevenueGuardRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http
