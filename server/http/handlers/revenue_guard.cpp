@@ -28,50 +28,42 @@ core::Result<std::int64_t> windowMinutes(const Request& r) {
     return minutes;
 }
 
-HandlerResult customerResult(core::Result<domain::Customer> c) {
+// The three status routes: {"reason"} (required to set a default, optional otherwise), and
+// for the pool redirect {"active"}; `fixed` is the change, or none for the redirect, whose
+// direction is `active`.
+HandlerResult changeStatus(ApiContext& ctx, Request& r, std::optional<CustomerStatusChange> fixed) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    const auto active = fixed ? std::nullopt : f.boolean("active", Presence::kRequired);
+    const auto reason = f.string(
+        "reason",
+        fixed == CustomerStatusChange::kSetDefault ? Presence::kRequired : Presence::kOptional,
+        domain::kMaxReasonLength);
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    const auto change = fixed     ? *fixed
+                        : *active ? CustomerStatusChange::kRedirectOn
+                                  : CustomerStatusChange::kRedirectOff;
+    auto c = ctx.revenue_guard.change(actorOf(r), *tenant, r.param("customer_id"), change, reason);
     if (!c.ok()) return std::move(c).error();
     return Response::json(200, services::toJson(*c));
 }
 
 // POST /v1/customers/{customer_id}/default {"reason"}
 HandlerResult setDefault(ApiContext& ctx, Request& r) {
-    auto tenant = writableTenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto body = parseBody(r.body);
-    if (!body.ok()) return std::move(body).error();
-    FieldReader f(*body);
-    const auto reason = f.string("reason", Presence::kRequired, domain::kMaxReasonLength);
-    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    return customerResult(ctx.revenue_guard.change(actorOf(r), *tenant, r.param("customer_id"),
-                                                   CustomerStatusChange::kSetDefault, reason));
+    return changeStatus(ctx, r, CustomerStatusChange::kSetDefault);
 }
 
 // POST /v1/customers/{customer_id}/default/clear {"reason"?}
 HandlerResult clearDefault(ApiContext& ctx, Request& r) {
-    auto tenant = writableTenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto body = parseBody(r.body);
-    if (!body.ok()) return std::move(body).error();
-    FieldReader f(*body);
-    const auto reason = f.string("reason", Presence::kOptional, domain::kMaxReasonLength);
-    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    return customerResult(ctx.revenue_guard.change(actorOf(r), *tenant, r.param("customer_id"),
-                                                   CustomerStatusChange::kClearDefault, reason));
+    return changeStatus(ctx, r, CustomerStatusChange::kClearDefault);
 }
 
 // POST /v1/customers/{customer_id}/pool-redirect {"active", "reason"?}
 HandlerResult poolRedirect(ApiContext& ctx, Request& r) {
-    auto tenant = writableTenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto body = parseBody(r.body);
-    if (!body.ok()) return std::move(body).error();
-    FieldReader f(*body);
-    const auto active = f.boolean("active", Presence::kRequired);
-    const auto reason = f.string("reason", Presence::kOptional, domain::kMaxReasonLength);
-    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
-    return customerResult(ctx.revenue_guard.change(
-        actorOf(r), *tenant, r.param("customer_id"),
-        *active ? CustomerStatusChange::kRedirectOn : CustomerStatusChange::kRedirectOff, reason));
+    return changeStatus(ctx, r, std::nullopt);
 }
 
 // GET /v1/customers/{customer_id}/status-events
