@@ -17,22 +17,11 @@ using services::CustomerStatusChange;
 
 namespace {
 
-struct Fixture : StoreFixture {
-    PluginHost plugin_host{*store, clock};
-    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc(),
-                                      7};
-    services::Inventory inventory{*store, clock};
-    services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
+struct Fixture : InventoryFixture {
     services::SecretBox box = services::SecretBox::fromText(std::string(64, 'a')).value();
     services::RevenueGuard guard{*store, clock, telemetry, &box};
-    services::Actor actor{"key_admin", "tenant_admin", std::string("req_1")};
-    std::string tenant;
 
-    Fixture() {
-        services::NewTenant t;
-        t.name = "T";
-        tenant = billing.createTenant(actor, t).value().id;
-    }
+    Fixture() { actor = services::Actor{"key_admin", "tenant_admin", std::string("req_1")}; }
 
     // The clock moves a second before each creation and change, so ids sort in creation order.
     std::string customer(const std::string& name) {
@@ -49,18 +38,10 @@ struct Fixture : StoreFixture {
 
     std::string unit(const std::string& serial, const std::optional<std::string>& owner,
                      domain::EquipmentStatus status = domain::EquipmentStatus::kOnline) {
-        return inventory
-            .createEquipment(actor, tenant,
-                             [&](domain::Equipment& e) {
-                                 e.serial_number = serial;
-                                 e.model = "S19";
-                                 e.hashrate_mth = 100000;
-                                 e.power_mw = 3250000;
-                                 e.owner_customer_id = owner;
-                                 e.status = status;
-                             })
-            .value()
-            .id;
+        return createUnit(serial, [&](domain::Equipment& e) {
+            e.owner_customer_id = owner;
+            e.status = status;
+        });
     }
 
     core::Result<domain::Customer> change(const std::string& id, CustomerStatusChange c,
