@@ -28,6 +28,7 @@
 #include "jobs/outbox_delivery.h"
 #include "jobs/scheduler.h"
 #include "jobs/smtp_mailer.h"
+#include "jobs/webhook_sender.h"
 #include "plugins/host.h"
 #include "plugins/registry.h"
 #include "services/api_keys.h"
@@ -36,6 +37,7 @@
 #include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/revenue_guard.h"
 #include "services/secret_box.h"
 #include "services/usage_chain.h"
 #include "storage/database.h"
@@ -110,8 +112,9 @@ jobs::OutboxOptions outboxOptions(const Settings& s) {
     o.max_backoff_seconds = s.outbox_max_backoff_seconds;
     o.default_sender = {s.smtp_from_name, s.smtp_from_email};
     // A claimed batch must be sent (or time out) well inside its lease.
-    const auto batch_ms =
-        static_cast<std::int64_t>(o.batch_size) * s.smtp_timeout_ms * 3;  // connect, TLS, data
+    const auto batch_ms = static_cast<std::int64_t>(o.batch_size) *
+                          std::max(s.smtp_timeout_ms, s.webhooks_timeout_ms) *
+                          3;  // connect, TLS / send, data / receive
     o.lease = std::max(
         std::chrono::seconds(60),
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(batch_ms)) * 2);
@@ -287,6 +290,8 @@ private:
         run_options.batch_size = static_cast<std::size_t>(settings.invoice_runs_batch_size);
         services::InvoiceRuns invoice_runs(*store, clock, invoicing, run_options);
         services::Payments payments(*store, clock, plugin_service, log_, metrics);
+        services::RevenueGuard revenue_guard(*store, clock, telemetry,
+                                             secret_box ? &*secret_box : nullptr);
         http::Api api({billing,
                        keys,
                        idempotency,
@@ -301,6 +306,7 @@ private:
                        invoice_runs,
                        scripts,
                        payments,
+                       revenue_guard,
                        *store,
                        metrics,
                        log_,
@@ -347,21 +353,26 @@ private:
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
         jobs::InvoiceRunWorker run_worker(invoice_runs, log_, metrics);
         run_worker.start(std::chrono::milliseconds(settings.invoice_runs_poll_ms));
-        // Email has its own thread, so a message does not wait for the scheduler's tick.
+        // The outbox has its own thread, so a message does not wait for the scheduler's tick.
+        // Webhooks are always delivered; email only when an SMTP server is configured.
         std::unique_ptr<jobs::SmtpMailer> mailer;
-        std::unique_ptr<jobs::OutboxDelivery> delivery;
         if (settings.smtp_host.empty()) {
             log_.info("email delivery is off (smtp.host is empty); messages stay pending");
         } else {
             mailer = std::make_unique<jobs::SmtpMailer>(smtpOptions(settings));
-            delivery = std::make_unique<jobs::OutboxDelivery>(*store, clock, *mailer, log_, metrics,
-                                                              outboxOptions(settings));
-            delivery->start(std::chrono::milliseconds(settings.outbox_interval_ms));
             log_.info("email delivery on",
                       {{"smtp_host", settings.smtp_host},
                        {"smtp_port", std::to_string(settings.smtp_port)},
                        {"starttls", settings.smtp_starttls ? "true" : "false"}});
         }
+        jobs::HttpWebhookSender webhook_sender(
+            std::chrono::milliseconds(settings.webhooks_timeout_ms));
+        jobs::WebhookChannel webhooks{webhook_sender, [&revenue_guard](const std::string& tenant) {
+                                          return revenue_guard.webhookEndpoint(tenant);
+                                      }};
+        auto delivery = std::make_unique<jobs::OutboxDelivery>(
+            *store, clock, mailer.get(), webhooks, log_, metrics, outboxOptions(settings));
+        delivery->start(std::chrono::milliseconds(settings.outbox_interval_ms));
 
         const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
                                 settings.http_host + ":" + std::to_string(server.port());
@@ -373,7 +384,7 @@ private:
         server.stop();
         scheduler.stop();
         run_worker.stop();
-        if (delivery) delivery->stop();
+        delivery->stop();
         log_.info("stopped");
         return EXIT_OK;
     }

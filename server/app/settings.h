@@ -57,6 +57,7 @@ struct Settings {
     std::string smtp_from_email = "billing@localhost";
     std::int64_t smtp_timeout_ms = 10000;
     std::int64_t outbox_interval_ms = 2000;
+    std::int64_t webhooks_timeout_ms = 10000;
     std::int64_t outbox_max_attempts = 8;
     std::int64_t outbox_backoff_seconds = 30;
     std::int64_t outbox_max_backoff_seconds = 3600;

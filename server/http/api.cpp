@@ -76,6 +76,7 @@ Api::Api(ApiContext context) : ctx_(std::move(context)) {
     registerOutboxRoutes(router_, ctx_);
     registerScriptRoutes(router_, ctx_);
     registerPaymentRoutes(router_, ctx_);
+    registerRevenueGuardRoutes(router_, ctx_);
     ctx_.metrics.describe("billwright_http_requests_total", "counter",
                           "HTTP requests by route template, method and status");
     ctx_.metrics.describe("billwright_http_request_duration_seconds", "histogram",

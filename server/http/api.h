@@ -22,6 +22,7 @@
 #include "services/payments.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/revenue_guard.h"
 #include "services/scripts.h"
 #include "services/telemetry.h"
 #include "services/usage_chain.h"
@@ -45,6 +46,7 @@ struct ApiContext {
     services::InvoiceRuns& invoice_runs;
     services::Scripts& scripts;
     services::Payments& payments;
+    services::RevenueGuard& revenue_guard;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;
@@ -103,5 +105,6 @@ void registerInvoiceRoutes(Router& router, ApiContext& ctx);
 void registerOutboxRoutes(Router& router, ApiContext& ctx);
 void registerScriptRoutes(Router& router, ApiContext& ctx);
 void registerPaymentRoutes(Router& router, ApiContext& ctx);
+void registerRevenueGuardRoutes(Router& router, ApiContext& ctx);
 
 }  // namespace billwright::http

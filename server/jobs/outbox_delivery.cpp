@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "services/webhooks.h"
+
 namespace billwright::jobs {
 
 std::chrono::seconds backoffDelay(std::int64_t attempts, std::int64_t backoff_seconds,
@@ -11,14 +13,18 @@ std::chrono::seconds backoffDelay(std::int64_t attempts, std::int64_t backoff_se
     return std::chrono::seconds{std::min(delay, max_backoff_seconds)};
 }
 
-OutboxDelivery::OutboxDelivery(storage::Store& store, const core::Clock& clock, Mailer& mailer,
-                               core::Logger& log, core::Metrics& metrics, OutboxOptions options)
+OutboxDelivery::OutboxDelivery(storage::Store& store, const core::Clock& clock, Mailer* mailer,
+                               std::optional<WebhookChannel> webhooks, core::Logger& log,
+                               core::Metrics& metrics, OutboxOptions options)
     : store_(store),
       clock_(clock),
       mailer_(mailer),
+      webhooks_(std::move(webhooks)),
       log_(log),
       metrics_(metrics),
       options_(std::move(options)) {
+    if (mailer_ != nullptr) channels_.emplace_back("email");
+    if (webhooks_) channels_.emplace_back("webhook");
     metrics_.describe("billwright_outbox_messages_total", "counter",
                       "Outbox delivery attempts by result (sent, retrying, dead)");
     metrics_.describe("billwright_outbox_runs_total", "counter", "Outbox delivery runs by outcome");
@@ -49,6 +55,24 @@ Email OutboxDelivery::toEmail(const storage::OutboxMessage& m) const {
     return e;
 }
 
+SendResult OutboxDelivery::deliver(const storage::OutboxMessage& m) {
+    if (m.channel == "webhook") return postWebhook(m);
+    return mailer_->send(toEmail(m));
+}
+
+SendResult OutboxDelivery::postWebhook(const storage::OutboxMessage& m) {
+    auto endpoint = webhooks_->endpoint(m.tenant_id.value_or(""));
+    if (!endpoint.ok()) return SendResult::failure(endpoint.error().detail);
+    const std::int64_t t = clock_.nowSeconds().time_since_epoch().count();
+    WebhookRequest request;
+    request.url = endpoint->url;
+    request.headers = {{std::string(services::kEventIdHeader), m.subject},
+                       {std::string(services::kSignatureHeader),
+                        services::webhookSignature(endpoint->secret, t, m.body)}};
+    request.body = m.body;
+    return webhooks_->sender.post(request);
+}
+
 bool OutboxDelivery::stopping() {
     std::lock_guard lock(mutex_);
     return stopping_;
@@ -60,14 +84,15 @@ DeliveryOutcome OutboxDelivery::runOnce() {
         const core::SysSeconds now = clock_.nowSeconds();
         std::vector<storage::OutboxMessage> claimed;
         store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            claimed = uow.outbox().claimDue(now, now + options_.lease, options_.batch_size);
+            claimed =
+                uow.outbox().claimDue(now, now + options_.lease, options_.batch_size, channels_);
             return true;
         });
         if (claimed.empty()) break;
         // A claimed batch is finished even when stop() is called meanwhile: an abandoned
         // message would wait for its lease to expire.
         for (const auto& message : claimed) {
-            const SendResult result = mailer_.send(toEmail(message));
+            const SendResult result = deliver(message);
             const core::SysSeconds at = clock_.nowSeconds();
             if (result.ok()) {
                 store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
@@ -91,6 +116,7 @@ DeliveryOutcome OutboxDelivery::runOnce() {
             metrics_.increment("billwright_outbox_messages_total",
                                {{"result", dead ? "dead" : "retrying"}});
             const core::LogFields fields{{"message_id", message.id},
+                                         {"channel", message.channel},
                                          {"attempts", std::to_string(message.attempts + 1)},
                                          {"error", result.error}};
             if (dead) {

@@ -3,13 +3,18 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "jobs/mailer.h"
+#include "jobs/webhook_sender.h"
+#include "services/revenue_guard.h"
 #include "storage/repositories.h"
 
 namespace billwright::jobs {
@@ -30,6 +35,14 @@ struct OutboxOptions {
 std::chrono::seconds backoffDelay(std::int64_t attempts, std::int64_t backoff_seconds,
                                   std::int64_t max_backoff_seconds);
 
+// The webhook channel: the sender, and the tenant's endpoint (URL and secret) looked up at each
+// attempt (services::RevenueGuard::webhookEndpoint), so a retry goes to the URL configured now
+// and is signed with a fresh timestamp.
+struct WebhookChannel {
+    WebhookSender& sender;
+    std::function<core::Result<services::WebhookEndpoint>(const std::string& tenant_id)> endpoint;
+};
+
 struct DeliveryOutcome {
     int sent = 0;
     int retrying = 0;  // failed, will be tried again
@@ -37,13 +50,20 @@ struct DeliveryOutcome {
 };
 
 // Sends the outbox. Each run claims due messages in batches (a lease per message, so several
-// workers or nodes never send the same message at once), sends each through the Mailer and
-// records the result. Delivery is at-least-once: a worker that dies between the send and the
-// record leaves the lease to expire, and the message is sent again.
+// workers or nodes never send the same message at once), sends each through the Mailer (emails)
+// or the webhook channel (signed POSTs) and records the result. A channel without a sender
+// (no Mailer: smtp.host is empty) is not claimed, so its messages stay pending. Delivery is
+// at-least-once: a worker that dies between the send and the record leaves the lease to
+// expire, and the message is sent again.
 class OutboxDelivery {
 public:
+    OutboxDelivery(storage::Store& store, const core::Clock& clock, Mailer* mailer,
+                   std::optional<WebhookChannel> webhooks, core::Logger& log,
+                   core::Metrics& metrics, OutboxOptions options);
+    // Email only.
     OutboxDelivery(storage::Store& store, const core::Clock& clock, Mailer& mailer,
-                   core::Logger& log, core::Metrics& metrics, OutboxOptions options);
+                   core::Logger& log, core::Metrics& metrics, OutboxOptions options)
+        : OutboxDelivery(store, clock, &mailer, std::nullopt, log, metrics, std::move(options)) {}
     ~OutboxDelivery();
     OutboxDelivery(const OutboxDelivery&) = delete;
     OutboxDelivery& operator=(const OutboxDelivery&) = delete;
@@ -57,11 +77,15 @@ public:
 
 private:
     Email toEmail(const storage::OutboxMessage& message) const;
+    SendResult deliver(const storage::OutboxMessage& message);
+    SendResult postWebhook(const storage::OutboxMessage& message);
     bool stopping();
 
     storage::Store& store_;
     const core::Clock& clock_;
-    Mailer& mailer_;
+    Mailer* mailer_;
+    std::optional<WebhookChannel> webhooks_;
+    std::vector<std::string> channels_;  // the channels this worker claims
     core::Logger& log_;
     core::Metrics& metrics_;
     OutboxOptions options_;

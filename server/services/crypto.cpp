@@ -2,17 +2,15 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <stdexcept>
 
 namespace billwright::services {
 
-std::string sha256Hex(std::string_view data) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("SHA-256 failed");
-    }
+namespace {
+
+std::string hex(const unsigned char* digest, unsigned int length) {
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(length * 2);
@@ -21,6 +19,29 @@ std::string sha256Hex(std::string_view data) {
         out.push_back(kHex[digest[i] & 0x0F]);
     }
     return out;
+}
+
+}  // namespace
+
+std::string sha256Hex(std::string_view data) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+        throw std::runtime_error("SHA-256 failed");
+    }
+    return hex(digest, length);
+}
+
+std::string hmacSha256Hex(std::string_view key, std::string_view message) {
+    static const char kEmpty = 0;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
+             reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest,
+             &length) == nullptr) {
+        throw std::runtime_error("HMAC-SHA256 failed");
+    }
+    return hex(digest, length);
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {

@@ -35,6 +35,23 @@ bool optionalTextOk(const std::optional<std::string>& v, std::size_t max) {
     return !v || domain::isValidText(*v, max);
 }
 
+// The RevenueGuard status (default, its reason, pool redirect) changes only through its own
+// endpoints (services/revenue_guard.h), which record who, when and why and send the redirect
+// webhook; create and PATCH refuse to change it, naming the field and the endpoint. Sending the
+// current value is harmless. `after` has already dropped a reason of a customer not in default.
+core::Status refuseStatusChange(const domain::Customer& before, const domain::Customer& after) {
+    Error e = invalid("the default status and pool redirect have their own endpoints");
+    need(e, after.in_default == before.in_default, "in_default", "use_endpoint",
+         "change it with POST /v1/customers/{customer_id}/default (with a reason) or "
+         "/default/clear");
+    need(e, after.in_default != before.in_default || after.default_reason == before.default_reason,
+         "default_reason", "use_endpoint",
+         "set with the default status: POST /v1/customers/{customer_id}/default");
+    need(e, after.pool_redirect == before.pool_redirect, "pool_redirect", "use_endpoint",
+         "change it with POST /v1/customers/{customer_id}/pool-redirect");
+    return done(std::move(e));
+}
+
 }  // namespace
 
 Inventory::Inventory(storage::Store& store, const core::Clock& clock)
@@ -75,12 +92,13 @@ core::Result<domain::Customer> Inventory::createCustomer(const Actor& actor,
         c.tenant_id = tenant_id;
         c.id = core::newId("cus", unixMillis(clock_));
         c.created_at = c.updated_at = clock_.nowSeconds();
+        const domain::Customer fresh = c;
         edit(c);
         // Left blank, the tenant's default currency at creation; stored so a later change of
         // the default does not silently re-currency the customer's balance and contracts.
         if (!c.billing_currency) c.billing_currency = std::string(tenant->default_currency.code);
-        if (c.in_default) c.default_since = c.created_at;
         if (!c.in_default) c.default_reason.reset();
+        if (auto s = refuseStatusChange(fresh, c); !s.ok()) return std::move(s).error();
         if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
         uow.customers().insert(c);
         recordAudit(uow, actor, clock_, tenant_id, "customer.created", "customer", c.id,
@@ -121,11 +139,8 @@ core::Result<domain::Customer> Inventory::updateCustomer(const Actor& actor,
             return Error::conflict("the customer is archived; unarchive it before changing it");
         domain::Customer c = *existing;
         edit(c);
-        if (c.in_default && !existing->in_default) c.default_since = clock_.nowSeconds();
-        if (!c.in_default) {
-            c.default_since.reset();
-            c.default_reason.reset();
-        }
+        if (!c.in_default) c.default_reason.reset();
+        if (auto s = refuseStatusChange(*existing, c); !s.ok()) return std::move(s).error();
         if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
         const auto before = toJson(*existing);
         if (core::toJson(toJson(c)) == core::toJson(before)) return c;  // nothing changed

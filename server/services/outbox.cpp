@@ -56,6 +56,7 @@ JsonValue toJson(const storage::OutboxMessage& m) {
     out.set("object", JsonValue::string("outbox_message"))
         .set("id", JsonValue::string(m.id))
         .set("kind", JsonValue::string(m.kind))
+        .set("channel", JsonValue::string(m.channel))
         .set("object_id", optionalString(m.object_id))
         .set("recipient", JsonValue::string(m.recipient))
         .set("subject", JsonValue::string(m.subject))

@@ -12,8 +12,8 @@
 
 namespace billwright::services {
 
-// The email outbox as a tenant sees it: its messages, their delivery state, and a retry of a
-// dead letter. Delivery itself is jobs::OutboxDelivery.
+// The outbox (emails and signed webhooks) as a tenant sees it: its messages, their delivery state,
+// and a retry of a dead letter. Delivery itself is jobs::OutboxDelivery.
 class Outbox {
 public:
     Outbox(storage::Store& store, const core::Clock& clock);
@@ -30,8 +30,10 @@ private:
 };
 
 inline constexpr std::string_view kOutboxStatuses[] = {"pending", "sent", "failed"};
+inline constexpr std::string_view kOutboxChannels[] = {"email", "webhook"};
 
-// Everything but the bodies and the attachment's content.
+// Everything but the bodies and the attachment's content. For a webhook, `subject` is the
+// event id and `recipient` names the setting its URL is read from.
 core::JsonValue toJson(const storage::OutboxMessage& message);
 
 }  // namespace billwright::services

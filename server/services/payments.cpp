@@ -10,6 +10,7 @@
 #include "services/audit.h"
 #include "services/invoicing.h"
 #include "services/representation.h"
+#include "services/revenue_guard.h"
 
 namespace billwright::services {
 
@@ -697,20 +698,13 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
             if (!updated.collect_at) {
                 if (updated.status == InvoiceStatus::kIssued)
                     updated.status = InvoiceStatus::kOverdue;
-                if (!customer->in_default) {
-                    customer->in_default = true;
-                    customer->default_reason =
-                        "automatic payment of invoice " +
-                        updated.invoice_number.value_or(updated.id) + " failed " +
-                        std::to_string(updated.collection_failures) + " times";
-                    customer->default_since = now;
-                    customer->updated_at = now;
-                    uow.customers().update(*customer);
-                    recordAudit(uow, actor, clock_, tenant_id, "customer.defaulted", "customer",
-                                customer->id, std::nullopt,
-                                JsonValue::object().set(
-                                    "reason", JsonValue::string(*customer->default_reason)));
-                }
+                // RevenueGuard flags the customer (seed 000): in default, future invoices held.
+                auto flagged = changeCustomerStatus(
+                    uow, clock_, actor, tenant_id, customer->id, CustomerStatusChange::kSetDefault,
+                    "automatic payment of invoice " + updated.invoice_number.value_or(updated.id) +
+                        " failed " + std::to_string(updated.collection_failures) + " times");
+                if (!flagged && flagged.error().code != ErrorCode::kConflict)
+                    return std::move(flagged).error();
                 recordAudit(
                     uow, actor, clock_, tenant_id, "invoice.collection_exhausted", "invoice",
                     updated.id, std::nullopt,

@@ -675,6 +675,34 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE tenant_billing_settings ADD COLUMN payment_retry_days VARCHAR(64) NOT "
              "NULL DEFAULT '1,3,5,7'",
          }},
+        {8,
+         "RevenueGuard: customer status history, webhook settings, webhook outbox channel",
+         {
+             R"(CREATE TABLE customer_status_events (
+                 tenant_id VARCHAR(40) NOT NULL,
+                 id VARCHAR(40) NOT NULL,
+                 customer_id VARCHAR(40) NOT NULL,
+                 kind VARCHAR(24) NOT NULL,
+                 actor VARCHAR(80) NOT NULL,
+                 actor_role VARCHAR(20) NOT NULL,
+                 reason VARCHAR(500),
+                 webhook_event_id VARCHAR(40),
+                 created_at BIGINT NOT NULL,
+                 PRIMARY KEY (tenant_id, id),
+                 FOREIGN KEY (tenant_id, customer_id) REFERENCES customers (tenant_id, id)))",
+             "CREATE INDEX customer_status_events_customer ON customer_status_events (tenant_id, "
+             "customer_id, id)",
+             R"(CREATE TABLE revenue_guard_settings (
+                 tenant_id VARCHAR(40) NOT NULL PRIMARY KEY,
+                 webhook_url VARCHAR(2000),
+                 webhook_secret_sealed VARCHAR(400),
+                 key_id VARCHAR(64),
+                 created_at BIGINT NOT NULL,
+                 updated_at BIGINT NOT NULL,
+                 FOREIGN KEY (tenant_id) REFERENCES tenants (id)))",
+             // An outbox message is an email or a signed HTTP POST (RevenueGuard events).
+             "ALTER TABLE outbox_messages ADD COLUMN channel VARCHAR(16) NOT NULL DEFAULT 'email'",
+         }},
     };
     return kMigrations;
 }

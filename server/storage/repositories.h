@@ -19,6 +19,7 @@
 #include "storage/hosting_repositories.h"
 #include "storage/invoice_repositories.h"
 #include "storage/payment_repositories.h"
+#include "storage/revenue_guard_repositories.h"
 #include "storage/script_repositories.h"
 
 namespace billwright::storage {
@@ -119,18 +120,22 @@ public:
                                                  const PageRequest& page) = 0;
 };
 
-// One email in the durable outbox. Statuses: "pending" (waiting, or being sent while
-// lease_until is in the future), "sent", "failed" (dead letter after the last attempt). The
-// worker that claims a message holds it until lease_until; a worker that dies mid-send leaves
-// the lease to expire and the message is sent again (at-least-once delivery).
+// One message in the durable outbox: an email (channel "email") or an HTTP POST of a JSON body
+// to the tenant's RevenueGuard webhook URL (channel "webhook"; the URL and the signing secret
+// are read from the tenant's settings at each attempt, see services/revenue_guard.h). Statuses:
+// "pending" (waiting, or being sent while lease_until is in the future), "sent", "failed" (dead
+// letter after the last attempt). The worker that claims a message holds it until lease_until; a
+// worker that dies mid-send leaves the lease to expire and the message is sent again (at-least-once
+// delivery).
 struct OutboxMessage {
     std::string id;
     std::optional<std::string> tenant_id;
-    std::string kind;        // e.g. "platform_invoice.issued"
-    std::string dedupe_key;  // one message per event, even if the event is processed twice
-    std::string recipient;
-    std::string subject;
-    std::string body;                            // text/plain
+    std::string kind;               // e.g. "platform_invoice.issued"
+    std::string channel = "email";  // "email" | "webhook"
+    std::string dedupe_key;         // one message per event, even if the event is processed twice
+    std::string recipient;          // email: the address; webhook: the setting the URL comes from
+    std::string subject;            // email: the subject line; webhook: the event id ("evt_...")
+    std::string body;               // email: text/plain; webhook: the JSON body as sent
     std::optional<std::string> html_body;        // text/html alternative of `body`
     std::optional<std::string> sender_name;      // none: the name of smtp.from
     std::optional<std::string> sender_email;     // none: the address of smtp.from
@@ -152,6 +157,7 @@ struct OutboxFilter {
     std::string tenant_id;
     std::optional<std::string> status;
     std::optional<std::string> kind;
+    std::optional<std::string> channel;
     std::optional<std::string> object_id;
     PageRequest page;
 };
@@ -165,11 +171,12 @@ public:
     // Newest first, limit + 1 rows; attachment_body is left empty (lists never need it).
     virtual std::vector<OutboxMessage> list(const OutboxFilter& filter) = 0;
     virtual std::optional<OutboxMessage> find(std::string_view tenant_id, std::string_view id) = 0;
-    // Up to `limit` pending messages due at `now` whose lease is absent or expired, oldest due
-    // first; each is leased until `lease_until` before it is returned, so another worker skips
-    // it until then.
+    // Up to `limit` pending messages of `channels` due at `now` whose lease is absent or
+    // expired, oldest due first; each is leased until `lease_until` before it is returned, so
+    // another worker skips it until then.
     virtual std::vector<OutboxMessage> claimDue(core::SysSeconds now, core::SysSeconds lease_until,
-                                                std::size_t limit) = 0;
+                                                std::size_t limit,
+                                                const std::vector<std::string>& channels) = 0;
     // A pending message becomes sent; its lease ends.
     virtual void markSent(std::string_view id, core::SysSeconds at) = 0;
     // One more failed attempt of a pending message: attempts + 1, the error, the next attempt
@@ -226,7 +233,8 @@ public:
     // Replaces every stored value of (tenant, plugin) with `settings`.
     virtual void replace(std::string_view tenant_id, std::string_view plugin_id,
                          const std::vector<PluginSetting>& settings) = 0;
-    // The master key ids secrets are sealed under, across all tenants (empty: no secrets).
+    // The master key ids secrets are sealed under, across all tenants (empty: no secrets):
+    // plugin secrets and RevenueGuard webhook secrets.
     virtual std::vector<std::string> secretKeyIds() = 0;
 };
 
@@ -266,6 +274,7 @@ public:
     virtual ScriptRepository& scripts() = 0;
     virtual PaymentMethodRepository& paymentMethods() = 0;
     virtual PaymentRepository& payments() = 0;
+    virtual RevenueGuardRepository& revenueGuard() = 0;
 };
 
 class Store {

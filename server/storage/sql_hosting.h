@@ -45,5 +45,7 @@ std::unique_ptr<PaymentMethodRepository> makeSqlPaymentMethods(Connection& c);
 std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c);
 // The market hashprice repository (sql_plugins.cpp).
 std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
+// RevenueGuard: status history, webhook settings, summary figures (sql_revenue_guard.cpp).
+std::unique_ptr<RevenueGuardRepository> makeSqlRevenueGuard(Connection& c);
 
 }  // namespace billwright::storage

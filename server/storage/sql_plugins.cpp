@@ -52,7 +52,9 @@ public:
 
     std::vector<std::string> secretKeyIds() override {
         const auto rows = c_.query(
-            "SELECT DISTINCT key_id FROM plugin_settings WHERE sealed IS NOT NULL ORDER BY key_id");
+            "SELECT DISTINCT key_id FROM (SELECT key_id FROM plugin_settings WHERE sealed IS NOT "
+            "NULL UNION SELECT key_id FROM revenue_guard_settings WHERE webhook_secret_sealed IS "
+            "NOT NULL) AS sealed_keys ORDER BY key_id");
         std::vector<std::string> out;
         for (const auto& r : rows) out.push_back(r.getOptionalString(0).value_or(""));
         return out;

@@ -478,12 +478,13 @@ public:
     static constexpr std::string_view kColumns =
         "id, tenant_id, kind, dedupe_key, recipient, subject, body, status, attempts, "
         "next_attempt_at, last_error, created_at, sent_at, html_body, sender_name, sender_email, "
-        "reply_to, attachment_name, attachment_type, object_id, lease_until, attachment_body";
+        "reply_to, attachment_name, attachment_type, object_id, lease_until, channel, "
+        "attachment_body";
     // Lists leave out the attachment (the last column).
     static constexpr std::string_view kListColumns =
         "id, tenant_id, kind, dedupe_key, recipient, subject, body, status, attempts, "
         "next_attempt_at, last_error, created_at, sent_at, html_body, sender_name, sender_email, "
-        "reply_to, attachment_name, attachment_type, object_id, lease_until";
+        "reply_to, attachment_name, attachment_type, object_id, lease_until, channel";
 
     static OutboxMessage fromRow(const SqlRow& r) {
         OutboxMessage m;
@@ -508,7 +509,8 @@ public:
         m.attachment_type = r.getOptionalString(18);
         m.object_id = r.getOptionalString(19);
         if (const auto t = r.getOptionalInt(20)) m.lease_until = fromUnix(*t);
-        if (r.size() > 21) m.attachment_body = r.getOptionalString(21);
+        m.channel = r.getString(21);
+        if (r.size() > 22) m.attachment_body = r.getOptionalString(22);
         return m;
     }
 
@@ -528,7 +530,7 @@ public:
         }
         c_.execute(
             "INSERT INTO outbox_messages (" + std::string(kColumns) +
-                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             {m.id,
              sqlOptional(m.tenant_id),
              m.kind,
@@ -550,6 +552,7 @@ public:
              sqlOptional(m.attachment_type),
              sqlOptional(m.object_id),
              optionalUnix(m.lease_until),
+             m.channel,
              sqlOptional(m.attachment_body)});
         return true;
     }
@@ -562,7 +565,10 @@ public:
         std::string where = "tenant_id = ?";
         SqlParams params{f.tenant_id};
         const std::pair<const char*, const std::optional<std::string>*> filters[] = {
-            {"status", &f.status}, {"kind", &f.kind}, {"object_id", &f.object_id}};
+            {"status", &f.status},
+            {"kind", &f.kind},
+            {"channel", &f.channel},
+            {"object_id", &f.object_id}};
         for (const auto& [column, value] : filters) {
             if (*value) {
                 where += std::string(" AND ") + column + " = ?";
@@ -582,13 +588,22 @@ public:
         return rows[0];
     }
 
-    std::vector<OutboxMessage> claimDue(SysSeconds now, SysSeconds lease_until,
-                                        std::size_t limit) override {
+    std::vector<OutboxMessage> claimDue(SysSeconds now, SysSeconds lease_until, std::size_t limit,
+                                        const std::vector<std::string>& channels) override {
+        if (channels.empty()) return {};
+        SqlParams params{unix(now), unix(now)};
+        std::string in;
+        for (const auto& channel : channels) {
+            in += in.empty() ? "?" : ", ?";
+            params.emplace_back(channel);
+        }
+        params.emplace_back(static_cast<std::int64_t>(limit));
         auto due = select(kColumns,
                           "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL "
-                          "OR lease_until < ?) ORDER BY next_attempt_at, id LIMIT ? " +
+                          "OR lease_until < ?) AND channel IN (" +
+                              in + ") ORDER BY next_attempt_at, id LIMIT ? " +
                               std::string(dialect_.forUpdateSkipLocked()),
-                          {unix(now), unix(now), static_cast<std::int64_t>(limit)});
+                          params);
         for (auto& m : due) {
             c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
                        {unix(lease_until), m.id});
@@ -701,7 +716,8 @@ public:
           invoicing_(c, dialect),
           scripts_(makeSqlScripts(c)),
           payment_methods_(makeSqlPaymentMethods(c)),
-          payments_(makeSqlPayments(c)) {}
+          payments_(makeSqlPayments(c)),
+          revenue_guard_(makeSqlRevenueGuard(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -723,6 +739,7 @@ public:
     ScriptRepository& scripts() override { return *scripts_; }
     PaymentMethodRepository& paymentMethods() override { return *payment_methods_; }
     PaymentRepository& payments() override { return *payments_; }
+    RevenueGuardRepository& revenueGuard() override { return *revenue_guard_; }
 
 private:
     SqlTenants tenants_;
@@ -739,6 +756,7 @@ private:
     std::unique_ptr<ScriptRepository> scripts_;
     std::unique_ptr<PaymentMethodRepository> payment_methods_;
     std::unique_ptr<PaymentRepository> payments_;
+    std::unique_ptr<RevenueGuardRepository> revenue_guard_;
 };
 
 class SqlStore final : public Store {

@@ -68,17 +68,31 @@ BOOST_AUTO_TEST_CASE(a_customer_is_created_with_seed_defaults_updated_and_archiv
 
     const auto patched = t.admin.patch(
         "/v1/customers/" + id,
-        R"({"billing_email":"ap@adahash.example","company_name":null,"in_default":true,
-            "default_reason":"two invoices unpaid","pool_redirect":true,"billing_hold":true})");
+        R"({"billing_email":"ap@adahash.example","company_name":null,"billing_hold":true})");
     BOOST_REQUIRE_MESSAGE(patched.status == 200, patched.body);
     BOOST_CHECK_EQUAL(str(patched.json(), "billing_email"), "ap@adahash.example");
     BOOST_CHECK(field(patched, "company_name").isNull());
-    BOOST_CHECK(field(patched, "in_default").asBool());
-    BOOST_CHECK(!field(patched, "default_since").isNull());
-    BOOST_CHECK(field(patched, "pool_redirect").asBool());
+    BOOST_CHECK(field(patched, "billing_hold").asBool());
+
+    // The default status and pool redirect have their own endpoints (revenue_guard_api_test):
+    // PATCH refuses to change them, naming the field, and changes nothing else either.
+    const auto refused = t.admin.patch(
+        "/v1/customers/" + id,
+        R"({"phone":"+1 555 0100","in_default":true,"default_reason":"two invoices unpaid",
+            "pool_redirect":true})");
+    BOOST_CHECK_EQUAL(refused.status, 422);
+    BOOST_CHECK_EQUAL(problemField(refused), "in_default");
+    BOOST_CHECK_EQUAL(problemFieldCode(refused), "use_endpoint");
+    BOOST_CHECK_EQUAL(refused.json().find("errors")->items().size(), 2U);  // and pool_redirect
+    const auto marked =
+        t.admin.post("/v1/customers/" + id + "/default", R"({"reason":"two invoices unpaid"})");
+    BOOST_REQUIRE_EQUAL(marked.status, 200);
+    BOOST_CHECK(field(marked, "in_default").asBool());
+    BOOST_CHECK(!field(marked, "default_since").isNull());
+    BOOST_CHECK_EQUAL(str(marked.json(), "phone"), "+49 30 1234567");  // the refused PATCH's
 
     // Clearing the default status drops its reason.
-    const auto cleared = t.admin.patch("/v1/customers/" + id, R"({"in_default":false})");
+    const auto cleared = t.admin.post("/v1/customers/" + id + "/default/clear", "{}");
     BOOST_REQUIRE_EQUAL(cleared.status, 200);
     BOOST_CHECK(field(cleared, "default_reason").isNull());
     BOOST_CHECK(field(cleared, "default_since").isNull());
@@ -107,7 +121,8 @@ BOOST_AUTO_TEST_CASE(a_customer_is_created_with_seed_defaults_updated_and_archiv
     for (const auto& e : audit.json().find("data")->items()) {
         if (e.find("object_id")->asString() == id) ++customer_events;
     }
-    BOOST_CHECK_EQUAL(customer_events, 5U);  // created, 2 updates, archived, unarchived
+    // created, updated, default set and cleared, archived, unarchived
+    BOOST_CHECK_EQUAL(customer_events, 6U);
 }
 
 BOOST_AUTO_TEST_CASE(customer_lists_search_and_filter) {
@@ -116,9 +131,10 @@ BOOST_AUTO_TEST_CASE(customer_lists_search_and_filter) {
            R"({"name":"Bob Stone","company_name":"Stone Mining","contact_email":"bob@stone.io"})");
     create(t.admin, "/v1/customers",
            R"({"name":"Carol Hash","contact_email":"carol@example.com","billing_hold":true})");
-    create(t.admin, "/v1/customers",
-           R"({"name":"Dan","contact_email":"dan@example.com","in_default":true,
-               "default_reason":"unpaid"})");
+    const std::string dan =
+        create(t.admin, "/v1/customers", R"({"name":"Dan","contact_email":"dan@example.com"})");
+    BOOST_REQUIRE_EQUAL(
+        t.admin.post("/v1/customers/" + dan + "/default", R"({"reason":"unpaid"})").status, 200);
     BOOST_CHECK_EQUAL(listCount(t.viewer, "/v1/customers"), 3U);
     BOOST_CHECK_EQUAL(listCount(t.viewer, "/v1/customers?search=STONE"), 1U);  // company, any case
     BOOST_CHECK_EQUAL(listCount(t.viewer, "/v1/customers?search=example.com"), 2U);  // email
@@ -162,8 +178,10 @@ BOOST_AUTO_TEST_CASE(invalid_customer_fields_are_named_and_change_nothing) {
          "invalid_phone"},
         {R"({"name":"X","contact_email":"x@example.com","billing_currency":"XYZ"})",
          "billing_currency", "unknown_currency"},
-        {R"({"name":"X","contact_email":"x@example.com","in_default":true})", "default_reason",
-         "required"},
+        {R"({"name":"X","contact_email":"x@example.com","in_default":true})", "in_default",
+         "use_endpoint"},
+        {R"({"name":"X","contact_email":"x@example.com","pool_redirect":true})", "pool_redirect",
+         "use_endpoint"},
         {R"({"name":"X","contact_email":"x@example.com","active":"yes"})", "active", "wrong_type"},
         {R"({"name":"X","contact_email":"x@example.com","credit_balance":"5.00"})",
          "credit_balance", "unknown_field"},

@@ -359,8 +359,11 @@ BOOST_AUTO_TEST_CASE(the_status_machine_issues_pays_holds_releases_writes_off_an
     BOOST_CHECK_EQUAL(mailsAbout(api, held_id).size(), 1U);
 
     // In default: held; written off with its reason.
-    const std::string defaulted = billableCustomer(
-        api, "Defaulty", R"(,"in_default":true,"default_reason":"3 months unpaid")");
+    const std::string defaulted = billableCustomer(api, "Defaulty");
+    BOOST_REQUIRE_EQUAL(
+        api.post("/v1/customers/" + defaulted + "/default", R"({"reason":"3 months unpaid"})")
+            .status,
+        200);
     const auto held2 = issue(api, defaulted);
     BOOST_REQUIRE_MESSAGE(held2.status == 201, held2.body);
     BOOST_CHECK_EQUAL(str(held2.json(), "status"), "held");

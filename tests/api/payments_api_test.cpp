@@ -211,15 +211,16 @@ BOOST_AUTO_TEST_CASE(a_refund_of_a_paid_invoice_leaves_it_paid_and_of_an_open_on
     BOOST_TEST(str(inv, "amount_due") == "86.60");
     BOOST_TEST(str(api.get("/v1/payments/" + first).json(), "refunded") == "15.00");
     // More than is left: refused, nothing changes.
-    const auto too_much =
-        api.post("/v1/payments/" + first + "/refunds",
-                 R"({"amount":"25.01","reason":"x","params":{"reference":"RF-2","channel":"wire"}})");
+    const auto too_much = api.post(
+        "/v1/payments/" + first + "/refunds",
+        R"({"amount":"25.01","reason":"x","params":{"reference":"RF-2","channel":"wire"}})");
     BOOST_TEST(too_much.status == 422);
     BOOST_TEST(problemField(too_much) == "amount");
     BOOST_TEST(api.post("/v1/payments/" + first + "/refunds", R"({"amount":"1.00"})").status ==
                422);  // no reason
     const auto no_reference =
-        api.post("/v1/payments/" + first + "/refunds", R"({"amount":"1.00","reason":"x","params":{"channel":"wire"}})");
+        api.post("/v1/payments/" + first + "/refunds",
+                 R"({"amount":"1.00","reason":"x","params":{"channel":"wire"}})");
     BOOST_TEST(no_reference.status == 422);
     BOOST_TEST(problemField(no_reference) == "params.reference");
     BOOST_TEST(dataOf(api.get("/v1/payments/" + first + "/refunds")).size() == 1u);
@@ -228,9 +229,9 @@ BOOST_AUTO_TEST_CASE(a_refund_of_a_paid_invoice_leaves_it_paid_and_of_an_open_on
     const auto rest = api.post("/v1/invoices/" + b.invoice + "/payments", manual("R-2"));
     BOOST_REQUIRE_EQUAL(rest.status, 201);
     BOOST_TEST(str(invoiceOf(b), "status") == "paid");
-    const auto concession =
-        api.post("/v1/payments/" + str(rest.json(), "id") + "/refunds",
-                 R"({"amount":"10.00","reason":"goodwill","params":{"reference":"RF-3","channel":"wire"}})");
+    const auto concession = api.post(
+        "/v1/payments/" + str(rest.json(), "id") + "/refunds",
+        R"({"amount":"10.00","reason":"goodwill","params":{"reference":"RF-3","channel":"wire"}})");
     BOOST_REQUIRE_EQUAL(concession.status, 201);
     inv = invoiceOf(b);
     BOOST_TEST(str(inv, "status") == "paid");

@@ -10,11 +10,11 @@ namespace {
 
 using core::Error;
 
-// GET /v1/outbox?status=&kind=&object_id=&limit=&starting_after=
+// GET /v1/outbox?status=&kind=&channel=&object_id=&limit=&starting_after=
 HandlerResult listOutbox(ApiContext& ctx, Request& r) {
     auto tenant = tenantScope(r, ctx.store);
     if (!tenant.ok()) return std::move(tenant).error();
-    auto page = pageRequest(r.query, {"status", "kind", "object_id"});
+    auto page = pageRequest(r.query, {"status", "kind", "channel", "object_id"});
     if (!page.ok()) return std::move(page).error();
     storage::OutboxFilter filter;
     filter.tenant_id = *tenant;
@@ -27,6 +27,12 @@ HandlerResult listOutbox(ApiContext& ctx, Request& r) {
         filter.status = it->second;
     }
     if (const auto it = r.query.find("kind"); it != r.query.end()) filter.kind = it->second;
+    if (const auto it = r.query.find("channel"); it != r.query.end()) {
+        const auto& all = services::kOutboxChannels;
+        if (std::find(std::begin(all), std::end(all), it->second) == std::end(all))
+            return Error::validation("channel", "invalid_enum", "must be one of email, webhook");
+        filter.channel = it->second;
+    }
     if (const auto it = r.query.find("object_id"); it != r.query.end())
         filter.object_id = it->second;
     auto result = ctx.outbox.list(filter);

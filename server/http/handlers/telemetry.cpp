@@ -183,39 +183,6 @@ HandlerResult getUsage(ApiContext& ctx, Request& r) {
     return Response::json(200, out);
 }
 
-HandlerResult getUncontracted(ApiContext& ctx, Request& r) {
-    auto tenant = tenantScope(r, ctx.store);
-    if (!tenant.ok()) return std::move(tenant).error();
-    auto page = pageRequest(r.query, {"within_minutes"});
-    if (!page.ok()) return std::move(page).error();
-    std::int64_t minutes = 60;
-    if (const auto it = r.query.find("within_minutes"); it != r.query.end()) {
-        const auto& v = it->second;
-        const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), minutes);
-        if (ec != std::errc{} || ptr != v.data() + v.size() || minutes < 1 || minutes > 10080)
-            return Error::validation("within_minutes", "out_of_range",
-                                     "must be an integer from 1 to 10080");
-    }
-    const std::size_t limit = r.query.count("limit") != 0 ? page->limit : 100;
-    const auto report = ctx.telemetry.uncontracted(*tenant, minutes * 60, limit);
-    JsonValue data = JsonValue::array();
-    for (const auto& item : report.items) {
-        JsonValue e = services::toJson(item.equipment, std::nullopt);
-        e.set("last_hashrate_ths", services::fixedJson(item.last_hashrate_mth, 3))
-            .set("last_hashrate_at", services::timestampJson(core::SysSeconds{
-                                         std::chrono::seconds{item.last_hashrate_ts}}));
-        data.push(std::move(e));
-    }
-    JsonValue out = JsonValue::object();
-    out.set("object", JsonValue::string("uncontracted_equipment"))
-        .set("count", JsonValue::number(report.count))
-        .set("within_minutes", JsonValue::number(minutes))
-        .set("data", std::move(data))
-        .set("has_more",
-             JsonValue::boolean(report.count > static_cast<std::int64_t>(report.items.size())));
-    return Response::json(200, out);
-}
-
 }  // namespace
 
 void registerTelemetryRoutes(Router& router, ApiContext& ctx) {
@@ -226,8 +193,6 @@ void registerTelemetryRoutes(Router& router, ApiContext& ctx) {
         {"POST", "/v1/telemetry", Access::kAuthenticated, bind(postTelemetry), BodyKind::kBulk});
     router.add(
         {"GET", "/v1/equipment/{equipment_id}/usage", Access::kAuthenticated, bind(getUsage)});
-    router.add(
-        {"GET", "/v1/revenue-guard/uncontracted", Access::kAuthenticated, bind(getUncontracted)});
 }
 
 }  // namespace billwright::http

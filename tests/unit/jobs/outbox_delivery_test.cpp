@@ -7,6 +7,7 @@
 #include "jobs/outbox_delivery.h"
 #include "jobs/smtp_mailer.h"
 #include "services/service_fixture.h"
+#include "services/webhooks.h"
 
 using namespace billwright;
 using namespace billwright::testing;
@@ -29,6 +30,27 @@ struct FakeMailer final : jobs::Mailer {
         return jobs::SendResult{error};
     }
 };
+
+// Records every webhook; answers with the scripted errors first ("" = a 2xx), then accepts.
+struct FakeWebhookSender final : jobs::WebhookSender {
+    std::vector<jobs::WebhookRequest> posted;
+    std::vector<std::string> script;
+
+    jobs::SendResult post(const jobs::WebhookRequest& request) override {
+        posted.push_back(request);
+        if (script.empty()) return {};
+        const std::string error = script.front();
+        script.erase(script.begin());
+        return jobs::SendResult{error};
+    }
+};
+
+std::string headerOf(const jobs::WebhookRequest& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers) {
+        if (n == name) return v;
+    }
+    return "";
+}
 
 struct DeliveryFixture : StoreFixture {
     std::FILE* sink = std::tmpfile();
@@ -85,7 +107,7 @@ struct DeliveryFixture : StoreFixture {
         std::vector<storage::OutboxMessage> out;
         const auto now = clock.nowSeconds();
         store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            out = uow.outbox().claimDue(now, now + lease, 10);
+            out = uow.outbox().claimDue(now, now + lease, 10, {"email"});
             return true;
         });
         return out;
@@ -294,6 +316,92 @@ BOOST_AUTO_TEST_CASE(an_email_with_html_and_an_attachment_is_mixed_around_an_alt
     const std::string plain = jobs::renderEmail(e);
     BOOST_CHECK(plain.find("multipart") == std::string::npos);
     BOOST_CHECK(plain.find("Content-Type: text/plain; charset=UTF-8") != std::string::npos);
+}
+
+namespace {
+
+const std::string kSecret = "whsec_unit_test_secret";
+
+struct WebhookFixture : DeliveryFixture {
+    FakeWebhookSender sender;
+    std::optional<core::Error> endpoint_error;
+
+    jobs::OutboxDelivery webhookWorker(jobs::Mailer* with_mailer) {
+        jobs::WebhookChannel channel{
+            sender, [this](const std::string& tenant) -> core::Result<services::WebhookEndpoint> {
+                BOOST_CHECK_EQUAL(tenant, "ten_a");
+                if (endpoint_error) return *endpoint_error;
+                return services::WebhookEndpoint{"https://mm.example/hook", kSecret};
+            }};
+        return jobs::OutboxDelivery(*store, clock, with_mailer, channel, log, metrics, options);
+    }
+
+    void enqueueWebhook(const std::string& id) {
+        enqueue(id, [](storage::OutboxMessage& m) {
+            m.channel = "webhook";
+            m.kind = "customer.pool_redirect.activated";
+            m.recipient = "revenue_guard.webhook_url";
+            m.subject = "evt_1";
+            m.body = R"({"id":"evt_1"})";
+        });
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_webhook_is_signed_at_each_attempt_and_retried_after_the_backoff,
+                        WebhookFixture) {
+    enqueueWebhook("msg_w");
+    sender.script = {"the webhook endpoint answered HTTP 500"};
+    auto w = webhookWorker(&mailer);
+    const auto t0 = clock.nowSeconds();
+    BOOST_CHECK_EQUAL(w.runOnce().retrying, 1);
+    auto m = stored("msg_w");
+    BOOST_CHECK_EQUAL(m.attempts, 1);
+    BOOST_CHECK(m.next_attempt_at == t0 + 30s);
+    BOOST_CHECK_EQUAL(m.last_error.value_or(""), "the webhook endpoint answered HTTP 500");
+    clock.advance(29s);
+    BOOST_CHECK_EQUAL(w.runOnce().sent, 0);  // not due yet
+    clock.advance(1s);
+    BOOST_CHECK_EQUAL(w.runOnce().sent, 1);
+    BOOST_CHECK_EQUAL(stored("msg_w").status, "sent");
+    BOOST_REQUIRE_EQUAL(sender.posted.size(), 2U);
+    const auto unix = [](core::SysSeconds t) { return t.time_since_epoch().count(); };
+    for (std::size_t i = 0; i < 2; ++i) {
+        const auto& r = sender.posted[i];
+        BOOST_CHECK_EQUAL(r.url, "https://mm.example/hook");
+        BOOST_CHECK_EQUAL(r.body, R"({"id":"evt_1"})");
+        BOOST_CHECK_EQUAL(headerOf(r, "Billwright-Event-Id"), "evt_1");
+        // A fresh timestamp each time: the retry is signed 30 s later.
+        BOOST_CHECK_EQUAL(headerOf(r, "Billwright-Signature"),
+                          services::webhookSignature(kSecret, unix(t0 + 30s * i), r.body));
+    }
+    BOOST_CHECK(mailer.sent.empty());
+}
+
+BOOST_FIXTURE_TEST_CASE(without_an_endpoint_the_attempt_fails_with_the_reason, WebhookFixture) {
+    enqueueWebhook("msg_w");
+    endpoint_error = core::Error{core::ErrorCode::kNotFound, "no webhook URL is configured", {}};
+    auto w = webhookWorker(nullptr);
+    BOOST_CHECK_EQUAL(w.runOnce().retrying, 1);
+    BOOST_CHECK(sender.posted.empty());
+    BOOST_CHECK_EQUAL(stored("msg_w").last_error.value_or(""), "no webhook URL is configured");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_worker_claims_only_the_channels_it_can_send, WebhookFixture) {
+    enqueueWebhook("msg_w");
+    enqueue("msg_e");
+    // Email only: the webhook stays pending, untouched.
+    BOOST_CHECK_EQUAL(worker().runOnce().sent, 1);
+    BOOST_CHECK_EQUAL(stored("msg_w").status, "pending");
+    BOOST_CHECK_EQUAL(stored("msg_w").attempts, 0);
+    // Webhooks only (smtp.host empty): the email would stay pending.
+    enqueue("msg_e2");
+    auto w = webhookWorker(nullptr);
+    BOOST_CHECK_EQUAL(w.runOnce().sent, 1);
+    BOOST_CHECK_EQUAL(stored("msg_w").status, "sent");
+    BOOST_CHECK_EQUAL(stored("msg_e2").status, "pending");
+    BOOST_CHECK_EQUAL(mailer.sent.size(), 1U);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -21,34 +21,11 @@ const services::MethodUnitUsage& metered(const services::UnitUsageReport& r) {
     return r.methods.front();
 }
 
-struct Fixture : StoreFixture {
-    PluginHost plugin_host{*store, clock};
-    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc(),
-                                      7};
-    services::Inventory inventory{*store, clock};
-    services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
+struct Fixture : InventoryFixture {
     services::BillingChain chain{*store, clock, *plugin_host.service, 7200};
-    services::Actor actor = services::Actor::system("test");
-    std::string tenant;
-
-    Fixture() {
-        services::NewTenant t;
-        t.name = "T";
-        tenant = billing.createTenant(actor, t).value().id;
-    }
 
     std::string unit(const std::string& serial, std::optional<std::string> port = std::nullopt) {
-        return inventory
-            .createEquipment(actor, tenant,
-                             [&](domain::Equipment& e) {
-                                 e.serial_number = serial;
-                                 e.model = "S19";
-                                 e.hashrate_mth = 100000;
-                                 e.power_mw = 3250000;
-                                 e.pdu_port = port;
-                             })
-            .value()
-            .id;
+        return createUnit(serial, [&](domain::Equipment& e) { e.pdu_port = port; });
     }
 
     std::int64_t unixAt(int day, int hour) const {

@@ -15,6 +15,7 @@
 #include "services/hashprices.h"
 #include "services/invoice_runs.h"
 #include "services/invoicing_fixture.h"
+#include "services/revenue_guard.h"
 
 using namespace billwright;
 using namespace billwright::testing;
@@ -482,12 +483,12 @@ BOOST_AUTO_TEST_CASE(customers_in_default_or_on_hold_get_held_invoices) {
     oneDay(h, {uh}, day, {"calculated"});
     at(ymd(2026, 5, 2));
     ingest(row("status", ud, ts(day, 0), "online") + row("status", uh, ts(day, 0), "online"));
-    BOOST_REQUIRE(inventory
-                      .updateCustomer(actor, tenant, d,
-                                      [](domain::Customer& c) {
-                                          c.in_default = true;
-                                          c.default_reason = "unpaid since March";
-                                      })
+    BOOST_REQUIRE(store
+                      ->write([&](storage::UnitOfWork& uow) {
+                          return services::changeCustomerStatus(
+                              uow, clock, actor, tenant, d,
+                              services::CustomerStatusChange::kSetDefault, "unpaid since March");
+                      })
                       .ok());
     BOOST_REQUIRE(
         inventory

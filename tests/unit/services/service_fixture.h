@@ -13,8 +13,10 @@
 #include "plugins/host.h"
 #include "plugins/registry.h"
 #include "services/api_keys.h"
+#include "services/inventory.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/telemetry.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
@@ -76,6 +78,39 @@ struct StoreFixture {
     static int& counter() {
         static int n = 0;
         return n;
+    }
+};
+
+// A tenant "T" with the inventory and telemetry services, on StoreFixture's database.
+struct InventoryFixture : StoreFixture {
+    PluginHost plugin_host{*store, clock};
+    services::PlatformBilling billing{*store, clock, *plugin_host.service, core::TimeZone::utc(),
+                                      7};
+    services::Inventory inventory{*store, clock};
+    services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
+    services::Actor actor = services::Actor::system("test");
+    std::string tenant;
+
+    InventoryFixture() {
+        services::NewTenant t;
+        t.name = "T";
+        tenant = billing.createTenant(actor, t).value().id;
+    }
+
+    // An S19 of 100 TH/s and 3250 W with `serial`; `more` sets further fields.
+    std::string createUnit(const std::string& serial,
+                           const std::function<void(domain::Equipment&)>& more = {}) {
+        return inventory
+            .createEquipment(actor, tenant,
+                             [&](domain::Equipment& e) {
+                                 e.serial_number = serial;
+                                 e.model = "S19";
+                                 e.hashrate_mth = 100000;
+                                 e.power_mw = 3250000;
+                                 if (more) more(e);
+                             })
+            .value()
+            .id;
     }
 };
 
