@@ -37,6 +37,7 @@
 #include "services/outbox.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/resolutions.h"
 #include "services/revenue_guard.h"
 #include "services/secret_box.h"
 #include "services/usage_chain.h"
@@ -292,6 +293,7 @@ private:
         services::Payments payments(*store, clock, plugin_service, log_, metrics);
         services::RevenueGuard revenue_guard(*store, clock, telemetry,
                                              secret_box ? &*secret_box : nullptr);
+        services::Resolutions resolutions(*store, clock, invoicing, payments);
         http::Api api({billing,
                        keys,
                        idempotency,
@@ -307,6 +309,7 @@ private:
                        scripts,
                        payments,
                        revenue_guard,
+                       resolutions,
                        *store,
                        metrics,
                        log_,

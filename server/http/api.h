@@ -22,6 +22,7 @@
 #include "services/payments.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
+#include "services/resolutions.h"
 #include "services/revenue_guard.h"
 #include "services/scripts.h"
 #include "services/telemetry.h"
@@ -47,6 +48,7 @@ struct ApiContext {
     services::Scripts& scripts;
     services::Payments& payments;
     services::RevenueGuard& revenue_guard;
+    services::Resolutions& resolutions;
     storage::Store& store;
     core::Metrics& metrics;
     core::Logger& log;

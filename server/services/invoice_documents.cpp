@@ -300,6 +300,8 @@ void totalsTable(std::string& out, const Invoice& inv) {
         row(out, taxLabel(inv), money(inv.tax_minor, cur), "tax-included");
     if (inv.credit_applied_minor != 0)
         row(out, "Credit applied", money(creditShown(inv.credit_applied_minor), cur), "credit");
+    if (inv.amount_paid_minor != 0)
+        row(out, "Payments received", money(creditShown(inv.amount_paid_minor), cur), "paid");
     row(out, "Amount due", money(inv.amount_due_minor, cur), "amount-due");
     out += "</table>\n";
 }
@@ -562,6 +564,9 @@ std::string renderInvoiceCsv(const InvoiceDocument& doc) {
     appendRow(out, summaryRow(inv, "total", "Total", inv.total_minor));
     appendRow(out, summaryRow(inv, "credit_applied", "Credit applied",
                               creditShown(inv.credit_applied_minor)));
+    if (inv.amount_paid_minor != 0)
+        appendRow(out, summaryRow(inv, "amount_paid", "Payments received",
+                                  creditShown(inv.amount_paid_minor)));
     appendRow(out, summaryRow(inv, "amount_due", "Amount due", inv.amount_due_minor));
     return out;
 }

@@ -1,6 +1,7 @@
 #include "services/payments.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 
 #include "core/random.h"
@@ -27,6 +28,8 @@ namespace {
 constexpr std::size_t kJobBatch = 100;
 // An open payment untouched this long is asked about again by the reconciliation job.
 constexpr auto kReconcileAfter = std::chrono::minutes{10};
+// A collection that could not even be attempted is tried again this much later.
+constexpr auto kRetryLater = std::chrono::hours{24};
 
 bool takesPayments(InvoiceStatus s) {
     return s == InvoiceStatus::kIssued || s == InvoiceStatus::kOverdue;
@@ -81,17 +84,18 @@ core::Result<std::int64_t> surchargeFor(const plugins::PluginSettings& settings,
         percentMillionths(percent_it == settings.config.end() ? "0" : percent_it->second);
     std::int64_t fixed = 0;
     if (fixed_it != settings.config.end()) {
-        try {
-            fixed = std::stoll(fixed_it->second);
-        } catch (const std::exception&) {
-            fixed = -1;
-        }
+        const auto& text = fixed_it->second;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), fixed);
+        if (ec != std::errc{} || end != text.data() + text.size() || fixed < 0)
+            return Error::validation(plugin_id + ".fee_fixed_minor", "invalid",
+                                     "must be a whole number of minor units, 0 or more");
     }
-    const auto surcharge =
-        percent ? domain::passThroughSurcharge(net_minor, *percent, fixed) : std::nullopt;
-    if (!surcharge)
+    if (!percent)
         return Error::validation(plugin_id + ".fee_percent", "invalid",
-                                 "the processing fee settings of " + plugin_id + " are unusable");
+                                 "must be a percentage from 0 to below 100, at most 4 decimals");
+    const auto surcharge = domain::passThroughSurcharge(net_minor, *percent, fixed);
+    if (!surcharge)
+        return Error::validation("amount", "out_of_range", "the processing fee overflows");
     return *surcharge;
 }
 
@@ -196,6 +200,7 @@ struct Payments::Report {
 struct Payments::Prepared {
     std::string tenant_id;
     Payment payment;
+    bool record_only = false;  // a processor that records money received: written once accepted
     const plugins::LoadedPlugin* plugin = nullptr;
     plugins::PaymentCallContext context;
     plugins::ChargeRequest request;
@@ -326,7 +331,8 @@ core::Result<domain::PaymentMethod> Payments::addMethod(
         auto existing = uow.paymentMethods().list(tenant_id, customer_id);
         const bool has_default = std::any_of(existing.begin(), existing.end(),
                                              [](const auto& x) { return x.is_default; });
-        m.is_default = make_default || !has_default;
+        // Only a method that can be charged now becomes the default.
+        m.is_default = m.status == domain::MethodStatus::kActive && (make_default || !has_default);
         if (m.is_default) {
             for (auto& other : existing) {
                 if (!other.is_default) continue;
@@ -474,6 +480,9 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
         if (!method && processor->has(BW_PROCESSOR_NEEDS_METHOD))
             return paymentRefused("plugin_id", "needs_method",
                                   pid + " charges a method on file: give payment_method_id");
+        if (isOffSession(request.trigger) && !processor->has(BW_PROCESSOR_OFF_SESSION))
+            return paymentRefused(method ? "payment_method_id" : "plugin_id", "not_off_session",
+                                  pid + " cannot charge with nobody present");
         // One charge at a time: a second one while the first is unanswered or settling could
         // take the money twice.
         storage::PageRequest all{1000, std::nullopt};
@@ -530,8 +539,10 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
             "Invoice " + inv->invoice_number.value_or(inv->id) + " (" + inv->customer_id + ")";
         out.request.return_url = request.return_url;
         // A record of money already received is only written once the processor accepted it
-        // (it is a check, not a charge); a charge is written before the provider is asked.
-        if (method) {
+        // (it is a check, not a charge); a charge is written before the provider is asked, so
+        // an answer that never comes leaves a payment to ask about with the same key.
+        out.record_only = !method && processor->has(BW_PROCESSOR_RECORDS);
+        if (!out.record_only) {
             uow.payments().insert(p);
             recordAudit(uow, actor, clock_, tenant_id, "payment.started", "payment", p.id,
                         std::nullopt, toJson(p, inv->currency));
@@ -546,13 +557,12 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
 core::Result<domain::Payment> Payments::charge(const Actor& actor, Prepared prepared) {
     auto processor = plugins::PaymentProcessor::of(plugins_.environment(), *prepared.plugin);
     if (!processor) return Error::internal("not a processor");
-    const bool recorded = prepared.payment.method_id.has_value();
     const auto result = processor->charge(prepared.context, prepared.request);
     metrics_.increment("billwright_payment_calls_total",
                        {{"plugin", prepared.payment.plugin_id},
                         {"outcome", result ? std::string(plugins::paymentStatusName(result->status))
                                            : std::string("error")}});
-    if (!recorded) {
+    if (prepared.record_only) {
         // A manual record: refused input changes nothing; an accepted one is written at once.
         if (!result) return processorError(result.error(), prepared.payment.plugin_id, "params");
         Payment p = prepared.payment;
@@ -654,7 +664,7 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
                 fee.position = static_cast<int>(updated.lines.size()) + 1;
                 fee.kind = domain::LineKind::kProcessingFee;
                 fee.formula = domain::LineFormula::kFixed;
-                fee.description = "Card processing fee (payment " + p.id + ")";
+                fee.description = "Processing fee (payment " + p.id + ")";
                 fee.plugin_id = p.plugin_id;
                 fee.amount_minor = p.surcharge_minor;
                 fee.taxable = false;
@@ -680,9 +690,6 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
                 updated.collect_at.reset();
                 updated.collection_failures = 0;
                 updated.first_failure_at.reset();
-            } else if (open && p.status == PaymentStatus::kSucceeded) {
-                // Paid in part: the rest stays due; collection of it starts over.
-                updated.collect_at.reset();
             }
         } else if ((p.status == PaymentStatus::kFailed || p.status == PaymentStatus::kCanceled) &&
                    isOffSession(p.trigger) && takesPayments(updated.status)) {
@@ -1173,9 +1180,18 @@ JobOutcome Payments::collectDue() {
             if (!inv || !inv->collect_at || now < *inv->collect_at) return Plan{};
             auto customer = uow.customers().find(ref.tenant_id, inv->customer_id);
             std::optional<domain::PaymentMethod> method;
+            bool verifying = false;  // the default is being verified: try again tomorrow
             if (customer && customer->auto_pay) {
-                for (const auto& m : uow.paymentMethods().list(ref.tenant_id, inv->customer_id))
+                for (const auto& m : uow.paymentMethods().list(ref.tenant_id, inv->customer_id)) {
                     if (m.is_default && m.status == domain::MethodStatus::kActive) method = m;
+                    if (m.status == domain::MethodStatus::kPendingVerification) verifying = true;
+                }
+            }
+            if (!method && verifying && takesPayments(inv->status)) {
+                inv->collect_at = now + kRetryLater;
+                inv->updated_at = now;
+                uow.invoices().update(*inv);
+                return Plan{};
             }
             if (!takesPayments(inv->status) || inv->amount_due_minor <= 0 || !method) {
                 inv->collect_at.reset();
@@ -1201,9 +1217,22 @@ JobOutcome Payments::collectDue() {
             ++outcome.processed;
         } else {
             ++outcome.failed;
-            log_.warning("auto-pay could not charge", {{"tenant_id", ref.tenant_id},
-                                                       {"invoice_id", ref.id},
-                                                       {"error", paid.error().detail}});
+            log_.warning("auto-pay could not charge; trying again later",
+                         {{"tenant_id", ref.tenant_id},
+                          {"invoice_id", ref.id},
+                          {"error", paid.error().detail}});
+            // No attempt was made (the processor is not configured, another payment is still
+            // settling, ...): the collection stays on the schedule instead of being lost.
+            static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+                auto inv = uow.invoices().find(ref.tenant_id, ref.id);
+                if (inv && !inv->collect_at && takesPayments(inv->status) &&
+                    inv->amount_due_minor > 0) {
+                    inv->collect_at = now + kRetryLater;
+                    inv->updated_at = now;
+                    uow.invoices().update(*inv);
+                }
+                return core::Result<bool>(true);
+            }));
         }
     }
     return outcome;

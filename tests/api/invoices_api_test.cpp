@@ -27,17 +27,6 @@ const JsonValue& lineOfKind(const JsonValue& inv, const std::string& kind) {
     throw std::logic_error("unreachable");
 }
 
-// Every audit event of `action` about `object_id`, newest first.
-std::vector<JsonValue> auditOf(const Api& api, const std::string& action,
-                               const std::string& object_id) {
-    const auto r = api.get("/v1/audit-events?limit=100");
-    std::vector<JsonValue> out;
-    for (const auto& e : dataOf(r)) {
-        if (str(e, "action") == action && str(e, "object_id") == object_id) out.push_back(e);
-    }
-    return out;
-}
-
 std::string settingsWithoutStamp(const Api& api) {
     const auto r = api.get("/v1/billing-settings");
     BOOST_REQUIRE_EQUAL(r.status, 200);

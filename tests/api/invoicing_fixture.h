@@ -164,6 +164,17 @@ inline const std::vector<JsonValue>& dataOf(const HttpResult& r) {
     return r.json().find("data")->items();
 }
 
+// Every audit event of `action` about `object_id`, newest first.
+inline std::vector<JsonValue> auditOf(const Api& api, const std::string& action,
+                                      const std::string& object_id) {
+    const auto r = api.get("/v1/audit-events?limit=100");
+    std::vector<JsonValue> out;
+    for (const auto& e : dataOf(r)) {
+        if (str(e, "action") == action && str(e, "object_id") == object_id) out.push_back(e);
+    }
+    return out;
+}
+
 // The tenant's invoices (every status), up to 100.
 inline std::vector<JsonValue> invoicesOf(const Api& api, const std::string& query = "") {
     const auto r = api.get("/v1/invoices?limit=100" + query);

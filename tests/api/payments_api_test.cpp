@@ -306,5 +306,101 @@ BOOST_AUTO_TEST_CASE(methods_on_file_need_a_processor_that_keeps_them) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// RevenueGuard resolutions (POST /v1/customers/{id}/resolutions), each audited.
+BOOST_AUTO_TEST_SUITE(resolutions_api)
+
+HttpResult resolve(const Billed& b, const std::string& body) {
+    return b.shop.admin().post("/v1/customers/" + b.customer + "/resolutions", body);
+}
+
+bool audited(const Billed& b, const std::string& action) {
+    return !invoicing::auditOf(b.shop.admin(), "customer.resolved." + action, b.customer).empty();
+}
+
+BOOST_AUTO_TEST_CASE(apply_credit_pays_open_invoices_from_the_balance) {
+    const auto b = billed();
+    const auto api = b.shop.admin();
+    const auto granted = api.post("/v1/customers/" + b.customer + "/credits",
+                                  R"({"amount":"200.00","reason":"prepaid"})");
+    BOOST_REQUIRE_EQUAL(granted.status, 201);
+    const auto r = resolve(b, R"({"action":"apply_credit"})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    BOOST_TEST(str(r.json(), "action") == "apply_credit");
+    const auto inv = invoiceOf(b);
+    BOOST_TEST(str(inv, "status") == "paid");
+    BOOST_TEST(str(inv, "credit_applied") == "111.60");
+    BOOST_TEST(str(inv, "amount_due") == "0.00");
+    const auto [balance, sum] = creditOf(b);
+    BOOST_TEST(balance == "88.40");
+    BOOST_TEST(sum == 8840);
+    BOOST_TEST(audited(b, "apply_credit"));
+    // Nothing left to apply to: the balance stays.
+    BOOST_REQUIRE_EQUAL(resolve(b, R"({"action":"apply_credit"})").status, 200);
+    BOOST_TEST(creditOf(b).first == "88.40");
+}
+
+BOOST_AUTO_TEST_CASE(write_off_needs_a_reason_and_writes_the_balance_off) {
+    const auto b = billed();
+    const auto refused = resolve(b, R"({"action":"write_off"})");
+    BOOST_TEST(refused.status == 422);
+    BOOST_TEST(problemField(refused) == "reason");
+    BOOST_TEST(str(invoiceOf(b), "status") == "issued");
+    const auto r = resolve(b, R"({"action":"write_off","reason":"customer went bankrupt"})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    const auto inv = invoiceOf(b);
+    BOOST_TEST(str(inv, "status") == "written_off");
+    BOOST_TEST(str(inv, "status_reason") == "customer went bankrupt");
+    BOOST_TEST(audited(b, "write_off"));
+}
+
+BOOST_AUTO_TEST_CASE(mark_paid_records_the_out_of_band_payment) {
+    const auto b = billed();
+    const auto no_reference = resolve(b, R"({"action":"mark_paid","params":{"channel":"cash"}})");
+    BOOST_TEST(no_reference.status == 422);
+    BOOST_TEST(problemField(no_reference) == "params.reference");
+    BOOST_TEST(paymentsOf(b) == 0u);
+    const auto r = resolve(
+        b,
+        R"({"action":"mark_paid","invoice_ids":[")" + b.invoice +
+            R"("],"reason":"paid at the office","params":{"reference":"RCPT-5","channel":"cash"}})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    BOOST_REQUIRE_EQUAL(r.json().find("payments")->items().size(), 1u);
+    BOOST_TEST(str(r.json().find("payments")->items()[0], "reference") == "cash:RCPT-5");
+    BOOST_TEST(str(invoiceOf(b), "status") == "paid");
+    BOOST_TEST(audited(b, "mark_paid"));
+    // An invoice that no longer owes anything is not a target.
+    const auto again = resolve(b, R"({"action":"mark_paid","invoice_ids":[")" + b.invoice +
+                                      R"("],"params":{"reference":"RCPT-6"}})");
+    BOOST_TEST(again.status == 409);
+}
+
+BOOST_AUTO_TEST_CASE(clear_hold_ends_the_default_and_releases_held_invoices) {
+    const auto b = billed();
+    const auto api = b.shop.admin();
+    BOOST_REQUIRE_EQUAL(
+        api.post("/v1/customers/" + b.customer + "/default", R"({"reason":"unpaid since May"})")
+            .status,
+        200);
+    // The next invoice of a customer in default is held.
+    const auto held = invoicing::issue(api, b.customer, true, "2026-09-01");
+    BOOST_REQUIRE_MESSAGE(held.status == 201, held.body);
+    BOOST_REQUIRE_EQUAL(str(held.json(), "status"), "held");
+    const auto r = resolve(b, R"({"action":"clear_hold","reason":"paid up"})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    const auto customer = api.get("/v1/customers/" + b.customer).json();
+    BOOST_TEST(!customer.find("in_default")->asBool());
+    const auto released = api.get("/v1/invoices/" + str(held.json(), "id")).json();
+    BOOST_TEST(str(released, "status") == "issued");
+    BOOST_TEST(audited(b, "clear_hold"));
+    BOOST_TEST(resolve(b, R"({"action":"clear_hold","params":{"x":"y"}})").status == 422);
+    BOOST_TEST(resolve(b, R"({"action":"forgive"})").status == 422);
+    BOOST_TEST(
+        b.shop.viewer()
+            .post("/v1/customers/" + b.customer + "/resolutions", R"({"action":"clear_hold"})")
+            .status == 403);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace
 }  // namespace billwright::testing

@@ -89,16 +89,6 @@ std::vector<JsonValue> statusEvents(const Api& api, const std::string& customer,
     return dataOf(api.get("/v1/customers/" + customer + "/status-events" + query));
 }
 
-std::vector<JsonValue> auditOf(const Api& api, const std::string& action,
-                               const std::string& object_id) {
-    std::vector<JsonValue> out;
-    const auto page = api.get("/v1/audit-events?limit=100");
-    for (const auto& e : dataOf(page)) {
-        if (str(e, "action") == action && str(e, "object_id") == object_id) out.push_back(e);
-    }
-    return out;
-}
-
 // Configures the tenant's webhook URL; returns the secret generated for it (shown once).
 std::string configureWebhook(const Api& api, const std::string& url) {
     const auto r = api.put("/v1/revenue-guard/settings", R"({"webhook_url":")" + url + R"("})");

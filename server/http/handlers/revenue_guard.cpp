@@ -150,6 +150,37 @@ HandlerResult getUncontracted(ApiContext& ctx, Request& r) {
     return Response::json(200, out);
 }
 
+// Resolving a delinquent account: {"action", "invoice_ids"?, "reason"?, "params"?}.
+HandlerResult resolve(ApiContext& ctx, Request& r) {
+    auto tenant = writableTenantScope(r, ctx.store);
+    if (!tenant.ok()) return std::move(tenant).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    services::ResolutionRequest request;
+    const auto action = f.oneOf("action", Presence::kRequired,
+                                {"apply_credit", "write_off", "mark_paid", "clear_hold"});
+    if (auto ids = f.strings("invoice_ids", Presence::kOptional, 500, 64))
+        request.invoice_ids = std::move(*ids);
+    request.reason = f.string("reason", Presence::kOptional, 500);
+    if (const auto* params = f.object("params", Presence::kOptional)) {
+        for (const auto& [name, value] : params->members()) {
+            if (!value.isString() || value.asString().size() > 500) {
+                f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
+                continue;
+            }
+            request.params[name] = value.asString();
+        }
+    }
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    request.action = *services::parseResolution(*action);
+    if (request.action != services::Resolution::kMarkPaid && !request.params.empty())
+        return Error::validation("params", "not_allowed", "params are for mark_paid only");
+    auto outcome = ctx.resolutions.resolve(actorOf(r), *tenant, r.param("customer_id"), request);
+    if (!outcome.ok()) return std::move(outcome).error();
+    return Response::json(200, services::toJson(*outcome));
+}
+
 HandlerResult settingsResult(core::Result<services::RevenueGuardSettingsView> view) {
     if (!view.ok()) return std::move(view).error();
     return Response::json(200, services::toJson(*view));
@@ -192,6 +223,8 @@ void registerRevenueGuardRoutes(Router& router, ApiContext& ctx) {
                 bind(poolRedirect)});
     router.add({"GET", "/v1/customers/{customer_id}/status-events", Access::kAuthenticated,
                 bind(listStatusEvents)});
+    router.add(
+        {"POST", "/v1/customers/{customer_id}/resolutions", Access::kAuthenticated, bind(resolve)});
     router.add({"GET", "/v1/revenue-guard", Access::kAuthenticated, bind(getSummary)});
     router.add(
         {"GET", "/v1/revenue-guard/uncontracted", Access::kAuthenticated, bind(getUncontracted)});
