@@ -247,6 +247,12 @@ private:
         }
         services::Plugins plugin_service(*store, clock, registry, plugin_env, secret_box,
                                          settings.plugin_call_timeout_ms);
+        if (auto checked = plugin_service.setPlatformConfig(settings.platform_plugin_config);
+            !checked.ok()) {
+            std::cerr << "billwrightd: configuration error: " << checked.error().fields.at(0).field
+                      << ": " << checked.error().fields.at(0).message << "\n";
+            return kExitConfig;
+        }
         if (auto checked = plugin_service.checkMasterKey(); !checked.ok()) {
             std::cerr << "billwrightd: configuration error: secrets.master_key: "
                       << checked.error().fields.at(0).message << "\n";

@@ -189,6 +189,13 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     std::map<std::string, std::string> values;
     for (const auto& s : settingSpecs()) values[std::string(s.key)] = std::string(s.default_value);
     auto known = [&](const std::string& key) { return values.count(key) > 0; };
+    // The platform's own configuration of payment processors, which it charges tenants through:
+    // platform.plugins.<plugin id>.<config key> (checked against the plugin when it is loaded).
+    constexpr std::string_view kPlatformPlugins = "platform.plugins.";
+    std::map<std::string, std::string> platform_plugins;
+    auto platformKey = [&](const std::string& key) {
+        return key.rfind(kPlatformPlugins, 0) == 0 && key.size() > kPlatformPlugins.size();
+    };
 
     if (sources.file) {
         try {
@@ -197,6 +204,10 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
             std::vector<std::string> keys;
             collectKeys(*file, "", keys);
             for (const auto& key : keys) {
+                if (platformKey(key)) {
+                    platform_plugins[key] = file->getRawString(key);
+                    continue;
+                }
                 if (!known(key))
                     return badValue(key, "is not a configuration key (in " + *sources.file + ")");
                 values[key] = file->getRawString(key);
@@ -210,11 +221,22 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         if (it != sources.environment.end()) value = it->second;
     }
     for (const auto& [key, value] : sources.defines) {
+        if (platformKey(key)) {
+            platform_plugins[key] = value;
+            continue;
+        }
         if (!known(key)) return badValue(key, "is not a configuration key (from --define)");
         values[key] = value;
     }
 
     Settings s;
+    for (const auto& [key, value] : platform_plugins) {
+        const auto rest = key.substr(kPlatformPlugins.size());
+        const auto dot = rest.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 == rest.size())
+            return badValue(key, "must be platform.plugins.<plugin id>.<config key>");
+        s.platform_plugin_config[rest.substr(0, dot)][rest.substr(dot + 1)] = value;
+    }
     s.http_host = values["http.host"];
     if (s.http_host.empty()) return badValue("http.host", "must not be empty");
     auto port = integerIn("http.port", values["http.port"], 0, 65535);

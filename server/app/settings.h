@@ -36,6 +36,9 @@ struct Settings {
     int database_checkpoint_pages = 20000;
     std::vector<std::string> plugin_directories;  // empty: next to the executable
     std::map<std::string, std::vector<std::string>> plugin_http_allowlist;
+    // platform.plugins.<plugin>.<key>: the platform's configuration of the payment processors
+    // it charges tenants through (plugin id -> key -> value; secrets among them).
+    std::map<std::string, std::map<std::string, std::string>> platform_plugin_config;
     std::int64_t plugin_http_timeout_ms = 10000;
     std::int64_t plugin_call_timeout_ms = 120000;
     std::string secrets_master_key;  // validated by services::SecretBox at start

@@ -378,6 +378,118 @@ core::Result<domain::PlatformInvoice> PlatformBilling::recordFailure(
                       &details);
 }
 
+namespace {
+
+// The platform invoice's payment_method for a processor: what it takes (payment_manual: the
+// channel the money came through).
+std::string platformMethodOf(const plugins::PaymentProcessor& processor,
+                             const std::map<std::string, std::string>& params) {
+    if ((processor.flags() & BW_PROCESSOR_RECORDS) != 0) {
+        const auto channel = params.find("channel");
+        if (channel == params.end()) return "other";
+        if (channel->second == "cheque") return "check";
+        return domain::isKnownPaymentMethod(channel->second) ? channel->second : "other";
+    }
+    if (processor.handles(plugins::MethodType::kCard)) return "card";
+    if (processor.handles(plugins::MethodType::kBankAccount)) return "ach";
+    if (processor.handles(plugins::MethodType::kCrypto)) return "crypto";
+    return "other";
+}
+
+}  // namespace
+
+core::Result<PlatformChargeOutcome> PlatformBilling::chargeInvoice(const Actor& actor,
+                                                                   const std::string& tenant_id,
+                                                                   const std::string& invoice_id,
+                                                                   const PlatformCharge& charge) {
+    const auto* plugin = plugins_.find(charge.plugin_id);
+    if (plugin == nullptr)
+        return Error::validation("plugin_id", "unknown", "no such plugin loaded");
+    auto processor = plugins::PaymentProcessor::of(plugins_.environment(), *plugin);
+    if (!processor)
+        return Error::validation("plugin_id", "not_a_processor",
+                                 charge.plugin_id + " is not a payment processor");
+    if (processor->has(BW_PROCESSOR_NEEDS_METHOD) && charge.method_reference.empty())
+        return Error::validation(
+            "method_reference", "required",
+            charge.plugin_id + " charges a payment method: give its reference");
+    auto settings = plugins_.platformSettings(*plugin);
+    if (!settings) return std::move(settings).error();
+    struct Input {
+        domain::Tenant tenant;
+        domain::PlatformInvoice invoice;
+        std::string email;
+    };
+    auto input = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Input> {
+        const auto tenant = uow.tenants().find(tenant_id);
+        if (!tenant) return Error::notFound("tenant");
+        const auto inv = uow.platformInvoices().find(tenant_id, invoice_id);
+        if (!inv) return Error::notFound("invoice");
+        if (inv->status == PlatformInvoiceStatus::kPaid)
+            return invalidTransition(inv->status, PlatformInvoiceEvent::kPaymentRecorded);
+        const auto config = uow.billingConfigs().find(tenant_id);
+        return Input{*tenant, *inv, config ? config->billing_email : std::string()};
+    });
+    if (!input) return std::move(input).error();
+    const auto& inv = input->invoice;
+    plugins::ChargeRequest request;
+    request.payer.kind = "tenant";
+    request.payer.id = tenant_id;
+    request.payer.name = input->tenant.name;
+    request.payer.email = input->email;
+    // One key per attempt: the same until an attempt is recorded as failed.
+    request.payment_id = inv.id + "-" + std::to_string(inv.failed_attempts + 1);
+    request.invoice_id = inv.id;
+    request.idempotency_key = request.payment_id;
+    request.amount = {inv.amount_minor, std::string(inv.currency.code), inv.currency.exponent};
+    request.method_reference = charge.method_reference;
+    request.description = "Billwright invoice " + inv.invoice_number;
+    request.return_url = charge.return_url;
+    const auto result = processor->charge(
+        plugins_.paymentContext("", std::move(*settings), charge.params), request);
+    if (!result) {
+        const auto& e = result.error();
+        if (e.status == BW_ERR_INVALID_ARGUMENT && !e.broken_result)
+            return Error::validation("params", "refused_by_processor",
+                                     charge.plugin_id + ": " + e.message);
+        return Error{ErrorCode::kPluginFailed,
+                     "plugin " + charge.plugin_id + ": " + e.describe() +
+                         " (the outcome may be unknown: send the same request again; it "
+                         "cannot charge twice)",
+                     {}};
+    }
+    PlatformChargeOutcome out;
+    out.status = std::string(plugins::paymentStatusName(result->status));
+    if (!result->reference.empty()) out.reference = result->reference;
+    if (!result->failure_code.empty()) out.failure_code = result->failure_code;
+    if (!result->action_url.empty()) out.action_url = result->action_url;
+    const std::string method = platformMethodOf(*processor, charge.params);
+    const std::optional<std::string> reference =
+        out.reference ? std::optional<std::string>(charge.plugin_id + ":" + *out.reference)
+                      : std::nullopt;
+    core::Result<domain::PlatformInvoice> after = inv;
+    switch (result->status) {
+        case plugins::PaymentStatus::kSucceeded:
+            after = recordPayment(actor, tenant_id, invoice_id, {std::nullopt, reference, method});
+            break;
+        case plugins::PaymentStatus::kFailed:
+        case plugins::PaymentStatus::kCanceled:
+        case plugins::PaymentStatus::kPartial: {
+            std::string reason = out.failure_code.value_or(out.status);
+            if (!result->failure_message.empty()) reason += ": " + result->failure_message;
+            after = recordFailure(actor, tenant_id, invoice_id,
+                                  {reason.substr(0, kMaxReasonLength), reference, method});
+            break;
+        }
+        case plugins::PaymentStatus::kPending:
+        case plugins::PaymentStatus::kRequiresAction:
+            break;
+    }
+    if (!after) return std::move(after).error();
+    out.invoice = std::move(*after);
+    return out;
+}
+
 core::Result<domain::PlatformInvoice> PlatformBilling::applyEvent(
     const Actor& actor, const std::string& tenant_id, const std::string& invoice_id,
     PlatformInvoiceEvent event, const PaymentDetails* payment, const FailureDetails* failure) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +58,24 @@ struct FailureDetails {
     std::optional<std::string> failure_reason;
     std::optional<std::string> payment_reference;
     std::optional<std::string> payment_method;
+};
+
+// A charge of a platform invoice through a payment processor, the tenant paying: a method the
+// processor charges on the spot (`method_reference`, e.g. a Stripe pm_...) or the parameters of
+// a processor that records payments (payment_manual) or needs none.
+struct PlatformCharge {
+    std::string plugin_id;
+    std::map<std::string, std::string> params;
+    std::string method_reference;
+    std::string return_url;
+};
+
+struct PlatformChargeOutcome {
+    domain::PlatformInvoice invoice;  // after: paid, failed, or unchanged while pending
+    std::string status;               // the processor's: succeeded, failed, requires_action, ...
+    std::optional<std::string> reference;
+    std::optional<std::string> failure_code;
+    std::optional<std::string> action_url;
 };
 
 struct GeneratedInvoice {
@@ -120,6 +139,17 @@ public:
                                                         const std::string& tenant_id,
                                                         const std::string& invoice_id,
                                                         const FailureDetails& details);
+
+    // Charges the invoice through `charge.plugin_id` with the platform's configuration of it
+    // (Plugins::platformSettings) and the tenant as payer. Succeeded: the invoice is paid;
+    // failed or canceled: the attempt is recorded and the invoice is `failed` (seed 004);
+    // pending or requires_action: nothing changes yet (action_url says where the payer goes).
+    // The provider's idempotency key is the invoice and its count of failed attempts, so a
+    // request repeated after a timeout cannot charge twice.
+    core::Result<PlatformChargeOutcome> chargeInvoice(const Actor& actor,
+                                                      const std::string& tenant_id,
+                                                      const std::string& invoice_id,
+                                                      const PlatformCharge& charge);
 
     DashboardMetrics dashboard();
 

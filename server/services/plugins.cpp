@@ -275,6 +275,47 @@ plugins::PaymentCallContext Plugins::paymentContext(
     return {tenant_id, std::move(settings), std::move(params), deadlineMs()};
 }
 
+core::Status Plugins::setPlatformConfig(
+    std::map<std::string, std::map<std::string, std::string>> config) {
+    for (const auto& [plugin_id, values] : config) {
+        const auto* plugin = registry_.find(plugin_id);
+        const std::string prefix = "platform.plugins." + plugin_id;
+        if (plugin == nullptr)
+            return Error::validation(prefix, "unknown_plugin",
+                                     "no plugin " + plugin_id + " is loaded");
+        for (const auto& [key, value] : values) {
+            const auto& keys = plugin->info.config_keys;
+            if (std::none_of(keys.begin(), keys.end(),
+                             [&](const auto& spec) { return spec.name == key; }))
+                return Error::validation(prefix + "." + key, "unknown_key",
+                                         plugin_id + " declares no configuration key " + key);
+        }
+    }
+    platform_config_ = std::move(config);
+    return {};
+}
+
+core::Result<plugins::PluginSettings> Plugins::platformSettings(
+    const plugins::LoadedPlugin& plugin) const {
+    plugins::PluginSettings out;
+    const auto it = platform_config_.find(plugin.info.id);
+    for (const auto& spec : plugin.info.config_keys) {
+        std::optional<std::string> value = spec.default_value;
+        if (it != platform_config_.end()) {
+            if (const auto v = it->second.find(spec.name); v != it->second.end()) value = v->second;
+        }
+        if (!value) {
+            if (spec.required)
+                return Error::validation("platform.plugins." + plugin.info.id + "." + spec.name,
+                                         "required",
+                                         "the platform has not configured " + plugin.info.id);
+            continue;
+        }
+        (spec.secret ? out.secrets : out.config)[spec.name] = *value;
+    }
+    return out;
+}
+
 core::Result<plugins::MethodRun> Plugins::runPlatformBilling(
     const plugins::LoadedPlugin& plugin, const plugins::BillingSubject& subject) {
     plugins::PluginSettings defaults;

@@ -85,6 +85,16 @@ public:
 
     const plugins::HostEnvironment& environment() const { return env_; }
 
+    // The platform's own configuration of processors (settings platform.plugins.<id>.<key>),
+    // used when the platform charges a tenant. A plugin that is not loaded or a key it does
+    // not declare is an error naming the setting.
+    core::Status setPlatformConfig(
+        std::map<std::string, std::map<std::string, std::string>> config);
+    // The platform's settings of a plugin: its declared defaults overlaid with the platform's
+    // values (secret keys among the secrets); a required key without a value is a 422.
+    core::Result<plugins::PluginSettings> platformSettings(
+        const plugins::LoadedPlugin& plugin) const;
+
     // The scope of one payment-processor call: the tenant, its settings (from settingsFor), the
     // call parameters and the call deadline.
     plugins::PaymentCallContext paymentContext(const std::string& tenant_id,
@@ -103,6 +113,7 @@ private:
     std::optional<SecretBox> secrets_;
     std::int64_t call_timeout_ms_;
     std::vector<std::string> energy_methods_;
+    std::map<std::string, std::map<std::string, std::string>> platform_config_;
 };
 
 // The JSON of GET /v1/plugins items and of a tenant's configuration.

@@ -402,5 +402,43 @@ BOOST_AUTO_TEST_CASE(clear_hold_ends_the_default_and_releases_held_invoices) {
 
 BOOST_AUTO_TEST_SUITE_END()
 
+// A tenant paying its platform invoice (seed 004) through a processor:
+// POST /v1/tenants/{id}/invoices/{id}/charges.
+BOOST_AUTO_TEST_SUITE(platform_charges_api)
+
+BOOST_AUTO_TEST_CASE(a_tenant_records_its_platform_payment_through_payment_manual) {
+    const auto tenant = createTenant("Platform Payer");
+    const auto invoice = generateInvoice(tenant, "2026-10-01");
+    const std::string path = "/v1/tenants/" + tenant + "/invoices/" + invoice + "/charges";
+    const auto viewer = as(createKey("tenant_viewer", tenant));
+    BOOST_TEST(viewer.post(path, R"({"plugin_id":"payment_manual"})").status == 403);
+    const auto admin = as(createKey("tenant_admin", tenant));
+    const auto other = as(createKey("tenant_admin", createTenant("Someone Else")));
+    BOOST_TEST(other.post(path, R"({"plugin_id":"payment_manual"})").status == 404);
+    const auto bad =
+        admin.post(path, R"({"plugin_id":"payment_manual","params":{"channel":"wire"}})");
+    BOOST_TEST(bad.status == 422);
+    BOOST_TEST(problemField(bad) == "params");
+    BOOST_TEST(admin.post(path, R"({"plugin_id":"billing_flat"})").status == 422);
+    BOOST_TEST(str(admin.get("/v1/tenants/" + tenant + "/invoices/" + invoice).json(), "status") ==
+               "pending_payment");
+
+    const auto r = admin.post(
+        path,
+        R"({"plugin_id":"payment_manual","params":{"reference":"WIRE-88","channel":"wire"}})");
+    BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+    BOOST_TEST(str(*r.json().find("charge"), "status") == "succeeded");
+    const auto& inv = *r.json().find("invoice");
+    BOOST_TEST(str(inv, "status") == "paid");
+    BOOST_TEST(str(inv, "payment_method") == "wire");
+    BOOST_TEST(str(inv, "payment_reference") == "payment_manual:wire:WIRE-88");
+    const auto again = admin.post(
+        path,
+        R"({"plugin_id":"payment_manual","params":{"reference":"WIRE-89","channel":"wire"}})");
+    BOOST_TEST(again.status == 409);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
 }  // namespace
 }  // namespace billwright::testing

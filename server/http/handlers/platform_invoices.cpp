@@ -93,6 +93,47 @@ HandlerResult recordPayment(ApiContext& ctx, Request& r) {
     return Response::json(200, services::toJson(*invoice));
 }
 
+// The tenant pays its platform invoice through a payment processor the platform configured
+// (platform.plugins.<id>.<key>): super keys and the tenant's admins; viewers read only.
+HandlerResult chargeInvoice(ApiContext& ctx, Request& r) {
+    const auto& tenant_id = r.param("tenant_id");
+    if (auto s = requireVisibleTenant(r, tenant_id); !s.ok()) return std::move(s).error();
+    if (auto s = requireWriter(r); !s.ok()) return std::move(s).error();
+    auto body = parseBody(r.body);
+    if (!body.ok()) return std::move(body).error();
+    FieldReader f(*body);
+    services::PlatformCharge charge;
+    if (auto plugin = f.string("plugin_id", Presence::kRequired, 64)) charge.plugin_id = *plugin;
+    if (auto m = f.string("method_reference", Presence::kOptional, 255))
+        charge.method_reference = *m;
+    if (auto url = f.string("return_url", Presence::kOptional, 2048)) charge.return_url = *url;
+    if (const auto* params = f.object("params", Presence::kOptional)) {
+        for (const auto& [name, value] : params->members()) {
+            if (!value.isString() || value.asString().size() > 500) {
+                f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
+                continue;
+            }
+            charge.params[name] = value.asString();
+        }
+    }
+    if (auto s = f.finish(); !s.ok()) return std::move(s).error();
+    auto outcome = ctx.billing.chargeInvoice(actorOf(r), tenant_id, r.param("invoice_id"), charge);
+    if (!outcome.ok()) return std::move(outcome).error();
+    const auto optional = [](const std::optional<std::string>& v) {
+        return v ? core::JsonValue::string(*v) : core::JsonValue::null();
+    };
+    core::JsonValue result = core::JsonValue::object();
+    result.set("status", core::JsonValue::string(outcome->status))
+        .set("reference", optional(outcome->reference))
+        .set("failure_code", optional(outcome->failure_code))
+        .set("action_url", optional(outcome->action_url));
+    core::JsonValue out = core::JsonValue::object();
+    out.set("object", core::JsonValue::string("platform_charge"))
+        .set("charge", std::move(result))
+        .set("invoice", services::toJson(outcome->invoice));
+    return Response::json(200, out);
+}
+
 HandlerResult recordFailure(ApiContext& ctx, Request& r) {
     const auto& tenant_id = r.param("tenant_id");
     if (auto s = requireVisibleTenant(r, tenant_id); !s.ok()) return std::move(s).error();
@@ -147,6 +188,8 @@ void registerPlatformInvoiceRoutes(Router& router, ApiContext& ctx) {
                 bind(getInvoice)});
     router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/payments",
                 Access::kAuthenticated, bind(recordPayment)});
+    router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/charges",
+                Access::kAuthenticated, bind(chargeInvoice)});
     router.add({"POST", "/v1/tenants/{tenant_id}/invoices/{invoice_id}/payment-failures",
                 Access::kAuthenticated, bind(recordFailure)});
     router.add({"GET", "/v1/dashboard/billing", Access::kAuthenticated, bind(dashboard)});

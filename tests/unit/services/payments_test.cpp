@@ -386,4 +386,64 @@ BOOST_AUTO_TEST_CASE(a_refund_goes_back_through_stripe_and_keeps_the_ledger) {
     checkLedger();
 }
 
+// The platform charging a tenant for its platform invoice (seed 004) through payment_stripe,
+// configured for the platform (platform.plugins.payment_stripe.*): a decline gives the invoice
+// the seed's `failed` status with the attempt recorded; the next card pays it.
+BOOST_AUTO_TEST_CASE(a_platform_invoice_is_paid_by_card_with_the_tenant_as_payer) {
+    BOOST_REQUIRE(host->service
+                      ->setPlatformConfig(
+                          {{"payment_stripe",
+                            {{"secret_key", "sk_test_fake"}, {"api_base_url", stripe.baseUrl()}}}})
+                      .ok());
+    services::PlatformBilling platform{*store, clock, *host->service, core::TimeZone::utc()};
+    domain::BillingConfig config;
+    config.tenant_id = tenant;
+    config.flat_rate_minor = 150000;
+    config.currency = *domain::findCurrency("USD");
+    config.billing_email = "billing@tenant.example";
+    config.billing_day_of_month = 1;
+    config.payment_due_days = 15;
+    BOOST_REQUIRE(platform.putBillingConfig(actor, config).ok());
+    const auto inv = platform.generateInvoice(actor, tenant, ymd(2026, 11, 1)).value().invoice;
+
+    services::PlatformCharge declined{"payment_stripe", {}, "pm_card_chargeDeclined", ""};
+    const auto failed = platform.chargeInvoice(actor, tenant, inv.id, declined);
+    BOOST_REQUIRE_MESSAGE(failed.ok(), (failed.ok() ? "" : failed.error().detail));
+    BOOST_TEST(failed->status == "failed");
+    BOOST_TEST(failed->failure_code.value_or("") == "card_declined");
+    BOOST_TEST((failed->invoice.status == domain::PlatformInvoiceStatus::kFailed));
+    BOOST_TEST(failed->invoice.failed_attempts == 1);
+
+    services::PlatformCharge visa{"payment_stripe", {}, "pm_card_visa", ""};
+    const auto paid = platform.chargeInvoice(actor, tenant, inv.id, visa);
+    BOOST_REQUIRE_MESSAGE(paid.ok(), (paid.ok() ? "" : paid.error().detail));
+    BOOST_TEST((paid->invoice.status == domain::PlatformInvoiceStatus::kPaid));
+    BOOST_TEST(paid->invoice.payment_method.value_or("") == "card");
+    BOOST_TEST(paid->invoice.payment_reference.value_or("").rfind("payment_stripe:pi_", 0) == 0u);
+    // The tenant was the payer, and each attempt had its own key.
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 2u);
+    BOOST_TEST(posts[0].header("Idempotency-Key") == inv.id + "-1");
+    BOOST_TEST(posts[1].header("Idempotency-Key") == inv.id + "-2");
+    BOOST_TEST(platform.listAttempts(tenant, inv.id).value().size() == 2u);
+    // Paid is final.
+    BOOST_TEST(!platform.chargeInvoice(actor, tenant, inv.id, visa).ok());
+}
+
+BOOST_AUTO_TEST_CASE(the_platform_configuration_names_what_is_wrong) {
+    const auto unknown = host->service->setPlatformConfig({{"payment_nope", {{"x", "y"}}}});
+    BOOST_REQUIRE(!unknown.ok());
+    BOOST_TEST(unknown.error().fields.at(0).field == "platform.plugins.payment_nope");
+    const auto bad_key =
+        host->service->setPlatformConfig({{"payment_stripe", {{"colour", "red"}}}});
+    BOOST_REQUIRE(!bad_key.ok());
+    BOOST_TEST(bad_key.error().fields.at(0).field == "platform.plugins.payment_stripe.colour");
+    // Without the platform's secret key, charging through Stripe is refused naming it.
+    const auto* stripe_plugin = host->service->find("payment_stripe");
+    BOOST_REQUIRE(stripe_plugin != nullptr);
+    const auto settings = host->service->platformSettings(*stripe_plugin);
+    BOOST_REQUIRE(!settings.ok());
+    BOOST_TEST(settings.error().fields.at(0).field == "platform.plugins.payment_stripe.secret_key");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
