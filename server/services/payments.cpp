@@ -1076,8 +1076,7 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
         event.kind = out.event;
         event.occurred_at = core::SysSeconds{std::chrono::seconds{w.occurred_at}};
         event.received_at = now;
-        event.outcome = "received";
-        if (!w.event_id.empty() && !uow.payments().recordEvent(event)) {
+        if (!w.event_id.empty() && uow.payments().hasEvent(tenant_id, plugin_id, w.event_id)) {
             out.duplicate = true;
             out.outcome = "already applied";
             return true;
@@ -1095,6 +1094,7 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
                     if (!p) return std::move(p).error();
                     out.outcome = "payment " + payment->id + " is " +
                                   std::string(domain::paymentStatusName(p->status));
+                    event.object_id = payment->id;
                 } else {
                     out.outcome = "no payment of ours";
                 }
@@ -1111,6 +1111,7 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
                                             ? domain::RefundStatus::kFailed
                                             : domain::RefundStatus::kPending;
                     settleRefund(uow, actor, *refund, status, "");
+                    event.object_id = refund->id;
                     out.outcome = "refund " + refund->id + " is " +
                                   std::string(domain::refundStatusName(refund->status));
                 } else {
@@ -1139,6 +1140,7 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
                     }
                     out.outcome = "method " + method->id + " is " +
                                   std::string(domain::methodStatusName(status));
+                    event.object_id = method->id;
                 } else {
                     out.outcome = "no method of ours";
                 }
@@ -1147,6 +1149,10 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
             case plugins::WebhookEvent::kIgnored:
                 out.outcome = "ignored";
                 break;
+        }
+        if (!w.event_id.empty()) {
+            event.outcome = out.outcome.substr(0, 200);
+            uow.payments().insertEvent(event);
         }
         return true;
     });

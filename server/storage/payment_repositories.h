@@ -81,9 +81,11 @@ public:
     virtual std::vector<domain::Refund> refundsOf(std::string_view tenant_id,
                                                   std::string_view payment_id) = 0;
 
-    // Records a provider event; false (and nothing written) when (tenant, plugin, event_id)
-    // was recorded before.
-    virtual bool recordEvent(const ProviderEvent& event) = 0;
+    // Whether (tenant, plugin, event_id) was recorded before: the event was applied then.
+    virtual bool hasEvent(std::string_view tenant_id, std::string_view plugin_id,
+                          std::string_view event_id) = 0;
+    // Records an applied event (a second one with the same key throws kUniqueViolation).
+    virtual void insertEvent(const ProviderEvent& event) = 0;
 };
 
 }  // namespace billwright::storage

@@ -308,17 +308,21 @@ public:
         return out;
     }
 
-    bool recordEvent(const ProviderEvent& e) override {
-        const auto seen = c_.query(
-            "SELECT 1 FROM provider_events WHERE tenant_id = ? AND plugin_id = ? AND event_id = ?",
-            {e.tenant_id, e.plugin_id, e.event_id});
-        if (!seen.empty()) return false;
+    bool hasEvent(std::string_view tenant_id, std::string_view plugin_id,
+                  std::string_view event_id) override {
+        return !c_.query(
+                      "SELECT 1 FROM provider_events WHERE tenant_id = ? AND plugin_id = ? "
+                      "AND event_id = ?",
+                      {text(tenant_id), text(plugin_id), text(event_id)})
+                    .empty();
+    }
+
+    void insertEvent(const ProviderEvent& e) override {
         c_.execute(
             "INSERT INTO provider_events (tenant_id, plugin_id, event_id, kind, object_id, "
             "outcome, occurred_at, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             {e.tenant_id, e.plugin_id, e.event_id, e.kind, sqlOptional(e.object_id), e.outcome,
              unix(e.occurred_at), unix(e.received_at)});
-        return true;
     }
 
 private:
