@@ -9,10 +9,8 @@
 
 #include <string>
 
-#include "core/random.h"
 #include "fakes/fake_stripe.h"
-#include "services/invoicing_fixture.h"
-#include "services/payments.h"
+#include "services/payments_fixture.h"
 
 using namespace billwright;
 using namespace billwright::testing;
@@ -21,45 +19,23 @@ using domain::PaymentStatus;
 
 namespace {
 
-constexpr const char* kKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-std::int64_t unixOf(core::SysSeconds t) { return t.time_since_epoch().count(); }
-
-struct PaymentsFixture : InvoicingFixture {
+struct StripeFixture : PaymentsFixture {
     fakes::FakeStripe stripe;
-    std::unique_ptr<PluginHost> host;
-    std::unique_ptr<services::Payments> payments;
-    std::string customer_id;
 
-    PaymentsFixture() {
-        at(ymd(2026, 11, 2), 9);
-        // A plugin host with the master key (Stripe's keys are secrets) and Stripe reachable.
-        host = std::make_unique<PluginHost>(*store, clock,
-                                            services::SecretBox::fromText(kKey).value());
-        host->env.http_allowlist["payment_stripe"] = {"127.0.0.1"};
-        payments = std::make_unique<services::Payments>(*store, clock, *host->service, host->log,
-                                                        host->metrics);
-        syncFake();
+    StripeFixture() {
+        keepInStep(stripe);
         stripe.setWebhookEndpoint("http://127.0.0.1:9/v1/webhooks/" + tenant + "/payment_stripe");
         configure(20000);
-        customer_id = customer();
-    }
-
-    void syncFake() { stripe.setNow(unixOf(clock.nowSeconds())); }
-    void advanceDays(int days) {
-        clock.set(clock.nowSeconds() + std::chrono::days{days});
-        syncFake();
     }
 
     void configure(int timeout_ms) {
-        auto body = core::parseJson(R"({"secret_key":"sk_test_fake",)"
-                                    R"("webhook_secret":"whsec_test_secret",)"
-                                    R"("api_base_url":")" +
-                                    stripe.baseUrl() + R"(","request_timeout_ms":)" +
-                                    std::to_string(timeout_ms) + "}")
-                        .value();
-        auto r = host->service->putConfig(actor, tenant, "payment_stripe", body);
-        BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().detail));
+        configurePlugin("payment_stripe",
+                        core::parseJson(R"({"secret_key":"sk_test_fake",)"
+                                        R"("webhook_secret":"whsec_test_secret",)"
+                                        R"("api_base_url":")" +
+                                        stripe.baseUrl() + R"(","request_timeout_ms":)" +
+                                        std::to_string(timeout_ms) + "}")
+                            .value());
     }
 
     // A card on file (the first is the default).
@@ -69,90 +45,14 @@ struct PaymentsFixture : InvoicingFixture {
         return m->id;
     }
 
-    // A draft of `amount_minor` for October, written as the engine would, then issued through
-    // Invoicing (which schedules auto-pay).
-    std::string issuedInvoice(std::int64_t amount_minor, const std::string& cus = "") {
-        const std::string owner = cus.empty() ? customer_id : cus;
-        domain::Invoice inv;
-        inv.id = core::newId("inv", unixOf(clock.nowSeconds()) * 1000 + ++serial);
-        inv.tenant_id = tenant;
-        inv.customer_id = owner;
-        inv.period.start = core::addDays(ymd(2026, 10, 1), serial * 40);
-        inv.period.end = core::addDays(inv.period.start, 30);
-        inv.due_days = 15;
-        inv.created_at = inv.updated_at = clock.nowSeconds();
-        domain::InvoiceLine line;
-        line.id = core::newId("inl", serial);
-        line.position = 1;
-        line.kind = domain::LineKind::kAdjustment;
-        line.description = "Hosting";
-        line.amount_minor = amount_minor;
-        line.taxable = false;
-        inv.lines.push_back(line);
-        BOOST_REQUIRE(domain::computeTotals(inv).ok());
-        store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            uow.invoices().insert(inv);
-            return true;
-        });
-        services::StatusChange issue;
-        issue.target = InvoiceStatus::kIssued;
-        issue.send_email = false;
-        auto issued = invoicing.changeStatus(actor, tenant, inv.id, issue);
-        BOOST_REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().detail));
-        return inv.id;
-    }
-
-    domain::Invoice invoice(const std::string& id) { return invoicing.get(tenant, id).value(); }
-
-    domain::Payment pay(const std::string& invoice_id, const std::string& method_id,
-                        const std::string& return_url = "") {
-        services::PayRequest r;
-        r.method_id = method_id;
-        r.return_url = return_url;
-        auto p = payments->pay(actor, tenant, invoice_id, r);
-        BOOST_REQUIRE_MESSAGE(
-            p.ok(), (p.ok() ? ""
-                            : p.error().detail + (p.error().fields.empty()
-                                                      ? ""
-                                                      : ": " + p.error().fields[0].field + " " +
-                                                            p.error().fields[0].message)));
-        return *p;
-    }
-
     core::Result<services::WebhookOutcome> deliver(const fakes::WebhookDelivery& d) {
-        std::string headers;
-        for (const auto& [name, value] : d.headers) headers += name + ": " + value + "\r\n";
-        return payments->webhook(tenant, "payment_stripe", headers, d.body);
-    }
-
-    void enableAutoPay(const std::string& timing, std::vector<int> retry_days = {1, 3, 5, 7}) {
-        settings([&](domain::TenantBillingSettings& s) {
-            s.auto_pay_timing = timing;
-            s.payment_retry_days = std::move(retry_days);
-        });
-        auto c = inventory.updateCustomer(actor, tenant, customer_id,
-                                          [](domain::Customer& x) { x.auto_pay = true; });
-        BOOST_REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().detail));
-    }
-
-    domain::Customer customerNow() {
-        return store->read(
-            [&](storage::UnitOfWork& uow) { return *uow.customers().find(tenant, customer_id); });
-    }
-
-    // The credit balance and the sum of the ledger, which must agree.
-    void checkLedger() {
-        const auto c = customerNow();
-        const auto sum = store->read([&](storage::UnitOfWork& uow) {
-            return uow.creditLedger().balance(tenant, customer_id);
-        });
-        BOOST_TEST(c.credit_balance_minor == sum);
+        return deliverTo("payment_stripe", d);
     }
 };
 
 }  // namespace
 
-BOOST_FIXTURE_TEST_SUITE(payments_stripe, PaymentsFixture)
+BOOST_FIXTURE_TEST_SUITE(payments_stripe, StripeFixture)
 
 BOOST_AUTO_TEST_CASE(a_card_payment_pays_the_invoice_once) {
     const auto method = card("pm_card_visa");
@@ -269,7 +169,7 @@ BOOST_AUTO_TEST_CASE(webhooks_are_verified_first_applied_once_and_in_any_order) 
     stripe.advance(-3600);
     auto stale =
         stripe.eventDelivery(core::parseJson(succeeded.body).value().find("id")->asString());
-    syncFake();
+    syncFakes();
     r = deliver(stale);
     BOOST_REQUIRE(!r.ok());
     BOOST_TEST((r.error().code == core::ErrorCode::kInvalidSignature));
@@ -325,7 +225,7 @@ BOOST_AUTO_TEST_CASE(auto_pay_on_the_due_date_waits_for_it) {
     BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
     BOOST_TEST(stripe.counts().charges == 0);
     clock.set(std::chrono::sys_days{due} + std::chrono::hours{1});
-    syncFake();
+    syncFakes();
     payments->collectDue();
     BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
     BOOST_TEST(stripe.counts().succeeded_charges == 1);
