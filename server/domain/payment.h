@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -122,7 +123,11 @@ struct Payment {
     std::optional<std::string> failure_code;
     std::optional<std::string> failure_message;
     std::optional<std::string> action_url;
-    std::optional<std::string> note;        // manual: channel, note
+    // The charge's call parameters and return URL (for the processor, never secrets): a charge
+    // asked again after an unknown outcome is the same request.
+    std::map<std::string, std::string> call_params;
+    std::string return_url;
+    std::optional<std::string> note;        // manual: the note
     std::optional<core::Date> received_on;  // manual: when the money arrived
     std::string created_by;
     core::SysSeconds created_at{};

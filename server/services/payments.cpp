@@ -215,6 +215,46 @@ Payments::Payments(storage::Store& store, const core::Clock& clock, Plugins& plu
 
 namespace {
 
+// The customer's method `method_id` on file (not removed), or nullopt.
+std::optional<domain::PaymentMethod> methodOnFile(storage::UnitOfWork& uow,
+                                                  const std::string& tenant_id,
+                                                  const std::string& customer_id,
+                                                  const std::string& method_id) {
+    auto m = uow.paymentMethods().find(tenant_id, method_id);
+    if (!m || m->customer_id != customer_id || m->status == domain::MethodStatus::kRemoved)
+        return std::nullopt;
+    return m;
+}
+
+// Every other default of the customer stops being one: one default at a time.
+void dropOtherDefaults(storage::UnitOfWork& uow, const std::string& tenant_id,
+                       const std::string& customer_id, const std::string& keep,
+                       core::SysSeconds now) {
+    for (auto& other : uow.paymentMethods().list(tenant_id, customer_id)) {
+        if (!other.is_default || other.id == keep) continue;
+        other.is_default = false;
+        other.updated_at = now;
+        uow.paymentMethods().update(other);
+    }
+}
+
+// The charge of `p` for its invoice, as the processor gets it (the same on every retry).
+plugins::ChargeRequest chargeRequestOf(const Payment& p, const Invoice& inv,
+                                       const domain::Customer& customer,
+                                       const domain::PaymentMethod* method) {
+    plugins::ChargeRequest r;
+    r.payer = payerOf(customer, method);
+    r.payment_id = p.id;
+    r.invoice_id = inv.id;
+    r.idempotency_key = p.idempotency_key;
+    r.amount = {p.amount_minor, p.currency, inv.currency.exponent};
+    r.surcharge_minor = p.surcharge_minor;
+    r.method_reference = method != nullptr ? method->reference : "";
+    r.off_session = isOffSession(p.trigger);
+    r.description = "Invoice " + inv.invoice_number.value_or(inv.id) + " (" + inv.customer_id + ")";
+    return r;
+}
+
 core::Result<plugins::PaymentProcessor> processorOf(Plugins& plugins,
                                                     const std::string& plugin_id) {
     const auto* plugin = plugins.find(plugin_id);
@@ -229,39 +269,46 @@ core::Result<plugins::PaymentProcessor> processorOf(Plugins& plugins,
 
 }  // namespace
 
-core::Result<MethodSession> Payments::beginMethod(const Actor& actor, const std::string& tenant_id,
-                                                  const std::string& customer_id,
-                                                  const std::string& plugin_id) {
+// What starting or filing a method needs: the processor (one that keeps methods on file), the
+// tenant's settings of it, and the payer with the provider's customer from an earlier method.
+struct Payments::MethodCall {
+    plugins::PaymentProcessor processor;
+    plugins::PaymentCallContext context;
+    plugins::MethodRequest request;
+};
+
+core::Result<Payments::MethodCall> Payments::methodCall(
+    const std::string& tenant_id, const std::string& customer_id, const std::string& plugin_id,
+    const std::map<std::string, std::string>& params) {
     auto processor = processorOf(plugins_, plugin_id);
     if (!processor) return std::move(processor).error();
     if (!processor->has(BW_PROCESSOR_NEEDS_METHOD))
         return Error::validation("plugin_id", "no_methods",
                                  plugin_id + " keeps no payment methods on file");
-    struct Input {
-        domain::Customer customer;
-        plugins::PluginSettings settings;
-        std::optional<std::string> provider_customer;
-    };
-    auto input = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Input> {
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<MethodCall> {
         auto customer = uow.customers().find(tenant_id, customer_id);
         if (!customer) return Error::notFound("customer");
         auto settings = plugins_.settingsFor(uow, tenant_id, processor->plugin());
         if (!settings) return std::move(settings).error();
-        Input in{*customer, std::move(*settings), std::nullopt};
+        MethodCall call{
+            *processor, plugins_.paymentContext(tenant_id, std::move(*settings), params), {}};
+        call.request.payer = payerOf(*customer, nullptr);
         for (const auto& m : uow.paymentMethods().list(tenant_id, customer_id)) {
             if (m.plugin_id == plugin_id && m.provider_customer) {
-                in.provider_customer = m.provider_customer;
+                call.request.payer.provider_customer = *m.provider_customer;
                 break;
             }
         }
-        return in;
+        return call;
     });
-    if (!input) return std::move(input).error();
-    plugins::MethodRequest request;
-    request.payer = payerOf(input->customer, nullptr);
-    request.payer.provider_customer = input->provider_customer.value_or("");
-    const auto result = processor->beginMethod(
-        plugins_.paymentContext(tenant_id, std::move(input->settings), {}), request);
+}
+
+core::Result<MethodSession> Payments::beginMethod(
+    const Actor& actor, const std::string& tenant_id, const std::string& customer_id,
+    const std::string& plugin_id, const std::map<std::string, std::string>& params) {
+    auto call = methodCall(tenant_id, customer_id, plugin_id, params);
+    if (!call) return std::move(call).error();
+    const auto result = call->processor.beginMethod(call->context, call->request);
     if (!result) return processorError(result.error(), plugin_id, "plugin_id");
     log_.info("payment method session begun", {{"tenant_id", tenant_id},
                                                {"customer_id", customer_id},
@@ -277,38 +324,12 @@ core::Result<MethodSession> Payments::beginMethod(const Actor& actor, const std:
 
 core::Result<domain::PaymentMethod> Payments::addMethod(
     const Actor& actor, const std::string& tenant_id, const std::string& customer_id,
-    const std::string& plugin_id, const std::string& token, bool make_default) {
-    auto processor = processorOf(plugins_, plugin_id);
-    if (!processor) return std::move(processor).error();
-    if (!processor->has(BW_PROCESSOR_NEEDS_METHOD))
-        return Error::validation("plugin_id", "no_methods",
-                                 plugin_id + " keeps no payment methods on file");
-    struct Input {
-        domain::Customer customer;
-        plugins::PluginSettings settings;
-        std::string provider_customer;
-    };
-    auto input = store_.read([&](storage::UnitOfWork& uow) -> core::Result<Input> {
-        auto customer = uow.customers().find(tenant_id, customer_id);
-        if (!customer) return Error::notFound("customer");
-        auto settings = plugins_.settingsFor(uow, tenant_id, processor->plugin());
-        if (!settings) return std::move(settings).error();
-        Input in{*customer, std::move(*settings), ""};
-        for (const auto& m : uow.paymentMethods().list(tenant_id, customer_id)) {
-            if (m.plugin_id == plugin_id && m.provider_customer) {
-                in.provider_customer = *m.provider_customer;
-                break;
-            }
-        }
-        return in;
-    });
-    if (!input) return std::move(input).error();
-    plugins::MethodRequest request;
-    request.payer = payerOf(input->customer, nullptr);
-    request.payer.provider_customer = input->provider_customer;
-    request.token = token;
-    const auto result = processor->setupMethod(
-        plugins_.paymentContext(tenant_id, std::move(input->settings), {}), request);
+    const std::string& plugin_id, const std::string& token, bool make_default,
+    const std::map<std::string, std::string>& params) {
+    auto call = methodCall(tenant_id, customer_id, plugin_id, params);
+    if (!call) return std::move(call).error();
+    call->request.token = token;
+    const auto result = call->processor.setupMethod(call->context, call->request);
     if (!result) return processorError(result.error(), plugin_id, "token");
 
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::PaymentMethod> {
@@ -328,19 +349,12 @@ core::Result<domain::PaymentMethod> Payments::addMethod(
         if (!result->provider_customer.empty()) m.provider_customer = result->provider_customer;
         m.label = result->label.empty() ? m.type : result->label;
         m.status = methodStatusOf(result->status.value_or(plugins::MethodStatus::kActive));
-        auto existing = uow.paymentMethods().list(tenant_id, customer_id);
+        const auto existing = uow.paymentMethods().list(tenant_id, customer_id);
         const bool has_default = std::any_of(existing.begin(), existing.end(),
                                              [](const auto& x) { return x.is_default; });
         // Only a method that can be charged now becomes the default.
         m.is_default = m.status == domain::MethodStatus::kActive && (make_default || !has_default);
-        if (m.is_default) {
-            for (auto& other : existing) {
-                if (!other.is_default) continue;
-                other.is_default = false;
-                other.updated_at = now;
-                uow.paymentMethods().update(other);
-            }
-        }
+        if (m.is_default) dropOtherDefaults(uow, tenant_id, customer_id, m.id, now);
         m.created_by = actor.id;
         m.created_at = m.updated_at = now;
         uow.paymentMethods().insert(m);
@@ -363,9 +377,8 @@ core::Result<domain::PaymentMethod> Payments::getMethod(const std::string& tenan
                                                         const std::string& customer_id,
                                                         const std::string& method_id) {
     return store_.read([&](storage::UnitOfWork& uow) -> core::Result<domain::PaymentMethod> {
-        auto m = uow.paymentMethods().find(tenant_id, method_id);
-        if (!m || m->customer_id != customer_id || m->status == domain::MethodStatus::kRemoved)
-            return Error::notFound("payment method");
+        auto m = methodOnFile(uow, tenant_id, customer_id, method_id);
+        if (!m) return Error::notFound("payment method");
         return *m;
     });
 }
@@ -375,21 +388,15 @@ core::Result<domain::PaymentMethod> Payments::makeDefault(const Actor& actor,
                                                           const std::string& customer_id,
                                                           const std::string& method_id) {
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::PaymentMethod> {
-        auto m = uow.paymentMethods().find(tenant_id, method_id);
-        if (!m || m->customer_id != customer_id || m->status == domain::MethodStatus::kRemoved)
-            return Error::notFound("payment method");
+        auto m = methodOnFile(uow, tenant_id, customer_id, method_id);
+        if (!m) return Error::notFound("payment method");
         if (m->status != domain::MethodStatus::kActive)
             return Error{ErrorCode::kInvalidTransition,
                          "only an active method can be the default",
                          {{"status", std::string(domain::methodStatusName(m->status)),
                            "the method's current status"}}};
         const auto now = clock_.nowSeconds();
-        for (auto& other : uow.paymentMethods().list(tenant_id, customer_id)) {
-            if (!other.is_default || other.id == m->id) continue;
-            other.is_default = false;
-            other.updated_at = now;
-            uow.paymentMethods().update(other);
-        }
+        dropOtherDefaults(uow, tenant_id, customer_id, m->id, now);
         if (!m->is_default) {
             m->is_default = true;
             m->updated_at = now;
@@ -406,9 +413,8 @@ core::Result<domain::PaymentMethod> Payments::removeMethod(const Actor& actor,
                                                            const std::string& customer_id,
                                                            const std::string& method_id) {
     return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::PaymentMethod> {
-        auto m = uow.paymentMethods().find(tenant_id, method_id);
-        if (!m || m->customer_id != customer_id || m->status == domain::MethodStatus::kRemoved)
-            return Error::notFound("payment method");
+        auto m = methodOnFile(uow, tenant_id, customer_id, method_id);
+        if (!m) return Error::notFound("payment method");
         const auto before = toJson(*m);
         const bool was_default = m->is_default;
         m->status = domain::MethodStatus::kRemoved;
@@ -458,9 +464,8 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
         if (!customer) return Error::notFound("invoice");
         std::optional<domain::PaymentMethod> method;
         if (request.method_id) {
-            method = uow.paymentMethods().find(tenant_id, *request.method_id);
-            if (!method || method->customer_id != inv->customer_id ||
-                method->status == domain::MethodStatus::kRemoved)
+            method = methodOnFile(uow, tenant_id, inv->customer_id, *request.method_id);
+            if (!method)
                 return paymentRefused("payment_method_id", "unknown",
                                       "no such payment method on file for the invoice's customer");
             if (method->status != domain::MethodStatus::kActive)
@@ -520,6 +525,8 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
         p.created_by = actor.id;
         p.created_at = p.updated_at = now;
         if (auto it = request.params.find("note"); it != request.params.end()) p.note = it->second;
+        p.call_params = request.params;
+        p.return_url = request.return_url;
         if (auto it = request.params.find("received_on"); it != request.params.end())
             p.received_on = core::parseIsoDate(it->second);
 
@@ -527,16 +534,7 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
         out.tenant_id = tenant_id;
         out.plugin = plugin;
         out.context = plugins_.paymentContext(tenant_id, std::move(*settings), request.params);
-        out.request.payer = payerOf(*customer, method ? &*method : nullptr);
-        out.request.payment_id = p.id;
-        out.request.invoice_id = inv->id;
-        out.request.idempotency_key = p.idempotency_key;
-        out.request.amount = {p.amount_minor, p.currency, inv->currency.exponent};
-        out.request.surcharge_minor = surcharge;
-        out.request.method_reference = method ? method->reference : "";
-        out.request.off_session = isOffSession(request.trigger);
-        out.request.description =
-            "Invoice " + inv->invoice_number.value_or(inv->id) + " (" + inv->customer_id + ")";
+        out.request = chargeRequestOf(p, *inv, *customer, method ? &*method : nullptr);
         out.request.return_url = request.return_url;
         // A record of money already received is only written once the processor accepted it
         // (it is a check, not a charge); a charge is written before the provider is asked, so
@@ -781,17 +779,10 @@ core::Result<domain::Payment> Payments::refresh(const Actor& actor, const std::s
         if (!inv || !customer) return Error::notFound("payment");
         std::optional<domain::PaymentMethod> method;
         if (p->method_id) method = uow.paymentMethods().find(tenant_id, *p->method_id);
-        out.context = plugins_.paymentContext(tenant_id, std::move(*settings), {});
-        out.request.payer = payerOf(*customer, method ? &*method : nullptr);
-        out.request.payment_id = p->id;
-        out.request.invoice_id = p->invoice_id;
-        out.request.idempotency_key = p->idempotency_key;
-        out.request.amount = {p->amount_minor, p->currency, inv->currency.exponent};
-        out.request.surcharge_minor = p->surcharge_minor;
-        out.request.method_reference = method ? method->reference : "";
-        out.request.off_session = isOffSession(p->trigger);
-        out.request.description =
-            "Invoice " + inv->invoice_number.value_or(inv->id) + " (" + inv->customer_id + ")";
+        // The same request as the first time: its parameters and return URL were kept.
+        out.context = plugins_.paymentContext(tenant_id, std::move(*settings), p->call_params);
+        out.request = chargeRequestOf(*p, *inv, *customer, method ? &*method : nullptr);
+        out.request.return_url = p->return_url;
         return out;
     });
     if (!prepared) return std::move(prepared).error();

@@ -62,14 +62,16 @@ public:
     Payments(storage::Store& store, const core::Clock& clock, Plugins& plugins, core::Logger& log,
              core::Metrics& metrics);
 
-    // Methods on file.
+    // Methods on file. `params` are the processor's call parameters (payment_plaid_ach:
+    // account_id, and ip_address / user_agent for an online mandate).
     core::Result<MethodSession> beginMethod(const Actor& actor, const std::string& tenant_id,
                                             const std::string& customer_id,
-                                            const std::string& plugin_id);
-    core::Result<domain::PaymentMethod> addMethod(const Actor& actor, const std::string& tenant_id,
-                                                  const std::string& customer_id,
-                                                  const std::string& plugin_id,
-                                                  const std::string& token, bool make_default);
+                                            const std::string& plugin_id,
+                                            const std::map<std::string, std::string>& params = {});
+    core::Result<domain::PaymentMethod> addMethod(
+        const Actor& actor, const std::string& tenant_id, const std::string& customer_id,
+        const std::string& plugin_id, const std::string& token, bool make_default,
+        const std::map<std::string, std::string>& params = {});
     core::Result<std::vector<domain::PaymentMethod>> listMethods(const std::string& tenant_id,
                                                                  const std::string& customer_id);
     core::Result<domain::PaymentMethod> getMethod(const std::string& tenant_id,
@@ -127,6 +129,11 @@ public:
 private:
     struct Prepared;
     struct Report;
+    struct MethodCall;
+    core::Result<MethodCall> methodCall(const std::string& tenant_id,
+                                        const std::string& customer_id,
+                                        const std::string& plugin_id,
+                                        const std::map<std::string, std::string>& params);
     core::Result<domain::Payment> charge(const Actor& actor, Prepared prepared);
     core::Result<domain::Payment> applyReport(const Actor& actor, const std::string& tenant_id,
                                               const std::string& payment_id, const Report& report);

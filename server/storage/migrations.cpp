@@ -703,6 +703,12 @@ const std::vector<Migration>& migrations() {
              // An outbox message is an email or a signed HTTP POST (RevenueGuard events).
              "ALTER TABLE outbox_messages ADD COLUMN channel VARCHAR(16) NOT NULL DEFAULT 'email'",
          }},
+        {9,
+         "payments keep the call parameters and return URL of their charge, so a charge asked "
+         "again is the same request",
+         {
+             "ALTER TABLE payments ADD COLUMN call_params TEXT",
+         }},
     };
     return kMigrations;
 }

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "core/json.h"
+
 #include "storage/sql_hosting.h"
 #include "storage/sql_util.h"
 
@@ -114,7 +116,29 @@ public:
         "tenant_id, id, customer_id, invoice_id, plugin_id, method_id, trigger_kind, currency, "
         "amount_minor, surcharge_minor, received_minor, fee_minor, applied_minor, credited_minor, "
         "refunded_minor, status, reference, idempotency_key, failure_code, failure_message, "
-        "action_url, note, received_on, created_by, created_at, updated_at, settled_at";
+        "action_url, note, received_on, created_by, created_at, updated_at, settled_at, "
+        "call_params";
+
+    // {"params": {...}, "return_url": "..."}, or NULL when there is neither.
+    static SqlValue callParamsValue(const domain::Payment& p) {
+        if (p.call_params.empty() && p.return_url.empty()) return sqlNull();
+        core::JsonValue params = core::JsonValue::object();
+        for (const auto& [k, v] : p.call_params) params.set(k, core::JsonValue::string(v));
+        core::JsonValue o = core::JsonValue::object();
+        o.set("params", std::move(params)).set("return_url", core::JsonValue::string(p.return_url));
+        return core::toJson(o);
+    }
+    static void readCallParams(const std::optional<std::string>& text, domain::Payment& p) {
+        if (!text) return;
+        const auto o = core::parseJson(*text);
+        if (!o.ok() || !o->isObject())
+            throw DbError(DbErrorKind::kOther, "stored call parameters are malformed");
+        if (const auto* params = o->find("params"); params != nullptr && params->isObject())
+            for (const auto& [k, v] : params->members())
+                if (v.isString()) p.call_params[k] = v.asString();
+        if (const auto* url = o->find("return_url"); url != nullptr && url->isString())
+            p.return_url = url->asString();
+    }
 
     static domain::Payment fromRow(const SqlRow& r) {
         domain::Payment p;
@@ -145,6 +169,7 @@ public:
         p.created_at = fromUnix(r.getInt(24));
         p.updated_at = fromUnix(r.getInt(25));
         p.settled_at = timeFrom(r.getOptionalInt(26));
+        readCallParams(r.getOptionalString(27), p);
         return p;
     }
 
@@ -173,7 +198,8 @@ public:
                 p.created_by,
                 unix(p.created_at),
                 unix(p.updated_at),
-                optionalTime(p.settled_at)};
+                optionalTime(p.settled_at),
+                callParamsValue(p)};
     }
 
     static constexpr std::string_view kRefundColumns =

@@ -28,6 +28,24 @@ Response paymentResponse(int status, const domain::Payment& p) {
     return Response::json(status, services::toJson(p, currencyOf(p.currency)));
 }
 
+// The processor's call parameters: an object of strings (payment_manual: reference, channel,
+// received_on, note).
+std::map<std::string, std::string> readParams(FieldReader& f) {
+    std::map<std::string, std::string> out;
+    const auto* params = f.object("params", Presence::kOptional);
+    if (params == nullptr) return out;
+    if (params->members().size() > kMaxParams)
+        f.addError("params", "out_of_range", "at most 20 parameters");
+    for (const auto& [name, value] : params->members()) {
+        if (!value.isString() || value.asString().size() > kMaxParamLength) {
+            f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
+            continue;
+        }
+        out[name] = value.asString();
+    }
+    return out;
+}
+
 // ---- methods on file -------------------------------------------------------------------------
 
 HandlerResult listMethods(ApiContext& ctx, Request& r) {
@@ -79,9 +97,10 @@ HandlerResult addMethod(ApiContext& ctx, Request& r) {
     const auto plugin = f.string("plugin_id", Presence::kRequired, kMaxIdLength);
     const auto token = f.string("token", Presence::kRequired, kMaxTokenLength);
     const auto make_default = f.boolean("make_default", Presence::kOptional);
+    const auto params = readParams(f);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto m = ctx.payments.addMethod(actorOf(r), *tenant, r.param("customer_id"), *plugin, *token,
-                                    make_default.value_or(false));
+                                    make_default.value_or(false), params);
     if (!m.ok()) return std::move(m).error();
     return Response::json(201, services::toJson(*m));
 }
@@ -105,24 +124,6 @@ HandlerResult removeMethod(ApiContext& ctx, Request& r) {
 }
 
 // ---- payments --------------------------------------------------------------------------------
-
-// The processor's call parameters: an object of strings (payment_manual: reference, channel,
-// received_on, note).
-std::map<std::string, std::string> readParams(FieldReader& f) {
-    std::map<std::string, std::string> out;
-    const auto* params = f.object("params", Presence::kOptional);
-    if (params == nullptr) return out;
-    if (params->members().size() > kMaxParams)
-        f.addError("params", "out_of_range", "at most 20 parameters");
-    for (const auto& [name, value] : params->members()) {
-        if (!value.isString() || value.asString().size() > kMaxParamLength) {
-            f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
-            continue;
-        }
-        out[name] = value.asString();
-    }
-    return out;
-}
 
 HandlerResult payInvoice(ApiContext& ctx, Request& r) {
     auto tenant = writableTenantScope(r, ctx.store);

@@ -114,58 +114,18 @@ struct AchFixture : ProviderPaymentsFixture {
         return plaid.link(session->client_token);
     }
 
-    // The account of `kind` (FakePlaid::kAccountKinds) linked and on file.
-    //
-    // Workaround for the bug shown by
-    // a_bank_account_picked_in_plaid_link_is_filed_through_add_method: Payments::addMethod
-    // gives setup_method no call parameters, and payment_plaid_ach needs `account_id`, so no
-    // Plaid account can be filed through the service. Until it can, the plugin's setup_method
-    // is called here with the parameters and the method written as addMethod writes it, so the
-    // debits themselves can be tested through Payments.
+    // The account of `kind` (FakePlaid::kAccountKinds) linked in Plaid Link and filed through
+    // Payments::addMethod with the account the payer picked and the mandate's online details.
     std::string linkedAccount(const std::string& kind) {
         const auto linked = throughPlaidLink();
-        const auto* plugin = host->service->find(kAch);
-        BOOST_REQUIRE(plugin != nullptr);
-        auto settings = store->read([&](storage::UnitOfWork& uow) {
-            return host->service->settingsFor(uow, tenant, *plugin);
-        });
-        BOOST_REQUIRE_MESSAGE(settings.ok(), (settings.ok() ? "" : describe(settings.error())));
-        auto processor = plugins::PaymentProcessor::of(host->service->environment(), *plugin);
-        BOOST_REQUIRE(processor.ok());
-        const auto c = customerNow();
-        plugins::MethodRequest request;
-        request.payer.id = c.id;
-        request.payer.name = c.name;
-        request.payer.email = c.invoiceEmail();
-        request.token = linked.public_token;
-        const auto result = processor->setupMethod(
-            host->service->paymentContext(tenant, std::move(*settings),
-                                          {{"account_id", linked.account_ids.at(kind)},
-                                           {"ip_address", "203.0.113.7"},
-                                           {"user_agent", "Mozilla/5.0"}}),
-            request);
-        BOOST_REQUIRE_MESSAGE(result.ok(), (result.ok() ? "" : result.error().describe()));
-        domain::PaymentMethod m;
-        m.id = core::newId("pm", unixOf(clock.nowSeconds()) * 1000 + ++serial);
-        m.tenant_id = tenant;
-        m.customer_id = customer_id;
-        m.plugin_id = kAch;
-        m.type = "bank_account";
-        m.reference = result->reference;
-        m.provider_customer = result->provider_customer;
-        m.label = result->label;
-        m.status = result->status == plugins::MethodStatus::kActive
-                       ? domain::MethodStatus::kActive
-                       : domain::MethodStatus::kPendingVerification;
-        m.is_default = m.status == domain::MethodStatus::kActive;
-        m.created_by = actor.id;
-        m.created_at = m.updated_at = clock.nowSeconds();
-        store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            uow.paymentMethods().insert(m);
-            return true;
-        });
-        BOOST_REQUIRE((m.status == domain::MethodStatus::kActive));
-        return m.id;
+        const auto m =
+            payments->addMethod(actor, tenant, customer_id, kAch, linked.public_token, true,
+                                {{"account_id", linked.account_ids.at(kind)},
+                                 {"ip_address", "203.0.113.7"},
+                                 {"user_agent", "Mozilla/5.0"}});
+        BOOST_REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : describe(m.error())));
+        BOOST_REQUIRE((m->status == domain::MethodStatus::kActive));
+        return m->id;
     }
 
     // Delivers every queued Stripe event to the tenant's ACH endpoint; each must be accepted.
@@ -183,21 +143,21 @@ BOOST_AUTO_TEST_SUITE(payments_providers)
 
 BOOST_FIXTURE_TEST_SUITE(ach, AchFixture)
 
-// KNOWN BUG (server/services/payments.cpp, Payments::addMethod): setup_method is called with
-// no call parameters (paymentContext(..., {})) and neither addMethod nor POST
-// /v1/customers/{id}/payment-methods can pass any, but payment_plaid_ach requires
-// `account_id` (the account picked in Plaid Link) and uses `ip_address` / `user_agent` for an
-// online mandate. So linking a Plaid account fails with 422 params.account_id
-// refused_by_processor. This test states what should happen once the account id can be given.
+// payment_plaid_ach needs the account picked in Link (`account_id`) and, for the mandate, the
+// payer's ip_address and user_agent: addMethod passes them as call parameters.
 BOOST_AUTO_TEST_CASE(a_bank_account_picked_in_plaid_link_is_filed_through_add_method) {
     const auto linked = throughPlaidLink();
     BOOST_TEST(linked.public_token.rfind("public-", 0) == 0u);
-    const auto m = payments->addMethod(actor, tenant, customer_id, kAch, linked.public_token, true);
-    if (!m.ok())
-        BOOST_TEST_MESSAGE(
-            "KNOWN BUG: Payments::addMethod passes no call parameters, so "
-            "payment_plaid_ach cannot get account_id: "
-            << describe(m.error()));
+    // Without the account: refused, naming the parameter; nothing filed.
+    const auto refused =
+        payments->addMethod(actor, tenant, customer_id, kAch, linked.public_token, true);
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST(refused.error().fields.at(0).field == "params.account_id");
+    BOOST_TEST(payments->listMethods(tenant, customer_id).value().empty());
+    const auto m = payments->addMethod(actor, tenant, customer_id, kAch, linked.public_token, true,
+                                       {{"account_id", linked.account_ids.at("checking")},
+                                        {"ip_address", "203.0.113.7"},
+                                        {"user_agent", "Mozilla/5.0"}});
     BOOST_REQUIRE_MESSAGE(m.ok(), (m.ok() ? "" : describe(m.error())));
     BOOST_TEST((m->status == domain::MethodStatus::kActive));
     BOOST_TEST(m->type == "bank_account");
@@ -476,13 +436,9 @@ BOOST_AUTO_TEST_CASE(the_same_ipn_delivered_twice_is_applied_once) {
 // The create's answer comes after the plugin gave up (NOWPayments made the payment): the
 // payment was written as processing before NOWPayments was asked, and refresh() finds the
 // payment by its order id (NOWPayments has no idempotency keys) instead of making another.
-// KNOWN BUG (server/services/payments.cpp, Payments::refresh): the call parameters of the
-// first charge (callback_url here) are not stored with the payment, and refresh() calls charge
-// again with none (paymentContext(..., {})). The plugin refuses the call
-// (BW_ERR_INVALID_ARGUMENT "missing parameter callback_url") and charge() records that as a
-// final `failed` (processor_refused), although the provider holds a payable payment for it: a
-// payer who then pays it is never credited. reconcile() goes through refresh() too. This test
-// states what should happen.
+// After a timeout the payment is `processing`; refresh() repeats the charge with the call
+// parameters kept with the payment (callback_url here), and the provider answers with the one
+// payment it made for that order: no second one, and the payer's money is credited.
 BOOST_AUTO_TEST_CASE(a_timed_out_payment_create_is_processing_and_refresh_finds_the_one_payment) {
     configure(300);
     const auto inv = issuedInvoice(123456);
@@ -500,9 +456,6 @@ BOOST_AUTO_TEST_CASE(a_timed_out_payment_create_is_processing_and_refresh_finds_
     configure(kTimeoutMs);
     const auto refreshed = payments->refresh(actor, tenant, p.id);
     BOOST_REQUIRE_MESSAGE(refreshed.ok(), (refreshed.ok() ? "" : describe(refreshed.error())));
-    if (refreshed->status == PaymentStatus::kFailed)
-        BOOST_TEST_MESSAGE("KNOWN BUG: refresh() repeats the charge without its call parameters: "
-                           << refreshed->failure_message.value_or(""));
     BOOST_TEST((refreshed->status == PaymentStatus::kRequiresAction));
     BOOST_TEST(refreshed->reference.value_or("") == "5000000001");
     BOOST_TEST(np.counts().payments == 1);
@@ -615,13 +568,9 @@ BOOST_AUTO_TEST_CASE(a_webhook_with_a_wrong_hashed_order_is_refused_and_changes_
 // The create's answer comes after the plugin gave up (OpenNode made the charge): the payment
 // was written as processing before OpenNode was asked, under the id OpenNode got as order_id,
 // and refresh() asks again and finds that charge instead of making a second one.
-// KNOWN BUG (server/services/payments.cpp, Payments::refresh): the call parameters of the
-// first charge (callback_url here) are not stored with the payment, and refresh() calls charge
-// again with none (paymentContext(..., {})). The plugin refuses the call
-// (BW_ERR_INVALID_ARGUMENT "missing parameter callback_url") and charge() records that as a
-// final `failed` (processor_refused), although the provider holds a payable payment for it: a
-// payer who then pays it is never credited. reconcile() goes through refresh() too. This test
-// states what should happen.
+// After a timeout the payment is `processing`; refresh() repeats the charge with the call
+// parameters kept with the payment (callback_url here), and the provider answers with the one
+// payment it made for that order: no second one, and the payer's money is credited.
 BOOST_AUTO_TEST_CASE(a_timed_out_charge_is_processing_and_refresh_finds_the_one_charge) {
     configure(300);
     const auto inv = issuedInvoice(123456);
@@ -646,9 +595,6 @@ BOOST_AUTO_TEST_CASE(a_timed_out_charge_is_processing_and_refresh_finds_the_one_
     configure(kTimeoutMs);
     const auto refreshed = payments->refresh(actor, tenant, p.id);
     BOOST_REQUIRE_MESSAGE(refreshed.ok(), (refreshed.ok() ? "" : describe(refreshed.error())));
-    if (refreshed->status == PaymentStatus::kFailed)
-        BOOST_TEST_MESSAGE("KNOWN BUG: refresh() repeats the charge without its call parameters: "
-                           << refreshed->failure_message.value_or(""));
     BOOST_TEST((refreshed->status == PaymentStatus::kRequiresAction));
     // The charge the timed-out create made.
     BOOST_TEST(refreshed->reference.value_or("") == kFirstCharge);
