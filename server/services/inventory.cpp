@@ -82,6 +82,24 @@ core::Status Inventory::checkCustomer(const domain::Customer& c) {
     return done(std::move(e));
 }
 
+namespace {
+
+// Seed 000: customers enable auto-pay "once they have a payment method on file": turning it on
+// needs an active default method to charge.
+core::Status checkAutoPay(storage::UnitOfWork& uow, const domain::Customer& before,
+                          const domain::Customer& after) {
+    if (!after.auto_pay || before.auto_pay) return {};
+    if (!after.id.empty()) {
+        for (const auto& m : uow.paymentMethods().list(after.tenant_id, after.id))
+            if (m.is_default && m.status == domain::MethodStatus::kActive) return {};
+    }
+    return Error::validation("auto_pay", "needs_method",
+                             "file an active default payment method first "
+                             "(/v1/customers/{id}/payment-methods)");
+}
+
+}  // namespace
+
 core::Result<domain::Customer> Inventory::createCustomer(const Actor& actor,
                                                          const std::string& tenant_id,
                                                          const CustomerEdit& edit) {
@@ -100,6 +118,7 @@ core::Result<domain::Customer> Inventory::createCustomer(const Actor& actor,
         if (!c.in_default) c.default_reason.reset();
         if (auto s = refuseStatusChange(fresh, c); !s.ok()) return std::move(s).error();
         if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
+        if (auto s = checkAutoPay(uow, fresh, c); !s.ok()) return std::move(s).error();
         uow.customers().insert(c);
         recordAudit(uow, actor, clock_, tenant_id, "customer.created", "customer", c.id,
                     std::nullopt, toJson(c));
@@ -142,6 +161,7 @@ core::Result<domain::Customer> Inventory::updateCustomer(const Actor& actor,
         if (!c.in_default) c.default_reason.reset();
         if (auto s = refuseStatusChange(*existing, c); !s.ok()) return std::move(s).error();
         if (auto s = checkCustomer(c); !s.ok()) return std::move(s).error();
+        if (auto s = checkAutoPay(uow, *existing, c); !s.ok()) return std::move(s).error();
         const auto before = toJson(*existing);
         if (core::toJson(toJson(c)) == core::toJson(before)) return c;  // nothing changed
         c.updated_at = clock_.nowSeconds();

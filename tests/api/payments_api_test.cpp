@@ -302,6 +302,11 @@ BOOST_AUTO_TEST_CASE(methods_on_file_need_a_processor_that_keeps_them) {
     BOOST_TEST(r.status == 422);
     BOOST_TEST(problemField(r) == "plugin_id");
     BOOST_TEST(dataOf(api.get("/v1/customers/" + b.customer + "/payment-methods")).empty());
+    // Auto-pay needs a method to charge.
+    const auto auto_pay = api.patch("/v1/customers/" + b.customer, R"({"auto_pay":true})");
+    BOOST_TEST(auto_pay.status == 422);
+    BOOST_TEST(problemField(auto_pay) == "auto_pay");
+    BOOST_TEST(!api.get("/v1/customers/" + b.customer).json().find("auto_pay")->asBool());
 }
 
 BOOST_AUTO_TEST_SUITE_END()
