@@ -221,7 +221,8 @@ struct InvoicingFixture : StoreFixture {
         const std::int64_t total =
             subtotal + discount + (inv.tax_display == domain::TaxDisplay::kExclusive ? tax : 0);
         BOOST_CHECK_EQUAL(inv.total_minor, total);
-        BOOST_CHECK_EQUAL(inv.amount_due_minor, total - inv.credit_applied_minor);
+        BOOST_CHECK_EQUAL(inv.amount_due_minor,
+                          total - inv.credit_applied_minor - inv.amount_paid_minor);
     }
 
     static const domain::InvoiceLine& lineOf(const domain::Invoice& inv, domain::LineKind kind,

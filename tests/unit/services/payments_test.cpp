@@ -286,6 +286,52 @@ BOOST_AUTO_TEST_CASE(a_refund_goes_back_through_stripe_and_keeps_the_ledger) {
     checkLedger();
 }
 
+// The tenant passes Stripe's fee on: the payer pays A = ceil((P + 30) / (1 - 2.9 %)), the
+// surcharge becomes a processing_fee line, and the invoice is paid with it; every amount can be
+// recomputed from the stored lines.
+BOOST_AUTO_TEST_CASE(a_passed_on_processing_fee_becomes_an_invoice_line_the_payment_covers) {
+    configurePlugin("payment_stripe",
+                    core::parseJson(R"({"secret_key":"sk_test_fake",)"
+                                    R"("webhook_secret":"whsec_test_secret","api_base_url":")" +
+                                    stripe.baseUrl() +
+                                    R"(","fee_mode":"pass_through","fee_percent":"2.9",)"
+                                    R"("fee_fixed_minor":30})")
+                        .value());
+    const auto method = card("pm_card_visa");
+    const auto inv = issuedInvoice(10000);
+    const auto p = pay(inv, method);
+    BOOST_TEST((p.status == PaymentStatus::kSucceeded));
+    BOOST_TEST(p.amount_minor == 10330);
+    BOOST_TEST(p.surcharge_minor == 330);
+    BOOST_TEST(p.applied_minor == 10330);
+    BOOST_TEST(p.credited_minor == 0);
+    const auto after = stored(inv);  // checks the amounts against their inputs
+    BOOST_TEST((after.status == InvoiceStatus::kPaid));
+    BOOST_TEST(after.total_minor == 10330);
+    BOOST_TEST(after.amount_paid_minor == 10330);
+    BOOST_REQUIRE_EQUAL(after.lines.size(), 2u);
+    BOOST_TEST((after.lines[1].kind == domain::LineKind::kProcessingFee));
+    BOOST_TEST(after.lines[1].amount_minor == 330);
+    BOOST_TEST(!after.lines[1].taxable);
+    // Stripe was asked for the total, the surcharge recorded on the PaymentIntent.
+    const auto posts = stripe.requests("POST", "/v1/payment_intents");
+    BOOST_REQUIRE_EQUAL(posts.size(), 1u);
+    BOOST_TEST(posts[0].body.find("amount=10330") != std::string::npos);
+    // A bad fee setting is refused naming the key, and nothing is charged.
+    configurePlugin(
+        "payment_stripe",
+        core::parseJson(R"({"secret_key":"sk_test_fake","api_base_url":")" + stripe.baseUrl() +
+                        R"(","fee_mode":"pass_through","fee_percent":"100"})")
+            .value());
+    const auto second = issuedInvoice(5000);
+    services::PayRequest r;
+    r.method_id = method;
+    const auto refused = payments->pay(actor, tenant, second, r);
+    BOOST_REQUIRE(!refused.ok());
+    BOOST_TEST(refused.error().fields.at(0).field == "payment_stripe.fee_percent");
+    BOOST_TEST(stripe.requests("POST", "/v1/payment_intents").size() == 1u);
+}
+
 // The platform charging a tenant for its platform invoice (seed 004) through payment_stripe,
 // configured for the platform (platform.plugins.payment_stripe.*): a decline gives the invoice
 // the seed's `failed` status with the attempt recorded; the next card pays it.
