@@ -201,10 +201,10 @@ class OpenNode final : public sdk::PaymentProcessor {
         common::checkIsoCurrency(request.amount);
         if (request.payment_id.empty())
             throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "payment_id is required");
-        const auto ttl =
-            call.config("ttl_minutes")
-                ? std::optional(common::configInteger(call, "ttl_minutes", 0, 10, 1440))
-                : std::nullopt;
+        // Minutes the charge stays payable; 0: OpenNode's default (the key is not set).
+        const std::int64_t ttl = call.config("ttl_minutes")
+                                     ? common::configInteger(call, "ttl_minutes", 0, 10, 1440)
+                                     : 0;
         const std::string checkout = common::configText(call, "checkout_url", kDefaultCheckout);
         const common::ProviderClient api = client(call);
 
@@ -227,7 +227,7 @@ class OpenNode final : public sdk::PaymentProcessor {
             body.set("success_url", JsonValue::string(std::string(request.return_url)));
         if (!request.payer.email.empty())
             body.set("customer_email", JsonValue::string(std::string(request.payer.email)));
-        if (ttl) body.set("ttl", JsonValue::integer(*ttl));
+        if (ttl > 0) body.set("ttl", JsonValue::integer(ttl));
         const auto made = api.post("/v1/charges", body);
         if (made.status == 400) {
             // Refused: nothing was created, so this is a decline, not an unknown outcome.
