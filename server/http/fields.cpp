@@ -94,6 +94,26 @@ std::optional<std::vector<std::string>> FieldReader::strings(std::string_view na
     return out;
 }
 
+std::map<std::string, std::string> FieldReader::stringMap(std::string_view name, Presence presence,
+                                                          std::size_t max_entries,
+                                                          std::size_t max_length) {
+    std::map<std::string, std::string> out;
+    const JsonValue* v = object(name, presence);
+    if (v == nullptr) return out;
+    if (v->members().size() > max_entries)
+        addError(std::string(name), "out_of_range",
+                 "at most " + std::to_string(max_entries) + " entries");
+    for (const auto& [key, value] : v->members()) {
+        if (!value.isString() || value.asString().size() > max_length) {
+            addError(std::string(name) + "." + key, "wrong_type",
+                     "must be a string of at most " + std::to_string(max_length) + " bytes");
+            continue;
+        }
+        out[key] = value.asString();
+    }
+    return out;
+}
+
 std::optional<std::vector<std::int64_t>> FieldReader::integers(std::string_view name,
                                                                Presence presence,
                                                                std::size_t max_items,

@@ -41,6 +41,11 @@ public:
     std::optional<std::vector<std::string>> strings(std::string_view name, Presence presence,
                                                     std::size_t max_items, std::size_t max_length);
 
+    // A JSON object of 0..max_entries string members of at most max_length bytes each (a
+    // processor's call parameters); an entry of another type is an error naming "name.key".
+    std::map<std::string, std::string> stringMap(std::string_view name, Presence presence,
+                                                 std::size_t max_entries, std::size_t max_length);
+
     // A JSON array of 0..max_items integers, each in [min, max].
     std::optional<std::vector<std::int64_t>> integers(std::string_view name, Presence presence,
                                                       std::size_t max_items, std::int64_t min,

@@ -543,7 +543,7 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
         if (!out.record_only) {
             uow.payments().insert(p);
             recordAudit(uow, actor, clock_, tenant_id, "payment.started", "payment", p.id,
-                        std::nullopt, toJson(p, inv->currency));
+                        std::nullopt, toJson(p));
         }
         out.payment = std::move(p);
         return out;
@@ -572,7 +572,7 @@ core::Result<domain::Payment> Payments::charge(const Actor& actor, Prepared prep
                     return Error::conflict("the invoice changed meanwhile; try again");
                 uow.payments().insert(p);
                 recordAudit(uow, actor, clock_, p.tenant_id, "payment.recorded", "payment", p.id,
-                            std::nullopt, toJson(p, inv->currency));
+                            std::nullopt, toJson(p));
                 return applyReportIn(uow, actor, p.tenant_id, p.id, Report::of(*result, "record"));
             });
         } catch (const storage::DbError& e) {
@@ -638,7 +638,7 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
         auto customer = uow.customers().find(tenant_id, p.customer_id);
         const auto tenant = uow.tenants().find(tenant_id);
         if (!inv || !customer || !tenant) return Error::notFound("invoice");
-        const auto before_payment = toJson(p, inv->currency);
+        const auto before_payment = toJson(p);
         p.status = report.status;
         p.updated_at = now;
         p.action_url = report.action_url.empty() ? std::nullopt
@@ -738,8 +738,7 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
         }
         recordAudit(uow, actor, clock_, tenant_id,
                     "payment." + std::string(domain::paymentStatusName(p.status)), "payment", p.id,
-                    before_payment,
-                    toJson(p, updated.currency).set("source", JsonValue::string(report.source)));
+                    before_payment, toJson(p).set("source", JsonValue::string(report.source)));
         return p;
     }
 }
@@ -929,7 +928,7 @@ core::Result<domain::Refund> Payments::refund(const Actor& actor, const std::str
             uow.invoices().update(*inv);
         }
         recordAudit(uow, actor, clock_, tenant_id, "refund.started", "refund", r.id, std::nullopt,
-                    toJson(r, inv->currency));
+                    toJson(r));
         return r;
     });
     if (!started) return std::move(started).error();
@@ -994,7 +993,7 @@ void Payments::settleRefund(storage::UnitOfWork& uow, const Actor& actor, domain
     }
     recordAudit(uow, actor, clock_, r.tenant_id,
                 "refund." + std::string(domain::refundStatusName(status)), "refund", r.id,
-                std::nullopt, toJson(r, inv ? inv->currency : currencyOf(r.currency)));
+                std::nullopt, toJson(r));
 }
 
 core::Result<std::vector<domain::Refund>> Payments::refunds(const std::string& tenant_id,
@@ -1278,7 +1277,10 @@ std::optional<core::SysSeconds> autoPayAt(const domain::Customer& customer,
                     core::TimeZone::loadOr(timezone, core::TimeZone::utc()).startOfDay(due_date));
 }
 
-JsonValue toJson(const domain::Payment& p, const domain::Currency& c) {
+domain::Currency paymentCurrency(const domain::Payment& p) { return currencyOf(p.currency); }
+
+JsonValue toJson(const domain::Payment& p) {
+    const domain::Currency c = currencyOf(p.currency);
     JsonValue o = JsonValue::object();
     o.set("id", JsonValue::string(p.id))
         .set("object", JsonValue::string("payment"))
@@ -1327,7 +1329,8 @@ JsonValue toJson(const domain::PaymentMethod& m) {
     return o;
 }
 
-JsonValue toJson(const domain::Refund& r, const domain::Currency& c) {
+JsonValue toJson(const domain::Refund& r) {
+    const domain::Currency c = currencyOf(r.currency);
     JsonValue o = JsonValue::object();
     o.set("id", JsonValue::string(r.id))
         .set("object", JsonValue::string("refund"))

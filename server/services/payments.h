@@ -160,8 +160,12 @@ std::optional<core::SysSeconds> autoPayAt(const domain::Customer& customer,
                                           core::Date due_date, const std::string& timezone,
                                           core::SysSeconds now);
 
-core::JsonValue toJson(const domain::Payment& payment, const domain::Currency& currency);
+// The currency of a payment (stored as its code; always a known one).
+domain::Currency paymentCurrency(const domain::Payment& payment);
+
+// Amounts in the payment's (refund's) own currency.
+core::JsonValue toJson(const domain::Payment& payment);
 core::JsonValue toJson(const domain::PaymentMethod& method);
-core::JsonValue toJson(const domain::Refund& refund, const domain::Currency& currency);
+core::JsonValue toJson(const domain::Refund& refund);
 
 }  // namespace billwright::services

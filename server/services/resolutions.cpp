@@ -243,9 +243,7 @@ JsonValue toJson(const ResolutionOutcome& o) {
     JsonValue invoices = JsonValue::array();
     for (const auto& inv : o.invoices) invoices.push(toJson(inv, false));
     JsonValue payments = JsonValue::array();
-    for (const auto& p : o.payments)
-        payments.push(
-            toJson(p, domain::findCurrency(p.currency).value_or(domain::Currency{"USD", 2})));
+    for (const auto& p : o.payments) payments.push(toJson(p));
     JsonValue out = JsonValue::object();
     out.set("object", JsonValue::string("resolution"))
         .set("action", JsonValue::string(std::string(resolutionName(o.action))))

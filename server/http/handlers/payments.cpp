@@ -20,30 +20,14 @@ constexpr std::size_t kMaxTokenLength = 2048;
 constexpr std::size_t kMaxParams = 20;
 constexpr std::size_t kMaxParamLength = 500;
 
-domain::Currency currencyOf(const std::string& code) {
-    return domain::findCurrency(code).value_or(domain::Currency{"USD", 2});
-}
-
 Response paymentResponse(int status, const domain::Payment& p) {
-    return Response::json(status, services::toJson(p, currencyOf(p.currency)));
+    return Response::json(status, services::toJson(p));
 }
 
 // The processor's call parameters: an object of strings (payment_manual: reference, channel,
 // received_on, note).
 std::map<std::string, std::string> readParams(FieldReader& f) {
-    std::map<std::string, std::string> out;
-    const auto* params = f.object("params", Presence::kOptional);
-    if (params == nullptr) return out;
-    if (params->members().size() > kMaxParams)
-        f.addError("params", "out_of_range", "at most 20 parameters");
-    for (const auto& [name, value] : params->members()) {
-        if (!value.isString() || value.asString().size() > kMaxParamLength) {
-            f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
-            continue;
-        }
-        out[name] = value.asString();
-    }
-    return out;
+    return f.stringMap("params", Presence::kOptional, kMaxParams, kMaxParamLength);
 }
 
 // ---- methods on file -------------------------------------------------------------------------
@@ -184,9 +168,8 @@ HandlerResult listPayments(ApiContext& ctx, Request& r) {
     }
     auto payments = ctx.payments.list(*tenant, filter, *page);
     if (!payments.ok()) return std::move(payments).error();
-    return Response::json(200, listJson(payments->items, payments->has_more, [](const auto& p) {
-                              return services::toJson(p, currencyOf(p.currency));
-                          }));
+    return Response::json(200, listJson(payments->items, payments->has_more,
+                                        [](const auto& p) { return services::toJson(p); }));
 }
 
 HandlerResult getPayment(ApiContext& ctx, Request& r) {
@@ -210,7 +193,7 @@ HandlerResult refundPayment(ApiContext& ctx, Request& r) {
     if (!tenant.ok()) return std::move(tenant).error();
     auto p = ctx.payments.get(*tenant, r.param("payment_id"));
     if (!p.ok()) return std::move(p).error();
-    const auto currency = currencyOf(p->currency);
+    const auto currency = services::paymentCurrency(*p);
     auto body = parseBody(r.body);
     if (!body.ok()) return std::move(body).error();
     FieldReader f(*body);
@@ -230,7 +213,7 @@ HandlerResult refundPayment(ApiContext& ctx, Request& r) {
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto refund = ctx.payments.refund(actorOf(r), *tenant, p->id, amount, *reason, params);
     if (!refund.ok()) return std::move(refund).error();
-    return Response::json(201, services::toJson(*refund, currency));
+    return Response::json(201, services::toJson(*refund));
 }
 
 HandlerResult listRefunds(ApiContext& ctx, Request& r) {
@@ -238,9 +221,8 @@ HandlerResult listRefunds(ApiContext& ctx, Request& r) {
     if (!tenant.ok()) return std::move(tenant).error();
     auto refunds = ctx.payments.refunds(*tenant, r.param("payment_id"));
     if (!refunds.ok()) return std::move(refunds).error();
-    return Response::json(200, listJson(*refunds, false, [](const auto& x) {
-                              return services::toJson(x, currencyOf(x.currency));
-                          }));
+    return Response::json(
+        200, listJson(*refunds, false, [](const auto& x) { return services::toJson(x); }));
 }
 
 // ---- webhooks --------------------------------------------------------------------------------

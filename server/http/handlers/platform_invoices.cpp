@@ -107,15 +107,7 @@ HandlerResult chargeInvoice(ApiContext& ctx, Request& r) {
     if (auto m = f.string("method_reference", Presence::kOptional, 255))
         charge.method_reference = *m;
     if (auto url = f.string("return_url", Presence::kOptional, 2048)) charge.return_url = *url;
-    if (const auto* params = f.object("params", Presence::kOptional)) {
-        for (const auto& [name, value] : params->members()) {
-            if (!value.isString() || value.asString().size() > 500) {
-                f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
-                continue;
-            }
-            charge.params[name] = value.asString();
-        }
-    }
+    charge.params = f.stringMap("params", Presence::kOptional, 20, 500);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto outcome = ctx.billing.chargeInvoice(actorOf(r), tenant_id, r.param("invoice_id"), charge);
     if (!outcome.ok()) return std::move(outcome).error();

@@ -163,15 +163,7 @@ HandlerResult resolve(ApiContext& ctx, Request& r) {
     if (auto ids = f.strings("invoice_ids", Presence::kOptional, 500, 64))
         request.invoice_ids = std::move(*ids);
     request.reason = f.string("reason", Presence::kOptional, 500);
-    if (const auto* params = f.object("params", Presence::kOptional)) {
-        for (const auto& [name, value] : params->members()) {
-            if (!value.isString() || value.asString().size() > 500) {
-                f.addError("params." + name, "wrong_type", "must be a string of at most 500 bytes");
-                continue;
-            }
-            request.params[name] = value.asString();
-        }
-    }
+    request.params = f.stringMap("params", Presence::kOptional, 20, 500);
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     request.action = *services::parseResolution(*action);
     if (request.action != services::Resolution::kMarkPaid && !request.params.empty())

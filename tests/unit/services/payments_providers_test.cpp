@@ -58,7 +58,7 @@ struct ProviderPaymentsFixture : PaymentsFixture {
 
     Observed observe(const std::string& payment_id, const std::string& invoice_id) {
         const auto inv = invoice(invoice_id);
-        return {core::toJson(services::toJson(payment(payment_id), inv.currency)),
+        return {core::toJson(services::toJson(payment(payment_id))),
                 inv.status,
                 inv.amount_paid_minor,
                 inv.amount_due_minor,
