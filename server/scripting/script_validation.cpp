@@ -1,5 +1,6 @@
 #include "scripting/script_validation.h"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,8 +103,19 @@ void runExamples(ScriptKind kind, Program& program, ValidationReport& report) {
         return;
     }
     const std::string_view entry = entryFunction(kind);
+    const auto started = std::chrono::steady_clock::now();
+    const auto budget = std::chrono::milliseconds(program.limits().wall_ms * kExamplesWallMultiple);
     std::size_t index = 0;
     for (const JsonValue& example : examples.items()) {
+        if (index > 0 && std::chrono::steady_clock::now() - started >= budget) {
+            report.problems.push_back(
+                problem(failure_code::kDeadline,
+                        "the examples took longer than " + std::to_string(budget.count()) +
+                            " ms together (" + std::to_string(kExamplesWallMultiple) +
+                            " x limits.wall_ms); examples[" + std::to_string(index + 1) +
+                            "] and later did not run"));
+            return;
+        }
         std::string label = "examples[" + std::to_string(++index) + "]";
         const JsonValue* context = example.isObject() ? example.find("context") : nullptr;
         const JsonValue* expect = example.isObject() ? example.find("expect") : nullptr;

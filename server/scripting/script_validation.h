@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 #include <vector>
 
@@ -20,6 +21,12 @@ struct ValidationReport {
 // At most this many declared examples, read with at most kMaxExampleValues values in total.
 inline constexpr std::size_t kMaxExamples = 100;
 inline constexpr std::size_t kMaxExampleValues = 20'000;
+// All examples of one upload together run for at most this many times limits.wall_ms (1 s at
+// the default); each one is also bounded by the limits on its own. Once the time is spent the
+// rest do not run and the upload fails with a deadline problem, so an upload holds an HTTP
+// worker for at most about (kExamplesWallMultiple + 2) x wall_ms (the top level, the examples,
+// the last example's own deadline).
+inline constexpr std::int64_t kExamplesWallMultiple = 4;
 
 // Upload validation of a script of `kind`, in a Program of its own (thrown away afterwards):
 // the source size, that it compiles and its top level runs within `limits`, that it defines
@@ -30,7 +37,8 @@ inline constexpr std::size_t kMaxExampleValues = 20'000;
 // kind's parser (script_results.h), compared with `expect` parsed the same way. A failed call
 // is reported with its own code (runtime_error, instruction_limit...) and "examples[i]: " in
 // front of its message; a different result or a malformed example is example_failed; a result
-// the kind's parser refuses is bad_result. Every example runs unless a limit trips.
+// the kind's parser refuses is bad_result. Every example runs unless a limit trips or the
+// examples' shared time (kExamplesWallMultiple) is spent.
 ValidationReport validateScript(ScriptKind kind, std::string_view source, const Limits& limits);
 
 }  // namespace billwright::scripting

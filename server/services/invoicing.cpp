@@ -422,6 +422,7 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
                             if (!l.plugin_id.empty()) line.plugin_id = l.plugin_id;
                             line.wh = domain::mulDivRound(g.mwh, 1, 1000).value_or(0);
                             line.rate_micro = g.rate_micro;
+                            line.equipment_hours = g.equipment_hours;
                             line.script_name = rate_script->name;
                             line.script_version = rate_script->version;
                             line.description = l.description + ", " + std::to_string(g.hours) +
@@ -600,6 +601,21 @@ core::Result<Invoicing::Computed> Invoicing::compute(storage::UnitOfWork& uow,
         auto extra = scripts.adjustLines(adjustContext(out.tenant, *customer, inv));
         if (auto* f = std::get_if<scripting::ScriptFailure>(&extra)) {
             failed(*adjust_script, *f, std::nullopt);
+            // The invoice says so, as a fallen-back energy line does: a zero line naming the
+            // script, its version and the failure, so nobody takes the missing adjustments for
+            // the script's answer.
+            InvoiceLine line;
+            line.kind = LineKind::kAdjustment;
+            line.formula = LineFormula::kFixed;
+            line.amount_minor = 0;
+            line.taxable = false;
+            line.script_name = adjust_script->name;
+            line.script_version = adjust_script->version;
+            line.script_fallback = f->code;
+            line.description = "No script adjustments: the invoice_adjust script " +
+                               adjust_script->name + " v" + std::to_string(adjust_script->version) +
+                               " failed (" + f->code + ")";
+            add(std::move(line));
         } else {
             for (const auto& a : std::get<0>(extra)) {
                 InvoiceLine line;

@@ -57,10 +57,14 @@ std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts:
     bool date_written = false;
     for (std::size_t h = 0; h < hours; start += usage.hour_seconds[h], ++h) {
         std::int64_t mwh = 0;
+        std::int64_t units = 0;
         for (const auto& l : usage.lines) {
             if (h < l.hourly_mwh.size()) mwh += l.hourly_mwh[h];
+            if (h < l.hourly_units.size()) units += l.hourly_units[h];
         }
-        if (mwh == 0) continue;  // nothing billed in this hour: nothing to price
+        // No unit billed in this hour: nothing to price. An hour whose units billed no energy
+        // is priced all the same, so its unit-hours land in a rate group.
+        if (mwh == 0 && units == 0) continue;
         const core::SysSeconds at{std::chrono::seconds{start}};
         const auto local = zone.toLocal(at);
         const auto day = std::chrono::floor<std::chrono::days>(local);
@@ -85,11 +89,14 @@ std::variant<std::vector<std::vector<RateGroup>>, ScriptFailure> InvoiceScripts:
         const std::int64_t micros = std::get<std::int64_t>(rate);
         for (std::size_t i = 0; i < usage.lines.size(); ++i) {
             const auto& l = usage.lines[i];
-            if (h >= l.hourly_mwh.size() || l.hourly_mwh[h] == 0) continue;
+            const std::int64_t line_mwh = h < l.hourly_mwh.size() ? l.hourly_mwh[h] : 0;
+            const std::int64_t line_units = h < l.hourly_units.size() ? l.hourly_units[h] : 0;
+            if (line_mwh == 0 && line_units == 0) continue;
             auto& g = groups[i][micros];
             g.rate_micro = micros;
-            g.mwh += l.hourly_mwh[h];
+            g.mwh += line_mwh;
             g.hours += 1;
+            g.equipment_hours += line_units;
         }
         to_date_mwh += mwh;
     }

@@ -24,6 +24,7 @@ struct RateGroup {
     std::int64_t rate_micro = 0;
     std::int64_t mwh = 0;
     std::int64_t hours = 0;
+    std::int64_t equipment_hours = 0;  // unit-hours of the line priced at this rate
 };
 
 // One invoice computation's use of the tenant's scripts. Each script is loaded into its own
@@ -40,10 +41,10 @@ public:
     const std::optional<RunnableScript>& adjust() const { return adjust_; }
 
     // Prices each hour of `usage`'s energy lines (ChainOptions::line_hours) with the rate
-    // script: one call per hour with billed energy, with `base` (tenant, customer, contract,
-    // equipment count, plain rate) plus the hour's fields (hour, weekday, date, month,
-    // hour_start, kwh, mwh, month_to_date_kwh). The result lines up with usage.lines: for
-    // each energy line its groups by rate (ascending), empty for other lines.
+    // script: one call per hour in which the line's units billed (energy or not), with `base`
+    // (tenant, customer, contract, equipment count, plain rate) plus the hour's fields (hour,
+    // weekday, date, month, hour_start, kwh, mwh, month_to_date_kwh). The result lines up with
+    // usage.lines: for each energy line its groups by rate (ascending), empty for other lines.
     std::variant<std::vector<std::vector<RateGroup>>, scripting::ScriptFailure> priceHours(
         const core::JsonValue& base, const UsagePreview& usage, const core::TimeZone& zone);
 

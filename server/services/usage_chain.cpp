@@ -241,6 +241,8 @@ core::Result<UsagePreview> BillingChain::run(storage::UnitOfWork& uow, const dom
         std::vector<std::int64_t> method_hours(method_count, 0);
         std::vector<std::vector<std::int64_t>> method_hourly(
             options.line_hours ? method_count : 0, std::vector<std::int64_t>(lengths.size(), 0));
+        std::vector<std::vector<std::int64_t>> method_hourly_units(
+            options.line_hours ? method_count : 0, std::vector<std::int64_t>(lengths.size(), 0));
         std::int64_t failover_mwh = 0;
         std::int64_t failover_hours = 0;
         const bool fixed_failover = contract->failover_mode == domain::FailoverMode::kFixedRate &&
@@ -340,7 +342,10 @@ core::Result<UsagePreview> BillingChain::run(storage::UnitOfWork& uow, const dom
                             unit_mwh[u * method_count + m] += r.energy_mwh[h];
                             unit_hours[u * method_count + m] += 1;
                             if (options.hourly_totals) out.hourly_mwh[h] += r.energy_mwh[h];
-                            if (options.line_hours) method_hourly[m][h] += r.energy_mwh[h];
+                            if (options.line_hours) {
+                                method_hourly[m][h] += r.energy_mwh[h];
+                                method_hourly_units[m][h] += 1;
+                            }
                         } else {
                             open = true;
                         }
@@ -416,7 +421,10 @@ core::Result<UsagePreview> BillingChain::run(storage::UnitOfWork& uow, const dom
                 line.amount_minor =
                     domain::energyAmountMinor(line.wh, *contract->rate_micro, exponent);
             line.description = "Energy, " + line.method + " (" + line.plugin_id + ")";
-            if (options.line_hours) line.hourly_mwh = std::move(method_hourly[m]);
+            if (options.line_hours) {
+                line.hourly_mwh = std::move(method_hourly[m]);
+                line.hourly_units = std::move(method_hourly_units[m]);
+            }
             out.lines.push_back(std::move(line));
         }
         if (failover_hours > 0) {

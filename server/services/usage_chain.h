@@ -65,6 +65,9 @@ struct ChainLine {
     // With ChainOptions::line_hours, for energy lines: the mWh this method billed in each hour
     // (for pricing each hour with a rate script).
     std::vector<std::int64_t> hourly_mwh;
+    // With line_hours, for energy lines: the units this method billed in each hour (their sum
+    // is equipment_hours).
+    std::vector<std::int64_t> hourly_units;
 };
 
 struct UsagePreview {

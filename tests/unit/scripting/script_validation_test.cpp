@@ -93,6 +93,25 @@ BOOST_AUTO_TEST_CASE(an_example_that_trips_a_limit_stops_the_examples) {
     BOOST_TEST(report.examples_run == 1);
 }
 
+BOOST_AUTO_TEST_CASE(the_examples_share_a_time_budget_so_an_upload_cannot_hold_a_worker_long) {
+    // 100 examples of a busy loop (tens of milliseconds each, well inside each call's own
+    // deadline): together they would take seconds, but the upload stops once
+    // kExamplesWallMultiple x wall_ms is spent.
+    Limits limits = smallLimits();
+    limits.instructions = kMaxInstructions;
+    limits.wall_ms = 200;
+    std::string source = "function rate(ctx) for i = 1, ctx.n do end return 1 end\nexamples = {\n";
+    for (int i = 0; i < 100; ++i) source += "  { context = { n = 1500000 }, expect = 1 },\n";
+    source += "}\n";
+    const ValidationReport report = validateScript(ScriptKind::kRate, source, limits);
+    BOOST_TEST(codes(report) == "deadline");
+    BOOST_TEST(report.examples_run >= 1);
+    BOOST_TEST(report.examples_run < 100);
+    BOOST_REQUIRE(!report.problems.empty());
+    BOOST_TEST(report.problems.back().message.find("took longer than 800 ms together") !=
+               std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(a_result_the_kind_refuses_is_a_bad_result) {
     const ValidationReport report = validateScript(ScriptKind::kRate, R"(
         function rate(ctx) return 0.1 * 0.7 end

@@ -82,6 +82,9 @@ BOOST_AUTO_TEST_CASE(a_rate_script_prices_each_hour_and_lines_group_by_rate) {
     BOOST_CHECK_EQUAL(*peak.rate_micro, 80000);
     BOOST_CHECK_EQUAL(*peak.wh, 12000);
     BOOST_CHECK_EQUAL(peak.amount_minor, 96);
+    // One unit: each rate's line carries the unit-hours it priced, 12 + 12 = the day's 24.
+    BOOST_CHECK_EQUAL(off.equipment_hours.value_or(-1), 12);
+    BOOST_CHECK_EQUAL(peak.equipment_hours.value_or(-1), 12);
     for (const auto& l : inv.lines) {
         BOOST_CHECK(l.kind == LineKind::kEnergy);
         BOOST_CHECK_EQUAL(l.script_name.value_or(""), "tou");
@@ -161,6 +164,32 @@ end
     BOOST_CHECK_EQUAL(d.description, "Loyalty 5 %");
     BOOST_CHECK_EQUAL(d.script_name.value_or(""), "loyalty");
     BOOST_CHECK_EQUAL(inv.total_minor, 149);
+}
+
+// An invoice_adjust script that fails adds nothing, and the invoice says so: a zero line naming
+// the script, its version and the failure (as an energy line that fell back does); the total is
+// the plain one, and the failure is counted and audited.
+BOOST_AUTO_TEST_CASE(a_failing_invoice_adjust_script_is_visible_on_the_invoice) {
+    upload("broken", "invoice_adjust", R"(
+function invoice_adjust(inv)
+  return { { kind = "discount", description = "oops", amount_minor = inv.no_such_field + 1 } }
+end
+)");
+    activate("broken");
+    const auto inv = stored(generate(dayOfEnergy(), ymd(2026, 4, 1)).invoice->id);
+    BOOST_REQUIRE_EQUAL(inv.lines.size(), 2U);
+    const auto& note = inv.lines[1];
+    BOOST_CHECK(note.kind == LineKind::kAdjustment);
+    BOOST_CHECK_EQUAL(note.amount_minor, 0);
+    BOOST_CHECK_EQUAL(note.script_name.value_or(""), "broken");
+    BOOST_CHECK_EQUAL(note.script_version.value_or(0), 1);
+    BOOST_CHECK_EQUAL(note.script_fallback.value_or(""), "runtime_error");
+    BOOST_CHECK_EQUAL(note.description,
+                      "No script adjustments: the invoice_adjust script broken v1 failed "
+                      "(runtime_error)");
+    BOOST_CHECK_EQUAL(inv.total_minor, 156);
+    BOOST_CHECK_EQUAL(scripts.get(tenant, "broken").value().script.failures, 1);
+    BOOST_CHECK_EQUAL(auditCount("script.failed"), 1);
 }
 
 BOOST_AUTO_TEST_CASE(an_upload_that_fails_validation_stores_nothing) {
