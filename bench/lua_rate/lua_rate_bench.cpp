@@ -4,7 +4,8 @@
 // same run, with and without a count hook. bench/lua_rate/run drives it; see bench/README.md
 // ("Lua rate scripts").
 //
-//   lua_rate_bench [--contracts=10000] [--hours=720] [--runs=3] [--profile=bands|realistic|empty]
+//   lua_rate_bench [--contracts=10000] [--hours=720] [--runs=3]
+//                  [--profile=bands|realistic|empty|baseline|floor|floor-proxy]
 //
 // Measured, each `runs` times (best and median reported), every one over contracts x hours calls:
 //   baseline        an empty Lua function with one table argument, lua_pcall on a plain
@@ -19,7 +20,11 @@
 //                   table set with lua_setfield, the float result read with lua_tonumber (what
 //                   the script costs without the sandbox), and with the context behind
 //                   read-only proxies as the engine gives it.
-// The engine's rates must sum to the plain state's, or the run fails.
+//   floor           the bands script called from a Lua loop on a plain state with the hook (a
+//                   fixed context, plain or behind a read-only proxy): the call and the script
+//                   and nothing else, the least any engine calling it once per hour can cost.
+// The engine's rates must sum to the plain state's, or the run fails. --profile runs one
+// measurement alone (perf; bench/lua_rate/instructions counts its instructions with callgrind).
 
 #include <algorithm>
 #include <chrono>
@@ -110,7 +115,7 @@ struct Options {
 struct Hour {
     std::int64_t start = 0;  // Unix seconds
     int hour = 0;            // 0..23 local
-    int weekday = 1;  // ISO, 1 = Monday
+    int weekday = 1;         // ISO, 1 = Monday
     std::string date;
     double load = 1;  // share of nameplate power drawn in this hour
 };
@@ -183,6 +188,8 @@ double nsPerCall(Steady::time_point t0, std::int64_t calls) {
 
 // ---- baselines on a plain state --------------------------------------------------------
 
+void pushProxy(lua_State* L, int backing);
+
 void countHook(lua_State* L, lua_Debug*) {
     auto* counter = *static_cast<std::int64_t**>(lua_getextraspace(L));
     *counter += 1000;
@@ -219,6 +226,42 @@ double emptyFunction(std::int64_t calls, bool with_hook) {
         lua_pushvalue(plain.L, table);
         if (lua_pcall(plain.L, 1, 1, 0) != LUA_OK) throw std::runtime_error("empty failed");
         lua_pop(plain.L, 1);
+    }
+    return nsPerCall(t0, calls);
+}
+
+// The floor: the bands script called from a Lua loop on a plain state with the hook, its
+// context a fixed table (weekday 3, hour 12: the longest path, all three comparisons), so no C
+// boundary, no context update and no result conversion per call — only the call and the
+// script. No engine that calls the script once per hour under a count hook can be cheaper.
+// With `proxy` the context is behind a read-only proxy, as the engine gives it.
+double floorLoop(std::int64_t calls, bool proxy) {
+    PlainState plain;
+    plain.load(kBandRateScript);
+    plain.load(R"(
+function floor_loop(n, ctx)
+    local rate = rate
+    for i = 1, n do local r = rate(ctx) end
+end
+)");
+    plain.hook(true);
+    lua_State* L = plain.L;
+    lua_getglobal(L, "floor_loop");
+    lua_pushinteger(L, calls);
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, 3);
+    lua_setfield(L, -2, "weekday");
+    lua_pushinteger(L, 12);
+    lua_setfield(L, -2, "hour");
+    lua_pushstring(L, "ten_bench");
+    lua_setfield(L, -2, "tenant_id");
+    if (proxy) {
+        pushProxy(L, -1);
+        lua_remove(L, -2);
+    }
+    const auto t0 = Steady::now();
+    if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
+        throw std::runtime_error(std::string("floor: ") + lua_tostring(L, -1));
     }
     return nsPerCall(t0, calls);
 }
@@ -432,6 +475,17 @@ int main(int argc, char** argv) {
         std::printf("empty Program state: %zu bytes; steady_clock::now(): %.1f ns\n",
                     emptyProgramBytes(), clockNs());
 
+        // Single measurements, for perf and for bench/lua_rate/instructions (callgrind).
+        if (options.profile == "baseline" || options.profile == "floor" ||
+            options.profile == "floor-proxy") {
+            for (int run = 0; run < options.runs; ++run) {
+                const double ns = options.profile == "baseline"
+                                      ? emptyFunction(calls, true)
+                                      : floorLoop(calls, options.profile == "floor-proxy");
+                std::printf("%s: %.1f ns per call\n", options.profile.c_str(), ns);
+            }
+            return 0;
+        }
         if (!options.profile.empty()) {
             const std::string_view script = options.profile == "bands"       ? kBandRateScript
                                             : options.profile == "realistic" ? kRateScript
@@ -443,11 +497,14 @@ int main(int argc, char** argv) {
             return 0;
         }
         std::vector<double> empty_plain, empty_hook, engine_band, plain_band, engine_rate,
-            engine_empty, plain_rate, plain_unhooked, plain_proxy, make_context;
+            engine_empty, plain_rate, plain_unhooked, plain_proxy, make_context, floor_plain,
+            floor_proxy;
         std::int64_t sums[4] = {};  // band: engine, plain; realistic: engine, plain
         for (int run = 0; run < options.runs; ++run) {
             empty_plain.push_back(emptyFunction(calls, false));
             empty_hook.push_back(emptyFunction(calls, true));
+            floor_plain.push_back(floorLoop(calls, false));
+            floor_proxy.push_back(floorLoop(calls, true));
             const Priced band = engine(kBandRateScript, contracts, hours);
             engine_band.push_back(band.ns_per_call);
             sums[0] = band.sum_micros;
@@ -468,10 +525,10 @@ int main(int argc, char** argv) {
             std::printf(
                 "run %d: empty %.1f / hooked %.1f ns; bands: engine %.1f, plain %.1f ns; "
                 "realistic: engine %.1f, plain %.1f / unhooked %.1f / proxies %.1f ns; engine "
-                "empty %.1f ns\n",
+                "empty %.1f ns; floor %.1f / proxy %.1f ns\n",
                 run + 1, empty_plain.back(), empty_hook.back(), engine_band.back(),
                 plain_band.back(), engine_rate.back(), plain_rate.back(), plain_unhooked.back(),
-                plain_proxy.back(), engine_empty.back());
+                plain_proxy.back(), engine_empty.back(), floor_plain.back(), floor_proxy.back());
         }
         if (sums[0] != sums[1] || sums[2] != sums[3]) {
             std::fprintf(stderr,
@@ -491,6 +548,8 @@ int main(int argc, char** argv) {
         const Stats u = stats(plain_unhooked);
         const Stats x = stats(plain_proxy);
         const Stats m = stats(make_context);
+        const Stats fp = stats(floor_plain);
+        const Stats fx = stats(floor_proxy);
         auto row = [](const char* name, const Stats& st) {
             std::printf("%-52s %7.1f / %7.1f\n", name, st.best, st.median);
         };
@@ -498,6 +557,8 @@ int main(int argc, char** argv) {
         row("baseline: empty function, lua_pcall, no hook", a);
         row("baseline: empty function, lua_pcall, count hook", b);
         row("engine: time-of-use bands script (callRate)", eb);
+        row("  floor: bands script from a Lua loop, hook, plain table", fp);
+        row("  floor: bands script from a Lua loop, hook, proxy", fx);
         row("  plain state: bands script, hook, plain table", pb);
         row("engine: realistic rate script (callRate)", e);
         row("  engine: empty rate function (callRate)", z);
@@ -509,6 +570,10 @@ int main(int argc, char** argv) {
             "\ntarget (bands script through the engine / empty function with the hook, best): "
             "%.2fx (<= 2x); without the hook %.2fx\n",
             eb.best / b.best, eb.best / a.best);
+        std::printf(
+            "floor (bands script called from Lua, nothing else) / empty function with the hook: "
+            "%.2fx plain table, %.2fx read-only proxy\n",
+            fp.best / b.best, fx.best / b.best);
         std::printf(
             "realistic script through the engine / the same script on a plain state with the "
             "hook: %.2fx\n",
