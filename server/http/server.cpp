@@ -24,6 +24,22 @@ std::string lower(std::string s) {
     return s;
 }
 
+// Reads up to `want` bytes of `in` into `body`: a block of at most 16 KiB first, then doubling,
+// so the buffer follows what arrives instead of what the limit allows.
+void readBody(std::istream& in, std::size_t want, std::string& body) {
+    constexpr std::size_t kFirstBlock = 16 * 1024;
+    body.clear();
+    while (body.size() < want) {
+        const std::size_t have = body.size();
+        const std::size_t block = std::min(want - have, std::max(kFirstBlock, have));
+        body.resize(have + block);
+        in.read(body.data() + have, static_cast<std::streamsize>(block));
+        const auto got = static_cast<std::size_t>(in.gcount());
+        body.resize(have + got);
+        if (got < block) break;
+    }
+}
+
 class ApiRequestHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     explicit ApiRequestHandler(Api& api) : api_(api) {}
@@ -47,13 +63,14 @@ public:
             raw.body_too_large = true;
         } else {
             // Read at most one byte past the limit, so a chunked body cannot exhaust memory.
-            std::istream& in = request.stream();
-            raw.body.resize(std::min<std::size_t>(
+            // Without a Content-Length (a GET, or a chunked body) the buffer grows as data
+            // comes, from 16 KiB: sizing it to the limit up front zeroed a megabyte for every
+            // bodiless request.
+            const std::size_t want = std::min<std::size_t>(
                 max_body + 1, request.hasContentLength()
                                   ? static_cast<std::size_t>(request.getContentLength64()) + 1
-                                  : max_body + 1));
-            in.read(raw.body.data(), static_cast<std::streamsize>(raw.body.size()));
-            raw.body.resize(static_cast<std::size_t>(in.gcount()));
+                                  : max_body + 1);
+            readBody(request.stream(), want, raw.body);
             if (raw.body.size() > max_body) {
                 raw.body_too_large = true;
                 raw.body.clear();
