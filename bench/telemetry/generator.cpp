@@ -86,6 +86,15 @@ Dataset generate(const GeneratorOptions& o) {
                                             static_cast<double>(rounds) * o.duplicate_share) +
                    o.miners * 2);
 
+    const auto resendDue = [&](std::int64_t round) {
+        auto& due = resend[static_cast<std::size_t>(round % 4)];
+        for (const Row& r : due) {
+            d.rows.push_back(r);
+            ++d.stats.rows[static_cast<int>(r.kind)];
+            ++d.stats.duplicates;
+        }
+        due.clear();
+    };
     const auto emit = [&](std::int64_t round, Row row) {
         if (row.kind != Kind::kStatus && rng.chance(o.drop_share)) {
             ++d.stats.dropped;
@@ -148,23 +157,9 @@ Dataset generate(const GeneratorOptions& o) {
             emit(k, Row{m, Kind::kPower, false, false, ts, u.power_mw});
             emit(k, Row{m, Kind::kHashrate, false, false, ts, hashrate});
         }
-        auto& due = resend[static_cast<std::size_t>(k % 4)];
-        for (const Row& r : due) {
-            d.rows.push_back(r);
-            ++d.stats.rows[static_cast<int>(r.kind)];
-            ++d.stats.duplicates;
-        }
-        due.clear();
+        resendDue(k);
     }
-    for (std::int64_t k = rounds; k < rounds + 4; ++k) {
-        auto& due = resend[static_cast<std::size_t>(k % 4)];
-        for (const Row& r : due) {
-            d.rows.push_back(r);
-            ++d.stats.rows[static_cast<int>(r.kind)];
-            ++d.stats.duplicates;
-        }
-        due.clear();
-    }
+    for (std::int64_t k = rounds; k < rounds + 4; ++k) resendDue(k);
     return d;
 }
 
