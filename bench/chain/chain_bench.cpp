@@ -35,7 +35,6 @@
 
 #include <malloc.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,159 +42,101 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "core/clock.h"
 #include "core/date.h"
-#include "core/log.h"
-#include "core/metrics.h"
 #include "core/time_zone.h"
-#include "plugins/host.h"
-#include "plugins/registry.h"
 #include "services/contracts.h"
 #include "services/inventory.h"
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/usage_chain.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
 #include "storage/repositories.h"
 
+#include "common/args.h"
+#include "common/environment.h"
 #include "common/fleet.h"
+#include "common/format.h"
+#include "common/memory.h"
+#include "common/sqlite.h"
+#include "common/timing.h"
 
 namespace {
 
 namespace bw = billwright;
-using Steady = std::chrono::steady_clock;
-
-double secondsSince(Steady::time_point t0) {
-    return std::chrono::duration<double>(Steady::now() - t0).count();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Memory
-
-long statusKib(const char* field) {  // a "VmXxx:" line of /proc/self/status, in KiB
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    const std::string key = std::string(field) + ":";
-    while (std::getline(in, line)) {
-        if (line.rfind(key, 0) == 0) return std::strtol(line.c_str() + key.size(), nullptr, 10);
-    }
-    return -1;
-}
-
-long maxRssKib() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss;
-}
-
-// Resets the peak RSS (VmHWM) to the current RSS (Linux >= 4.0); false when refused.
-bool resetPeakRss() {
-    std::ofstream out("/proc/self/clear_refs");
-    out << "5";
-    out.flush();
-    return static_cast<bool>(out);
-}
-
-std::string mib(long kib) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(kib) / 1024.0);
-    return buf;
-}
+using bench::maxRssKib;
+using bench::mib;
+using bench::resetPeakRss;
+using bench::secondsSince;
+using bench::Sqlite;
+using bench::statusKib;
+using bench::Steady;
+using bench::thousands;
+using bench::Timing;
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-struct Options {
+struct Options : bench::ServiceOptions {
+    Options() {
 #ifdef BW_PLUGIN_DIR
-    std::string plugin_dir = BW_PLUGIN_DIR;  // the build tree's first-party plugins
-#else
-    std::string plugin_dir;
+        plugin_dir = BW_PLUGIN_DIR;  // the build tree's first-party plugins
 #endif
+        seed = 20260401;
+    }
     std::size_t miners = 10000;
     int days = 30;
     int runs = 3;
     double gap_share = 0.05;
     std::vector<std::string> variants{"full", "gaps"};
-    std::uint64_t seed = 20260401;
-    std::string tmp = "/tmp";
-    bool keep = false;
-    bool breakdown = true;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-    std::cerr << "chain_bench: " << problem << "\n"
-              << "usage: chain_bench [--plugin-dir=DIR] [--miners=N] [--days=N] [--runs=N] "
-                 "[--gap-share=X] [--variants=full,gaps] [--seed=N] [--tmp=DIR] [--keep] "
-                 "[--no-breakdown]\n";
-    std::exit(2);
-}
-
 Options parseOptions(int argc, char** argv) {
+    const bench::Args args("chain_bench",
+                           "[--plugin-dir=DIR] [--miners=N] [--days=N] [--runs=N] "
+                           "[--gap-share=X] [--variants=full,gaps] [--seed=N] [--tmp=DIR] [--keep] "
+                           "[--no-breakdown]");
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const auto eq = arg.find('=');
-        const std::string name = arg.substr(0, eq);
-        const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
-        try {
-            if (name == "--plugin-dir") {
-                o.plugin_dir = value;
-            } else if (name == "--miners") {
-                o.miners = std::stoul(value);
-            } else if (name == "--days") {
-                o.days = std::stoi(value);
-            } else if (name == "--runs") {
-                o.runs = std::stoi(value);
-            } else if (name == "--gap-share") {
-                o.gap_share = std::stod(value);
-            } else if (name == "--variants") {
-                o.variants.clear();
-                std::stringstream in(value);
-                for (std::string v; std::getline(in, v, ',');) {
-                    if (v != "full" && v != "gaps") usage("unknown variant " + v);
-                    o.variants.push_back(v);
-                }
-            } else if (name == "--seed") {
-                o.seed = std::stoull(value);
-            } else if (name == "--tmp") {
-                o.tmp = value;
-            } else if (name == "--keep") {
-                o.keep = true;
-            } else if (name == "--no-breakdown") {
-                o.breakdown = false;
-            } else {
-                usage("unknown option " + arg);
+    args.parse(argc, argv, [&](const std::string& name, const std::string& value) {
+        if (o.take(name, value)) return true;
+        if (name == "--miners") {
+            o.miners = std::stoul(value);
+        } else if (name == "--days") {
+            o.days = std::stoi(value);
+        } else if (name == "--runs") {
+            o.runs = std::stoi(value);
+        } else if (name == "--gap-share") {
+            o.gap_share = std::stod(value);
+        } else if (name == "--variants") {
+            o.variants.clear();
+            std::stringstream in(value);
+            for (std::string v; std::getline(in, v, ',');) {
+                if (v != "full" && v != "gaps") args.usage("unknown variant " + v);
+                o.variants.push_back(v);
             }
-        } catch (const std::logic_error&) {
-            usage("bad value in " + arg);
+        } else {
+            return false;
         }
-    }
-    if (o.plugin_dir.empty()) usage("--plugin-dir is required");
+        return true;
+    });
+    if (o.plugin_dir.empty()) args.usage("--plugin-dir is required");
     if (o.miners == 0 || o.miners > bw::services::kMaxImportRows)
-        usage("--miners must be 1..50000 (one CSV import)");
-    if (o.days < 1 || o.days > 31) usage("--days must be 1..31");
-    if (o.runs < 1) usage("--runs must be >= 1");
-    if (o.gap_share < 0 || o.gap_share > 1) usage("--gap-share must be 0..1");
+        args.usage("--miners must be 1..50000 (one CSV import)");
+    if (o.days < 1 || o.days > 31) args.usage("--days must be 1..31");
+    if (o.runs < 1) args.usage("--runs must be >= 1");
+    if (o.gap_share < 0 || o.gap_share > 1) args.usage("--gap-share must be 0..1");
     return o;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Data
 
-using bench::kModels;
-using bench::Model;
 using bench::Rng;
 
 struct Expected {
@@ -240,49 +181,7 @@ std::int64_t hashHourMwh(std::int64_t mth, std::int64_t efficiency_mjth) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw sqlite3 (the baseline), as bench/telemetry's Sqlite
-
-class Sqlite {
-public:
-    explicit Sqlite(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-            throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
-        // The server's connection settings (server/storage/sqlite/sqlite_database.cpp).
-        exec("PRAGMA busy_timeout = 10000");
-        exec("PRAGMA foreign_keys = ON");
-        exec("PRAGMA synchronous = NORMAL");
-        exec("PRAGMA journal_mode = WAL");
-        exec("PRAGMA wal_autocheckpoint = 20000");
-    }
-    ~Sqlite() { sqlite3_close_v2(db_); }
-    Sqlite(const Sqlite&) = delete;
-    Sqlite& operator=(const Sqlite&) = delete;
-
-    void exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            throw std::runtime_error(sql.substr(0, 80) + ": " + message);
-        }
-    }
-    sqlite3_stmt* prepare(const std::string& sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
-                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
-            throw std::runtime_error("prepare " + sql.substr(0, 80) + ": " + sqlite3_errmsg(db_));
-        return stmt;
-    }
-    std::int64_t scalar(const std::string& sql) {
-        sqlite3_stmt* s = prepare(sql);
-        std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_finalize(s);
-        return v;
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
+// Raw sqlite3 (the baseline)
 
 struct AggregateResult {
     std::int64_t groups = 0;
@@ -294,7 +193,8 @@ struct AggregateResult {
 AggregateResult sqlAggregate(Sqlite& db, std::int64_t from, std::int64_t to) {
     sqlite3_stmt* s = db.prepare(
         "SELECT equipment_key, kind, MIN(value), MAX(value), COUNT(*) FROM telemetry_samples "
-        "WHERE ts >= ? AND ts <= ? GROUP BY equipment_key, kind");
+        "WHERE ts >= ? AND ts <= ? GROUP BY equipment_key, kind",
+        SQLITE_PREPARE_PERSISTENT);
     sqlite3_bind_int64(s, 1, from);
     sqlite3_bind_int64(s, 2, to);
     AggregateResult r;
@@ -312,44 +212,7 @@ AggregateResult sqlAggregate(Sqlite& db, std::int64_t from, std::int64_t to) {
 
 // ---------------------------------------------------------------------------------------------
 
-struct Timing {
-    std::vector<double> seconds;
-    double best() const { return *std::min_element(seconds.begin(), seconds.end()); }
-    double median() const {
-        auto s = seconds;
-        std::sort(s.begin(), s.end());
-        return s.size() % 2 == 1 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
-    }
-};
-
-std::string thousands(std::int64_t v) {
-    std::string digits = std::to_string(v < 0 ? -v : v);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-        out.push_back(digits[i]);
-    }
-    return (v < 0 ? "-" : "") + out;
-}
-
-struct Environment {
-    bw::core::Logger log{bw::core::LogLevel::kWarning};
-    bw::core::Metrics metrics;
-    bw::core::SystemClock clock;
-    bw::plugins::HostEnvironment env{log, metrics, clock, nullptr, {}, 10000};
-    bw::plugins::Registry registry{env};
-
-    explicit Environment(const std::string& plugin_dir) {
-        registry.loadDirectories({plugin_dir});
-        for (const char* m : {"metered", "hash", "calculated", "flat"}) {
-            if (registry.billingMethod(m) == nullptr)
-                throw std::runtime_error(std::string("billing method ") + m + " not loaded from " +
-                                         plugin_dir);
-        }
-    }
-};
-
-Fleet setUp(const Options& o, bw::storage::Store& store, Environment& e,
+Fleet setUp(const Options& o, bw::storage::Store& store, bench::Environment& e,
             bw::services::Plugins& plugins, Setup& setup) {
     const auto t0 = Steady::now();
     const bw::services::Actor actor = bw::services::Actor::system("bench");
@@ -370,16 +233,8 @@ Fleet setUp(const Options& o, bw::storage::Store& store, Environment& e,
                                      .id;
 
     auto t = Steady::now();
-    std::string csv = "serial_number,model,hashrate_ths,power_w,owner_customer_id\n";
-    for (std::size_t i = 0; i < o.miners; ++i) {
-        const Model& m = kModels[i % 4];
-        csv += "BENCH-" + std::to_string(i) + "," + m.name + "," + std::to_string(m.hashrate_ths) +
-               "," + std::to_string(m.power_w) + "," + customer + "\n";
-    }
-    auto imported = inventory.importEquipmentCsv(actor, fleet.tenant_id, csv);
-    if (!imported.ok() || !imported->errors.empty() || imported->created.size() != o.miners)
-        throw std::runtime_error("equipment import failed");
-    fleet.units = std::move(imported->created);
+    fleet.units = bench::importFleet(inventory, actor, fleet.tenant_id, o.miners,
+                                     [&](std::size_t) { return customer; });
     setup.equipment_seconds = secondsSince(t);
 
     auto created = contracts.create(
@@ -416,46 +271,23 @@ Expected loadTelemetry(const Options& o, bool gaps, bw::storage::Store& store, c
         gaps && o.gap_share > 0 ? static_cast<std::size_t>(1.0 / o.gap_share + 0.5) : 0;
     Expected x;
     Rng rng{o.seed + (gaps ? 1 : 0)};
-    std::vector<bw::storage::SampleRow> rows;
-    std::vector<bw::storage::SampleOutcome> outcomes;
-    constexpr std::size_t kMinersPerTx = 1000;
-    for (std::size_t first = 0; first < fleet.units.size(); first += kMinersPerTx) {
-        rows.clear();
-        const std::size_t last = std::min(fleet.units.size(), first + kMinersPerTx);
-        for (std::size_t i = first; i < last; ++i) {
+    bench::insertTelemetry(
+        store, fleet.units.size(), [&](std::size_t i, std::vector<bw::storage::SampleRow>& rows) {
             const auto& u = fleet.units[i];
-            const std::int64_t watts = u.power_mw / 1000;
-            // An outage with a counter reset: no readings strictly inside [s, s + d], the
-            // counter back at a low value at s + d; hashrate samples at s .. s + d - 1.
-            std::int64_t gap_from = -1;
-            std::int64_t gap_hours = 0;
+            // An outage with a counter reset, and hashrate samples at its hours s .. s + d - 1.
+            bench::Outage outage;
             if (gap_every > 0 && i % gap_every == gap_every / 2) {
-                gap_hours = rng.between(6, std::min<std::int64_t>(53, hours / 2));
-                gap_from = rng.between(1, hours - gap_hours - 1);
+                outage.hours = rng.between(6, std::min<std::int64_t>(53, hours / 2));
+                outage.from = rng.between(1, hours - outage.hours - 1);
                 ++x.gap_miners;
             }
-            // Counter readings at hours 0..hours; hour h - 1 is metered when the readings at
-            // h - 1 and h exist and the second is not a reset.
-            std::int64_t counter = rng.between(100'000, 50'000'000);  // Wh
-            const auto reading = [&](int h) {
-                rows.push_back({u.sample_key, bw::domain::SampleKind::kEnergy,
-                                start + h * std::int64_t{3600}, counter});
-                ++x.energy_rows;
-            };
-            reading(0);
-            for (int h = 1; h <= hours; ++h) {
-                const std::int64_t step = watts + rng.between(-watts / 50, watts / 50);
-                if (gap_from >= 0 && h > gap_from && h < gap_from + gap_hours) continue;
-                if (gap_from >= 0 && h == gap_from + gap_hours) {
-                    counter = rng.between(0, 1000);  // back after the outage, reset
-                } else {
-                    counter += step;
-                    x.metered_mwh += step * 1000;
-                    x.metered_hours += 1;
-                }
-                reading(h);
-            }
-            for (std::int64_t h = gap_from; gap_from >= 0 && h < gap_from + gap_hours; ++h) {
+            bench::Metered metered;
+            bench::appendHourlyCounter(rng, u, start, hours, outage, rows, metered);
+            x.metered_mwh += metered.mwh;
+            x.metered_hours += metered.hours;
+            x.energy_rows += metered.rows;
+            for (std::int64_t h = outage.from; outage.from >= 0 && h < outage.from + outage.hours;
+                 ++h) {
                 const std::int64_t mth =
                     u.hashrate_mth + rng.between(-u.hashrate_mth / 33, u.hashrate_mth / 33);
                 rows.push_back({u.sample_key, bw::domain::SampleKind::kHashrate,
@@ -464,16 +296,7 @@ Expected loadTelemetry(const Options& o, bool gaps, bw::storage::Store& store, c
                 x.hash_hours += 1;
                 ++x.hashrate_rows;
             }
-        }
-        store.transact(bw::storage::TxMode::kWrite, [&](bw::storage::UnitOfWork& uow) {
-            uow.telemetry().insertBatch(rows, outcomes);
-            return true;
         });
-        for (const auto oc : outcomes) {
-            if (oc != bw::storage::SampleOutcome::kStored)
-                throw std::runtime_error("a generated sample was not stored");
-        }
-    }
     seconds = secondsSince(t0);
     return x;
 }
@@ -511,13 +334,16 @@ std::int64_t storageReadsOnly(bw::storage::Store& store, const Fleet& fleet, std
 std::int64_t rawReadsOnly(Sqlite& db, const Fleet& fleet, std::int64_t from, std::int64_t to) {
     sqlite3_stmt* range = db.prepare(
         "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts >= ? "
-        "AND ts < ? ORDER BY ts LIMIT ?");
+        "AND ts < ? ORDER BY ts LIMIT ?",
+        SQLITE_PREPARE_PERSISTENT);
     sqlite3_stmt* before = db.prepare(
         "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts < ? "
-        "ORDER BY ts DESC LIMIT 1");
+        "ORDER BY ts DESC LIMIT 1",
+        SQLITE_PREPARE_PERSISTENT);
     sqlite3_stmt* after = db.prepare(
         "SELECT ts, value FROM telemetry_samples WHERE equipment_key = ? AND kind = ? AND ts >= ? "
-        "ORDER BY ts LIMIT 1");
+        "ORDER BY ts LIMIT 1",
+        SQLITE_PREPARE_PERSISTENT);
     db.exec("BEGIN");
     std::int64_t samples = 0;
     std::int64_t checksum = 0;
@@ -612,14 +438,10 @@ VariantResult runVariant(const Options& o, const std::string& variant) {
                 gaps ? ", with PDU outages (counter reset) and hashrate samples for some" : "");
     std::fflush(stdout);
 
-    Environment e(o.plugin_dir);
+    bench::Environment e(o.plugin_dir);
     {
-        auto database = bw::storage::openDatabase("sqlite:" + path, {});
-        bw::storage::applyMigrations(*database,
-                                     std::chrono::duration_cast<std::chrono::seconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-        auto store = bw::storage::makeSqlStore(*database);
+        const bench::SqlStore sql = bench::openSqlStore(path);
+        auto& store = sql.store;
         bw::services::Plugins plugins(*store, e.clock, e.registry, e.env, std::nullopt, 120000);
 
         Setup setup;

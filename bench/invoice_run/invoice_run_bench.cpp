@@ -35,7 +35,6 @@
 
 #include <malloc.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,26 +42,18 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <functional>
 #include <iostream>
 #include <map>
-#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/clock.h"
 #include "core/date.h"
-#include "core/log.h"
 #include "core/metrics.h"
 #include "core/time_zone.h"
-#include "plugins/host.h"
-#include "plugins/registry.h"
 #include "services/contracts.h"
 #include "services/inventory.h"
 #include "services/invoice_runs.h"
@@ -71,149 +62,83 @@
 #include "services/plugins.h"
 #include "services/scripts.h"
 #include "services/usage_chain.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
 #include "storage/repositories.h"
 
+#include "common/args.h"
+#include "common/environment.h"
 #include "common/fleet.h"
+#include "common/format.h"
+#include "common/memory.h"
+#include "common/sqlite.h"
+#include "common/timing.h"
 
 namespace {
 
 namespace bw = billwright;
-using Steady = std::chrono::steady_clock;
-
-double secondsSince(Steady::time_point t0) {
-    return std::chrono::duration<double>(Steady::now() - t0).count();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Memory
-
-long statusKib(const char* field) {  // a "VmXxx:" line of /proc/self/status, in KiB
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    const std::string key = std::string(field) + ":";
-    while (std::getline(in, line)) {
-        if (line.rfind(key, 0) == 0) return std::strtol(line.c_str() + key.size(), nullptr, 10);
-    }
-    return -1;
-}
-
-long maxRssKib() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return u.ru_maxrss;
-}
-
-bool resetPeakRss() {  // VmHWM back to the current RSS (Linux >= 4.0); false when refused
-    std::ofstream out("/proc/self/clear_refs");
-    out << "5";
-    out.flush();
-    return static_cast<bool>(out);
-}
-
-std::string mib(long kib) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.1f MiB", static_cast<double>(kib) / 1024.0);
-    return buf;
-}
-
-std::string thousands(std::int64_t v) {
-    std::string digits = std::to_string(v < 0 ? -v : v);
-    std::string out;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-        out.push_back(digits[i]);
-    }
-    return (v < 0 ? "-" : "") + out;
-}
+using bench::maxRssKib;
+using bench::mib;
+using bench::resetPeakRss;
+using bench::secondsSince;
+using bench::Sqlite;
+using bench::statusKib;
+using bench::Steady;
+using bench::thousands;
 
 // ---------------------------------------------------------------------------------------------
 // Options
 
-struct Options {
+struct Options : bench::ServiceOptions {
+    Options() {
 #ifdef BW_PLUGIN_DIR
-    std::string plugin_dir = BW_PLUGIN_DIR;  // the build tree's first-party plugins
-#else
-    std::string plugin_dir;
+        plugin_dir = BW_PLUGIN_DIR;  // the build tree's first-party plugins
 #endif
+        seed = 20261001;
+    }
     std::size_t customers = 10000;
     std::size_t miners_per_customer = 3;
     int threads = 2;
     bool auto_send = false;
-    std::uint64_t seed = 20261001;
-    std::string tmp = "/tmp";
-    bool keep = false;
-    bool breakdown = true;
     // What-if (not the server's schema): an index on contracts (tenant_id, customer_id, id)
     // created before the run, to show the run without the per-customer contract scan.
     bool contracts_index = false;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-    std::cerr << "invoice_run_bench: " << problem << "\n"
-              << "usage: invoice_run_bench [--customers=N] [--miners-per-customer=N] "
-                 "[--threads=N] [--auto-send] [--plugin-dir=DIR] [--seed=N] [--tmp=DIR] [--keep] "
-                 "[--no-breakdown] [--contracts-index]\n";
-    std::exit(2);
-}
-
 Options parseOptions(int argc, char** argv) {
+    const bench::Args args("invoice_run_bench",
+                           "[--customers=N] [--miners-per-customer=N] "
+                           "[--threads=N] [--auto-send] [--plugin-dir=DIR] [--seed=N] [--tmp=DIR] "
+                           "[--keep] [--no-breakdown] [--contracts-index]",
+                           {"--keep", "--no-breakdown", "--auto-send", "--contracts-index"}, true);
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::string name = arg;
-        std::string value;
-        if (const auto eq = arg.find('='); eq != std::string::npos) {
-            name = arg.substr(0, eq);
-            value = arg.substr(eq + 1);
-        } else if (name != "--keep" && name != "--no-breakdown" && name != "--auto-send" &&
-                   name != "--contracts-index") {
-            if (i + 1 >= argc) usage("missing value for " + name);
-            value = argv[++i];
+    args.parse(argc, argv, [&](const std::string& name, const std::string& value) {
+        if (o.take(name, value)) return true;
+        if (name == "--customers") {
+            o.customers = std::stoul(value);
+        } else if (name == "--miners-per-customer") {
+            o.miners_per_customer = std::stoul(value);
+        } else if (name == "--threads") {
+            o.threads = std::stoi(value);
+        } else if (name == "--auto-send") {
+            o.auto_send = true;
+        } else if (name == "--contracts-index") {
+            o.contracts_index = true;
+        } else {
+            return false;
         }
-        try {
-            if (name == "--customers") {
-                o.customers = std::stoul(value);
-            } else if (name == "--miners-per-customer") {
-                o.miners_per_customer = std::stoul(value);
-            } else if (name == "--threads") {
-                o.threads = std::stoi(value);
-            } else if (name == "--auto-send") {
-                o.auto_send = true;
-            } else if (name == "--plugin-dir") {
-                o.plugin_dir = value;
-            } else if (name == "--seed") {
-                o.seed = std::stoull(value);
-            } else if (name == "--tmp") {
-                o.tmp = value;
-            } else if (name == "--keep") {
-                o.keep = true;
-            } else if (name == "--no-breakdown") {
-                o.breakdown = false;
-            } else if (name == "--contracts-index") {
-                o.contracts_index = true;
-            } else {
-                usage("unknown option " + arg);
-            }
-        } catch (const std::logic_error&) {
-            usage("bad value in " + arg);
-        }
-    }
-    if (o.plugin_dir.empty()) usage("--plugin-dir is required");
-    if (o.customers == 0) usage("--customers must be at least 1");
+        return true;
+    });
+    if (o.plugin_dir.empty()) args.usage("--plugin-dir is required");
+    if (o.customers == 0) args.usage("--customers must be at least 1");
     if (o.miners_per_customer == 0 ||
         o.customers * o.miners_per_customer > bw::services::kMaxImportRows)
-        usage("customers x miners-per-customer must be 1..50000 (one CSV import)");
-    if (o.threads < 1 || o.threads > 64) usage("--threads must be 1..64");
+        args.usage("customers x miners-per-customer must be 1..50000 (one CSV import)");
+    if (o.threads < 1 || o.threads > 64) args.usage("--threads must be 1..64");
     return o;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Data
 
-using bench::kModels;
-using bench::Model;
 using bench::Rng;
 
 bw::core::Date periodStartDate() {
@@ -234,23 +159,6 @@ struct Fleet {
     std::vector<std::string> contracts;        // one per customer, same order
     std::vector<bw::domain::Equipment> units;  // in import order: customer i owns
                                                // units [i x m, (i + 1) x m)
-};
-
-struct Environment {
-    bw::core::Logger log{bw::core::LogLevel::kWarning};
-    bw::core::Metrics metrics;
-    bw::core::SystemClock clock;
-    bw::plugins::HostEnvironment env{log, metrics, clock, nullptr, {}, 10000};
-    bw::plugins::Registry registry{env};
-
-    explicit Environment(const std::string& plugin_dir) {
-        registry.loadDirectories({plugin_dir});
-        for (const char* m : {"metered", "hash", "calculated", "flat"}) {
-            if (registry.billingMethod(m) == nullptr)
-                throw std::runtime_error(std::string("billing method ") + m + " not loaded from " +
-                                         plugin_dir);
-        }
-    }
 };
 
 Fleet setUp(const Options& o, bw::storage::Store& store, const bw::core::Clock& clock,
@@ -285,18 +193,9 @@ Fleet setUp(const Options& o, bw::storage::Store& store, const bw::core::Clock& 
     std::printf("  %zu customers %.1f s\n", o.customers, secondsSince(t));
 
     t = Steady::now();
-    std::string csv = "serial_number,model,hashrate_ths,power_w,owner_customer_id\n";
-    for (std::size_t i = 0; i < o.customers * o.miners_per_customer; ++i) {
-        const Model& m = kModels[i % 4];
-        csv += "BENCH-" + std::to_string(i) + "," + m.name + "," + std::to_string(m.hashrate_ths) +
-               "," + std::to_string(m.power_w) + "," + fleet.customers[i / o.miners_per_customer] +
-               "\n";
-    }
-    auto imported = inventory.importEquipmentCsv(actor, fleet.tenant_id, csv);
-    if (!imported.ok() || !imported->errors.empty() ||
-        imported->created.size() != o.customers * o.miners_per_customer)
-        throw std::runtime_error("equipment import failed");
-    fleet.units = std::move(imported->created);
+    fleet.units = bench::importFleet(
+        inventory, actor, fleet.tenant_id, o.customers * o.miners_per_customer,
+        [&](std::size_t i) { return fleet.customers[i / o.miners_per_customer]; });
     std::printf("  %zu miners (one CSV import) %.1f s\n", fleet.units.size(), secondsSince(t));
 
     t = Steady::now();
@@ -332,81 +231,15 @@ std::size_t loadTelemetry(const Options& o, bw::storage::Store& store, const Fle
     const std::int64_t start = unixOf(periodStartDate());
     const int hours = static_cast<int>((unixOf(periodEndDate()) - start) / 3600);  // 744
     Rng rng{o.seed};
-    std::vector<bw::storage::SampleRow> rows;
-    std::vector<bw::storage::SampleOutcome> outcomes;
-    std::size_t total = 0;
-    constexpr std::size_t kMinersPerTx = 1000;
-    for (std::size_t first = 0; first < fleet.units.size(); first += kMinersPerTx) {
-        rows.clear();
-        const std::size_t last = std::min(fleet.units.size(), first + kMinersPerTx);
-        for (std::size_t i = first; i < last; ++i) {
-            const auto& u = fleet.units[i];
-            const std::int64_t watts = u.power_mw / 1000;
-            std::int64_t counter = rng.between(100'000, 50'000'000);  // Wh
-            for (int h = 0; h <= hours; ++h) {
-                if (h > 0) counter += watts + rng.between(-watts / 50, watts / 50);
-                rows.push_back({u.sample_key, bw::domain::SampleKind::kEnergy,
-                                start + h * std::int64_t{3600}, counter});
-            }
-        }
-        store.transact(bw::storage::TxMode::kWrite, [&](bw::storage::UnitOfWork& uow) {
-            uow.telemetry().insertBatch(rows, outcomes);
-            return true;
+    return bench::insertTelemetry(
+        store, fleet.units.size(), [&](std::size_t i, std::vector<bw::storage::SampleRow>& rows) {
+            bench::Metered metered;
+            bench::appendHourlyCounter(rng, fleet.units[i], start, hours, {}, rows, metered);
         });
-        for (const auto oc : outcomes) {
-            if (oc != bw::storage::SampleOutcome::kStored)
-                throw std::runtime_error("a generated sample was not stored");
-        }
-        total += rows.size();
-    }
-    std::vector<bw::storage::SampleRow>().swap(rows);
-    return total;
 }
 
 // ---------------------------------------------------------------------------------------------
-// Raw sqlite3 (the baseline), as bench/telemetry's and bench/chain's
-
-class Sqlite {
-public:
-    explicit Sqlite(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-            throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
-        // The server's connection settings (server/storage/sqlite/sqlite_database.cpp).
-        exec("PRAGMA busy_timeout = 10000");
-        exec("PRAGMA foreign_keys = ON");
-        exec("PRAGMA synchronous = NORMAL");
-        exec("PRAGMA journal_mode = WAL");
-        exec("PRAGMA wal_autocheckpoint = 20000");
-    }
-    ~Sqlite() { sqlite3_close_v2(db_); }
-    Sqlite(const Sqlite&) = delete;
-    Sqlite& operator=(const Sqlite&) = delete;
-
-    void exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            throw std::runtime_error(sql.substr(0, 80) + ": " + message);
-        }
-    }
-    sqlite3_stmt* prepare(const std::string& sql) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr) !=
-            SQLITE_OK)
-            throw std::runtime_error("prepare " + sql.substr(0, 80) + ": " + sqlite3_errmsg(db_));
-        return stmt;
-    }
-    std::int64_t scalar(const std::string& sql) {
-        sqlite3_stmt* s = prepare(sql);
-        std::int64_t v = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-        sqlite3_finalize(s);
-        return v;
-    }
-
-private:
-    sqlite3* db_ = nullptr;
-};
+// Raw sqlite3 (the baseline)
 
 // The baseline: the energy of each unit in the period (last counter reading - first), summed
 // per customer; one pass over the month's rows.
@@ -442,20 +275,6 @@ Aggregate sqlAggregate(Sqlite& db, const std::string& tenant_id) {
     return a;
 }
 
-// Runs fn(i) for i in [0, n) on `threads` threads; the wall time.
-double parallelFor(std::size_t n, int threads, const std::function<void(std::size_t)>& fn) {
-    const auto t = Steady::now();
-    std::atomic<std::size_t> next{0};
-    const auto work = [&] {
-        for (std::size_t i = next++; i < n; i = next++) fn(i);
-    };
-    std::vector<std::thread> pool;
-    for (int w = 1; w < threads; ++w) pool.emplace_back(work);
-    work();
-    for (auto& th : pool) th.join();
-    return secondsSince(t);
-}
-
 int run(const Options& o) {
     const std::string dir = o.tmp + "/bw-invoice-run-bench-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);
@@ -465,7 +284,7 @@ int run(const Options& o) {
 
     // The run bills October 2026 once it is over: when the machine's clock is earlier, the
     // services get a clock standing at 2026-11-15 12:00 UTC (plugins keep the real one).
-    Environment e(o.plugin_dir);
+    bench::Environment e(o.plugin_dir);
     const auto mid_november =
         std::chrono::sys_days{
             bw::core::Date{std::chrono::year{2026}, std::chrono::November, std::chrono::day{15}}} +
@@ -484,12 +303,8 @@ int run(const Options& o) {
     if (o.contracts_index) std::printf("what-if variant: --contracts-index\n");
     int failures = 0;
     {
-        auto database = bw::storage::openDatabase("sqlite:" + path, {});
-        bw::storage::applyMigrations(*database,
-                                     std::chrono::duration_cast<std::chrono::seconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-        auto store = bw::storage::makeSqlStore(*database);
+        const bench::SqlStore sql = bench::openSqlStore(path);
+        auto& store = sql.store;
         bw::services::Plugins plugins(*store, e.clock, e.registry, e.env, std::nullopt, 120000);
 
         auto t = Steady::now();
@@ -626,8 +441,9 @@ int run(const Options& o) {
         if (o.breakdown) {
             resetPeakRss();
             std::atomic<int> bad{0};
+            const auto threads = static_cast<std::size_t>(o.threads);
             // The contract lookup Invoicing::compute starts with, alone.
-            billable_s = parallelFor(o.customers, o.threads, [&](std::size_t i) {
+            billable_s = bench::parallelFor(o.customers, threads, [&](std::size_t i) {
                 store->transact(bw::storage::TxMode::kRead, [&](bw::storage::UnitOfWork& uow) {
                     if (uow.contracts()
                             .billableIn(fleet.tenant_id, fleet.customers[i], periodStartDate(),
@@ -637,14 +453,14 @@ int run(const Options& o) {
                     return true;
                 });
             });
-            chain_s = parallelFor(o.customers, o.threads, [&](std::size_t i) {
+            chain_s = bench::parallelFor(o.customers, threads, [&](std::size_t i) {
                 auto p = chain.preview(fleet.tenant_id, fleet.contracts[i], periodStartDate(),
                                        periodEndDate());
                 if (!p.ok()) ++bad;
             });
             chain_peak = statusKib("VmHWM");
             resetPeakRss();
-            preview_s = parallelFor(o.customers, o.threads, [&](std::size_t i) {
+            preview_s = bench::parallelFor(o.customers, threads, [&](std::size_t i) {
                 auto p = invoicing.preview(fleet.tenant_id, fleet.customers[i], periodStartDate());
                 if (!p.ok()) ++bad;
             });

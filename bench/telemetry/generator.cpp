@@ -5,29 +5,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/rng.h"
+
 namespace bench {
 namespace {
-
-// SplitMix64: small, fast, and the same sequence on every platform (unlike std distributions).
-class Rng {
-public:
-    explicit Rng(std::uint64_t seed) : state_(seed) {}
-    std::uint64_t next() {
-        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-        return z ^ (z >> 31);
-    }
-    double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1)
-    bool chance(double p) { return unit() < p; }
-    std::int64_t between(std::int64_t lo, std::int64_t hi) {  // inclusive
-        return lo + static_cast<std::int64_t>(next() % static_cast<std::uint64_t>(hi - lo + 1));
-    }
-    double noise(double spread) { return (unit() * 2.0 - 1.0) * spread; }  // uniform +-spread
-
-private:
-    std::uint64_t state_;
-};
 
 struct Model {
     const char* name;
@@ -105,6 +86,15 @@ Dataset generate(const GeneratorOptions& o) {
                                             static_cast<double>(rounds) * o.duplicate_share) +
                    o.miners * 2);
 
+    const auto resendDue = [&](std::int64_t round) {
+        auto& due = resend[static_cast<std::size_t>(round % 4)];
+        for (const Row& r : due) {
+            d.rows.push_back(r);
+            ++d.stats.rows[static_cast<int>(r.kind)];
+            ++d.stats.duplicates;
+        }
+        due.clear();
+    };
     const auto emit = [&](std::int64_t round, Row row) {
         if (row.kind != Kind::kStatus && rng.chance(o.drop_share)) {
             ++d.stats.dropped;
@@ -167,23 +157,9 @@ Dataset generate(const GeneratorOptions& o) {
             emit(k, Row{m, Kind::kPower, false, false, ts, u.power_mw});
             emit(k, Row{m, Kind::kHashrate, false, false, ts, hashrate});
         }
-        auto& due = resend[static_cast<std::size_t>(k % 4)];
-        for (const Row& r : due) {
-            d.rows.push_back(r);
-            ++d.stats.rows[static_cast<int>(r.kind)];
-            ++d.stats.duplicates;
-        }
-        due.clear();
+        resendDue(k);
     }
-    for (std::int64_t k = rounds; k < rounds + 4; ++k) {
-        auto& due = resend[static_cast<std::size_t>(k % 4)];
-        for (const Row& r : due) {
-            d.rows.push_back(r);
-            ++d.stats.rows[static_cast<int>(r.kind)];
-            ++d.stats.duplicates;
-        }
-        due.clear();
-    }
+    for (std::int64_t k = rounds; k < rounds + 4; ++k) resendDue(k);
     return d;
 }
 

@@ -57,17 +57,20 @@
 #include "generator.h"
 #include "services/actor.h"
 #include "services/telemetry.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
 #include "storage/repositories.h"
+
+#include "common/args.h"
+#include "common/environment.h"
+#include "common/format.h"
+#include "common/sqlite.h"
+#include "common/timing.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+using bench::percentile;
+using bench::secondsSince;
+using bench::Sqlite;
+using bench::Steady;
 
 // CPU seconds (user + system) of a process, from /proc/PID/stat; -1 when unreadable.
 double processCpuSeconds(long pid) {
@@ -110,23 +113,15 @@ struct Options {
     bench::GeneratorOptions gen;
 };
 
-[[noreturn]] void usage(const std::string& problem) {
-    std::cerr << "telemetry_bench: " << problem << "\n"
-              << "usage: telemetry_bench --url=URL --key-file=PATH --server-db=PATH "
-                 "--raw-db=PATH [--service-db=PATH] [--concurrency=N] [--batch=N] "
-                 "[--format=ndjson|csv] [--miners=N] [--hours=N] [--interval=SECONDS] "
-                 "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--energy-by-port=0|1] "
-                 "[--server-pid=PID] [--http-only] [--raw-variants]\n";
-    std::exit(2);
-}
-
 Options parseOptions(int argc, char** argv) {
+    const bench::Args args("telemetry_bench",
+                           "--url=URL --key-file=PATH --server-db=PATH "
+                           "--raw-db=PATH [--service-db=PATH] [--concurrency=N] [--batch=N] "
+                           "[--format=ndjson|csv] [--miners=N] [--hours=N] [--interval=SECONDS] "
+                           "[--start=UNIX] [--seed=N] [--duplicates=SHARE] [--energy-by-port=0|1] "
+                           "[--server-pid=PID] [--http-only] [--raw-variants]");
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        const auto eq = arg.find('=');
-        const std::string name = arg.substr(0, eq);
-        const std::string value = eq == std::string::npos ? "" : arg.substr(eq + 1);
+    args.parse(argc, argv, [&](const std::string& name, const std::string& value) {
         const auto number = [&]() -> long long {
             try {
                 std::size_t used = 0;
@@ -134,7 +129,7 @@ Options parseOptions(int argc, char** argv) {
                 if (used != value.size() || v < 0) throw std::invalid_argument(value);
                 return v;
             } catch (const std::exception&) {
-                usage(name + " needs a non-negative integer");
+                args.usage(name + " needs a non-negative integer");
             }
         };
         if (name == "--url") {
@@ -174,15 +169,16 @@ Options parseOptions(int argc, char** argv) {
         } else if (name == "--energy-by-port") {
             o.gen.energy_by_port = value != "0" && value != "false";
         } else {
-            usage("unknown option " + arg);
+            return false;
         }
-    }
+        return true;
+    });
     if (o.key_file.empty() || o.server_db.empty() || o.raw_db.empty())
-        usage("--key-file, --server-db and --raw-db are required");
+        args.usage("--key-file, --server-db and --raw-db are required");
     if (o.concurrency < 1 || o.batch < 1 || o.gen.miners < 1 || o.gen.hours < 1 ||
         o.gen.interval_seconds < 1)
-        usage("counts must be at least 1");
-    if (o.format != "ndjson" && o.format != "csv") usage("--format is ndjson or csv");
+        args.usage("counts must be at least 1");
+    if (o.format != "ndjson" && o.format != "csv") args.usage("--format is ndjson or csv");
     return o;
 }
 
@@ -218,7 +214,7 @@ public:
         req.setKeepAlive(true);
         for (const auto& [k, v] : headers) req.set(k, v);
         HttpResult out;
-        const auto t0 = Clock::now();
+        const auto t0 = Steady::now();
         if (body != nullptr) {
             req.setContentType(content_type);
             req.setContentLength64(static_cast<Poco::Int64>(body->size()));
@@ -228,7 +224,7 @@ public:
         } else {
             session_.sendRequest(req);
         }
-        const auto t1 = Clock::now();
+        const auto t1 = Steady::now();
         Poco::Net::HTTPResponse res;
         std::istream& in = session_.receiveResponse(res);
         out.send_seconds = std::chrono::duration<double>(t1 - t0).count();
@@ -294,13 +290,6 @@ struct RunStats {
     double rowsPerSecond() const { return static_cast<double>(rows) / wall_seconds; }
 };
 
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-}
-
 // Posts every batch over `concurrency` keep-alive connections. With `expect_status` 200 each
 // response must account for every row; any other status is only counted.
 RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::size_t concurrency,
@@ -310,13 +299,13 @@ RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::s
     std::atomic<std::size_t> next{0};
     std::mutex mutex;
     std::vector<std::thread> threads;
-    const auto t0 = Clock::now();
+    const auto t0 = Steady::now();
     for (std::size_t c = 0; c < concurrency; ++c) {
         threads.emplace_back([&] {
             auto http = std::make_unique<HttpClient>(uri.getHost(), uri.getPort());
             for (std::size_t i = next++; i < batches.size(); i = next++) {
                 const Batch& b = batches[i];
-                const auto started = Clock::now();
+                const auto started = Steady::now();
                 std::string problem;
                 std::size_t stored = 0;
                 std::size_t duplicates = 0;
@@ -363,103 +352,58 @@ RunStats postAll(const std::vector<Batch>& batches, const Poco::URI& uri, std::s
 // ---------------------------------------------------------------------------------------------
 // SQLite, through the C API
 
-class Sqlite {
-public:
-    explicit Sqlite(const std::string& path) {
-        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-            throw std::runtime_error("cannot open " + path + ": " + sqlite3_errmsg(db_));
-    }
-    ~Sqlite() { sqlite3_close_v2(db_); }
-    Sqlite(const Sqlite&) = delete;
-    Sqlite& operator=(const Sqlite&) = delete;
-
-    void exec(const std::string& sql) {
-        char* error = nullptr;
-        if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-            const std::string message = error != nullptr ? error : "?";
-            sqlite3_free(error);
-            throw std::runtime_error(sql.substr(0, 80) + ": " + message);
-        }
-    }
-    sqlite3_stmt* prepare(const std::string& sql, unsigned flags = 0) {
-        sqlite3_stmt* stmt = nullptr;
-        if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), flags, &stmt,
-                               nullptr) != SQLITE_OK)
-            throw std::runtime_error("prepare " + sql.substr(0, 80) + ": " + sqlite3_errmsg(db_));
-        return stmt;
-    }
-    void check(int rc, const char* what) {
-        if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-            throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db_));
-    }
-    sqlite3* handle() { return db_; }
-
-    // The server's connection settings (server/storage/sqlite/sqlite_database.cpp).
-    void serverPragmas() {
-        exec("PRAGMA busy_timeout = 10000");
-        exec("PRAGMA foreign_keys = ON");
-        exec("PRAGMA synchronous = NORMAL");
-        exec("PRAGMA journal_mode = WAL");
-        exec("PRAGMA wal_autocheckpoint = 20000");  // billwrightd's database.checkpoint_pages
-    }
-
-    struct Digest {
-        std::int64_t rows = 0, ts = 0, value = 0, kind = 0;
-        bool operator==(const Digest&) const = default;
-    };
-    Digest digest(const std::string& schema, const std::string& tenant_id) {
-        sqlite3_stmt* s = prepare("SELECT count(*), total(ts), total(value), total(kind) FROM " +
-                                  schema + ".telemetry_samples WHERE equipment_key IN (SELECT " +
-                                  "sample_key FROM " + schema + ".equipment WHERE tenant_id = ?)");
-        sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
-                          SQLITE_TRANSIENT);
-        Digest d;
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            d.rows = sqlite3_column_int64(s, 0);
-            d.ts = static_cast<std::int64_t>(sqlite3_column_double(s, 1));
-            d.value = static_cast<std::int64_t>(sqlite3_column_double(s, 2));
-            d.kind = static_cast<std::int64_t>(sqlite3_column_double(s, 3));
-        }
-        sqlite3_finalize(s);
-        return d;
-    }
-
-    // equipment id -> sample_key, for the tenant's units.
-    std::map<std::string, std::int64_t> sampleKeys(const std::string& tenant_id) {
-        sqlite3_stmt* s = prepare("SELECT id, sample_key FROM equipment WHERE tenant_id = ?");
-        sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
-                          SQLITE_TRANSIENT);
-        std::map<std::string, std::int64_t> keys;
-        while (sqlite3_step(s) == SQLITE_ROW) {
-            keys[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] =
-                sqlite3_column_int64(s, 1);
-        }
-        sqlite3_finalize(s);
-        return keys;
-    }
-
-    // Copies the tenant and its equipment from the server's database (the telemetry FK needs
-    // them): the same rows the server holds, untimed.
-    void copyTenantFrom(const std::string& server_db, const std::string& tenant_id) {
-        exec("ATTACH DATABASE '" + server_db + "' AS srv");
-        exec("BEGIN IMMEDIATE");
-        for (const char* table : {"tenants", "equipment"}) {
-            const std::string column = std::string(table) == "tenants" ? "id" : "tenant_id";
-            sqlite3_stmt* s = prepare("INSERT INTO main." + std::string(table) +
-                                      " SELECT * FROM srv." + table + " WHERE " + column + " = ?");
-            sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
-                              SQLITE_TRANSIENT);
-            const int rc = sqlite3_step(s);
-            sqlite3_finalize(s);
-            check(rc, table);
-        }
-        exec("COMMIT");
-        exec("DETACH DATABASE srv");
-    }
-
-private:
-    sqlite3* db_ = nullptr;
+struct Digest {
+    std::int64_t rows = 0, ts = 0, value = 0, kind = 0;
+    bool operator==(const Digest&) const = default;
 };
+
+// Count and sums of the tenant's samples in the database attached as `schema`.
+Digest digest(Sqlite& db, const std::string& schema, const std::string& tenant_id) {
+    sqlite3_stmt* s = db.prepare("SELECT count(*), total(ts), total(value), total(kind) FROM " +
+                                 schema + ".telemetry_samples WHERE equipment_key IN (SELECT " +
+                                 "sample_key FROM " + schema + ".equipment WHERE tenant_id = ?)");
+    sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()), SQLITE_TRANSIENT);
+    Digest d;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        d.rows = sqlite3_column_int64(s, 0);
+        d.ts = static_cast<std::int64_t>(sqlite3_column_double(s, 1));
+        d.value = static_cast<std::int64_t>(sqlite3_column_double(s, 2));
+        d.kind = static_cast<std::int64_t>(sqlite3_column_double(s, 3));
+    }
+    sqlite3_finalize(s);
+    return d;
+}
+
+// equipment id -> sample_key, for the tenant's units.
+std::map<std::string, std::int64_t> sampleKeys(Sqlite& db, const std::string& tenant_id) {
+    sqlite3_stmt* s = db.prepare("SELECT id, sample_key FROM equipment WHERE tenant_id = ?");
+    sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()), SQLITE_TRANSIENT);
+    std::map<std::string, std::int64_t> keys;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        keys[reinterpret_cast<const char*>(sqlite3_column_text(s, 0))] = sqlite3_column_int64(s, 1);
+    }
+    sqlite3_finalize(s);
+    return keys;
+}
+
+// Copies the tenant and its equipment from the server's database (the telemetry FK needs
+// them): the same rows the server holds, untimed.
+void copyTenantFrom(Sqlite& db, const std::string& server_db, const std::string& tenant_id) {
+    db.exec("ATTACH DATABASE '" + server_db + "' AS srv");
+    db.exec("BEGIN IMMEDIATE");
+    for (const char* table : {"tenants", "equipment"}) {
+        const std::string column = std::string(table) == "tenants" ? "id" : "tenant_id";
+        sqlite3_stmt* s = db.prepare("INSERT INTO main." + std::string(table) +
+                                     " SELECT * FROM srv." + table + " WHERE " + column + " = ?");
+        sqlite3_bind_text(s, 1, tenant_id.data(), static_cast<int>(tenant_id.size()),
+                          SQLITE_TRANSIENT);
+        const int rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        db.check(rc, table);
+    }
+    db.exec("COMMIT");
+    db.exec("DETACH DATABASE srv");
+}
 
 struct RawStats {
     double wall_seconds = 0;
@@ -489,7 +433,7 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
     sqlite3* h = db.handle();
     std::vector<std::uint32_t> order;
     const double cpu0 = threadCpuSeconds();
-    const auto t0 = Clock::now();
+    const auto t0 = Steady::now();
     for (std::size_t g = 0; g < batches.size(); g += variant.group) {
         const std::size_t first = batches[g].first;
         const Batch& last = batches[std::min(g + variant.group, batches.size()) - 1];
@@ -556,23 +500,12 @@ RawStats rawInsert(Sqlite& db, const std::vector<Batch>& batches, const bench::D
 
 // ---------------------------------------------------------------------------------------------
 
-std::string fmtRate(double rows_per_second) {
-    const auto n = static_cast<long long>(rows_per_second + 0.5);
-    const std::string digits = std::to_string(n);
-    std::string s;
-    for (std::size_t i = 0; i < digits.size(); ++i) {
-        if (i != 0 && (digits.size() - i) % 3 == 0) s += ',';
-        s += digits[i];
-    }
-    return s;
-}
-
 void printRun(const char* label, const RunStats& s) {
     std::printf(
         "%-28s %9zu rows  %7.3f s  %11s rows/s   %zu requests, latency p50 %.1f ms, p95 %.1f ms, "
         "max %.1f ms\n",
-        label, s.rows, s.wall_seconds, fmtRate(s.rowsPerSecond()).c_str(), s.requests,
-        percentile(s.latencies, 0.5) * 1e3, percentile(s.latencies, 0.95) * 1e3,
+        label, s.rows, s.wall_seconds, bench::roundedThousands(s.rowsPerSecond()).c_str(),
+        s.requests, percentile(s.latencies, 0.5) * 1e3, percentile(s.latencies, 0.95) * 1e3,
         percentile(s.latencies, 1.0) * 1e3);
 }
 
@@ -590,7 +523,7 @@ int run(const Options& o) {
         o.batch, o.format.c_str(), o.concurrency);
 
     // 1. Data and set-up.
-    auto t = Clock::now();
+    auto t = Steady::now();
     bench::Dataset data = bench::generate(o.gen);
     const double generate_seconds = secondsSince(t);
 
@@ -619,7 +552,7 @@ int run(const Options& o) {
     }
 
     // 2. Bodies.
-    t = Clock::now();
+    t = Steady::now();
     const bool csv_format = o.format == "csv";
     std::vector<Batch> batches;
     std::size_t body_bytes = 0;
@@ -681,7 +614,7 @@ int run(const Options& o) {
         std::printf(
             "  CPU: server %.2f s (%s rows per server CPU-second, %.2f cores busy), "
             "this client %.2f s\n",
-            server_cpu, fmtRate(static_cast<double>(api.rows) / server_cpu).c_str(),
+            server_cpu, bench::roundedThousands(static_cast<double>(api.rows) / server_cpu).c_str(),
             server_cpu / api.wall_seconds, client_cpu);
     }
     if (api.failures != 0) {
@@ -694,10 +627,9 @@ int run(const Options& o) {
 
     // 4. Raw insert of the same rows.
     Sqlite raw(o.raw_db);
-    raw.serverPragmas();
-    raw.copyTenantFrom(o.server_db, tenant_id);
+    copyTenantFrom(raw, o.server_db, tenant_id);
     {
-        const auto keys = raw.sampleKeys(tenant_id);
+        const auto keys = sampleKeys(raw, tenant_id);
         for (auto& m : data.miners) {
             const auto it = keys.find(m.id);
             if (it == keys.end()) throw std::runtime_error("no sample_key for " + m.id);
@@ -714,15 +646,16 @@ int run(const Options& o) {
     std::printf(
         "%-28s %9zu rows  %7.3f s  %11s rows/s   %zu transactions; stored %zu, "
         "duplicates %zu, conflicts %zu\n",
-        "raw sqlite3 prepared insert", r.rows, r.wall_seconds, fmtRate(raw_rate).c_str(),
-        batches.size(), r.stored, r.duplicates, r.conflicts);
+        "raw sqlite3 prepared insert", r.rows, r.wall_seconds,
+        bench::roundedThousands(raw_rate).c_str(), batches.size(), r.stored, r.duplicates,
+        r.conflicts);
     std::printf("  CPU: %.2f s (%s rows per CPU-second)\n", r.cpu_seconds,
-                fmtRate(static_cast<double>(r.rows) / r.cpu_seconds).c_str());
+                bench::roundedThousands(static_cast<double>(r.rows) / r.cpu_seconds).c_str());
 
     // 5. Same rows on both sides.
     raw.exec("ATTACH DATABASE '" + o.server_db + "' AS srv");
-    const auto server_digest = raw.digest("srv", tenant_id);
-    const auto raw_digest = raw.digest("main", tenant_id);
+    const auto server_digest = digest(raw, "srv", tenant_id);
+    const auto raw_digest = digest(raw, "main", tenant_id);
     raw.exec("DETACH DATABASE srv");
     const bool same = server_digest == raw_digest && r.stored == api.stored &&
                       r.duplicates == api.duplicates && r.conflicts == 0;
@@ -752,16 +685,17 @@ int run(const Options& o) {
             RawStats v;
             {
                 Sqlite db(path);
-                db.serverPragmas();
                 for (const auto& pragma : setup.pragmas) db.exec(pragma);
                 v = rawInsert(db, batches, data, setup.variant);
             }
             for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix);
-            std::printf("%-32s %9zu rows  %7.3f s  %11s rows/s   CPU %.2f s (%s rows/CPU-s)%s\n",
-                        setup.variant.name, v.rows, v.wall_seconds,
-                        fmtRate(static_cast<double>(v.rows) / v.wall_seconds).c_str(),
-                        v.cpu_seconds, fmtRate(static_cast<double>(v.rows) / v.cpu_seconds).c_str(),
-                        v.stored == r.stored && v.duplicates == r.duplicates ? "" : "  MISMATCH");
+            std::printf(
+                "%-32s %9zu rows  %7.3f s  %11s rows/s   CPU %.2f s (%s rows/CPU-s)%s\n",
+                setup.variant.name, v.rows, v.wall_seconds,
+                bench::roundedThousands(static_cast<double>(v.rows) / v.wall_seconds).c_str(),
+                v.cpu_seconds,
+                bench::roundedThousands(static_cast<double>(v.rows) / v.cpu_seconds).c_str(),
+                v.stored == r.stored && v.duplicates == r.duplicates ? "" : "  MISMATCH");
         }
         std::filesystem::remove(template_db);
     }
@@ -789,7 +723,7 @@ int run(const Options& o) {
         const auto format =
             csv_format ? domain::TelemetryFormat::kCsv : domain::TelemetryFormat::kNdjson;
         // Parse only, one thread: the server's own parser on the same bodies.
-        t = Clock::now();
+        t = Steady::now();
         std::size_t parsed_rows = 0;
         for (const Batch& b : batches)
             parsed_rows += domain::parseTelemetry(b.body, format).rows.size();
@@ -797,27 +731,22 @@ int run(const Options& o) {
         parse_rate = static_cast<double>(parsed_rows) / parse_seconds;
         std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   (1 thread, %.1f ms per body)\n",
                     "parse only (in-process)", parsed_rows, parse_seconds,
-                    fmtRate(parse_rate).c_str(),
+                    bench::roundedThousands(parse_rate).c_str(),
                     parse_seconds / static_cast<double>(batches.size()) * 1e3);
 
         // The ingest service in-process: parse + resolve + insert + audit, no HTTP.
-        auto database = billwright::storage::openDatabase("sqlite:" + o.service_db, {});
-        billwright::storage::applyMigrations(
-            *database, std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count());
+        const bench::SqlStore service = bench::openSqlStore(o.service_db);
         {
             Sqlite copy(o.service_db);
-            copy.serverPragmas();
-            copy.copyTenantFrom(o.server_db, tenant_id);
+            copyTenantFrom(copy, o.server_db, tenant_id);
         }
-        auto store = billwright::storage::makeSqlStore(*database);
+        auto& store = service.store;
         billwright::core::SystemClock clock;
         billwright::services::Telemetry telemetry(*store, clock, {});
         const billwright::services::Actor actor{"key_bench", "super", std::nullopt};
 
         // The per-request equipment lookup on its own.
-        t = Clock::now();
+        t = Steady::now();
         constexpr int kRefRuns = 20;
         for (int i = 0; i < kRefRuns; ++i) {
             const auto found = store->read([&](billwright::storage::UnitOfWork& uow) {
@@ -830,29 +759,21 @@ int run(const Options& o) {
         std::printf("  equipment refs lookup (per request): %.2f ms for %zu units\n",
                     secondsSince(t) / kRefRuns * 1e3, data.miners.size());
 
-        std::atomic<std::size_t> next{0};
         std::atomic<std::size_t> accounted{0};
         std::atomic<std::size_t> failures{0};
-        std::vector<std::thread> threads;
-        t = Clock::now();
-        for (std::size_t c = 0; c < o.concurrency; ++c) {
-            threads.emplace_back([&] {
-                for (std::size_t i = next++; i < batches.size(); i = next++) {
-                    auto report = telemetry.ingest(actor, tenant_id, batches[i].body, format);
-                    if (!report.ok() || !report->rejected.empty()) {
-                        ++failures;
-                        continue;
-                    }
-                    accounted += report->stored + report->duplicates;
+        const double service_seconds =
+            bench::parallelFor(batches.size(), o.concurrency, [&](std::size_t i) {
+                auto report = telemetry.ingest(actor, tenant_id, batches[i].body, format);
+                if (!report.ok() || !report->rejected.empty()) {
+                    ++failures;
+                    return;
                 }
+                accounted += report->stored + report->duplicates;
             });
-        }
-        for (auto& th : threads) th.join();
-        const double service_seconds = secondsSince(t);
         service_rate = static_cast<double>(data.rows.size()) / service_seconds;
         std::printf("%-28s %9zu rows  %7.3f s  %11s rows/s   (%zu threads; %zu failures)\n",
                     "ingest service (in-process)", accounted.load(), service_seconds,
-                    fmtRate(service_rate).c_str(), o.concurrency, failures.load());
+                    bench::roundedThousands(service_rate).c_str(), o.concurrency, failures.load());
     }
 
     std::printf(
