@@ -42,6 +42,7 @@
 #include "services/secret_box.h"
 #include "services/usage_chain.h"
 #include "storage/database.h"
+#include "storage/database_url.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
 
@@ -389,7 +390,8 @@ private:
         const std::string url = std::string(server.tls() ? "https" : "http") + "://" +
                                 settings.http_host + ":" + std::to_string(server.port());
         std::cout << "billwrightd listening on " << url << std::endl;
-        log_.info("listening", {{"url", url}, {"database", settings.database_url.substr(0, 7)}});
+        log_.info("listening", {{"url", url},
+                                {"database", storage::redactedDatabaseUrl(settings.database_url)}});
 
         waitForTerminationRequest();
         log_.info("shutting down");

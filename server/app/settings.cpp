@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include "core/time_zone.h"
+#include "storage/database_url.h"
 
 namespace billwright::app {
 namespace {
@@ -101,8 +102,11 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"tls.certificate", "", "PEM certificate file; with tls.private_key, serve HTTPS"},
         {"tls.private_key", "", "PEM private key file for tls.certificate"},
         {"database.url", "sqlite:var/billwright.db",
-         "sqlite:PATH (mysql://user:password@host:port/db later)"},
-        {"database.pool_size", "8", "database connections kept open"},
+         "sqlite:PATH, or mysql://USER:PASSWORD@HOST:PORT/DATABASE for MariaDB 10.6+ (user and "
+         "password percent-encoded)"},
+        {"database.pool_size", "8",
+         "database connections kept open (per node; MariaDB's max_connections must cover every "
+         "node's pool)"},
         {"database.checkpoint_pages", "20000",
          "SQLite: WAL pages a commit may leave before it checkpoints them (SQLite's own default "
          "is 1000)"},
@@ -275,9 +279,16 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     }
 
     s.database_url = values["database.url"];
-    if (s.database_url.rfind("sqlite:", 0) != 0 || s.database_url.size() <= 7 ||
-        s.database_url == "sqlite::memory:") {
-        return badValue("database.url", "must be sqlite:PATH");
+    if (storage::isMysqlUrl(s.database_url)) {
+        try {
+            static_cast<void>(storage::parseMysqlUrl(s.database_url));
+        } catch (const std::invalid_argument& e) {
+            return badValue("database.url", e.what());  // never quotes the password
+        }
+    } else if (s.database_url.rfind("sqlite:", 0) != 0 || s.database_url.size() <= 7 ||
+               s.database_url == "sqlite::memory:") {
+        return badValue("database.url",
+                        "must be sqlite:PATH or mysql://USER:PASSWORD@HOST:PORT/DATABASE");
     }
     auto pool = integerIn("database.pool_size", values["database.pool_size"], 1, 256);
     if (!pool.ok()) return std::move(pool).error();

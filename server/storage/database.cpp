@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "storage/database_url.h"
+#include "storage/mysql/mysql_database.h"
 #include "storage/sqlite/sqlite_database.h"
 
 namespace billwright::storage {
@@ -48,7 +50,10 @@ std::unique_ptr<Database> openDatabase(const std::string& url, const DatabaseOpt
         }
         return std::make_unique<sqlite::SqliteDatabase>(path, options);
     }
-    throw std::invalid_argument("unsupported database URL (expected sqlite:PATH)");
+    if (isMysqlUrl(url)) return std::make_unique<mysql::MysqlDatabase>(parseMysqlUrl(url), options);
+    throw std::invalid_argument(
+        "unsupported database URL (expected sqlite:PATH or "
+        "mysql://USER:PASSWORD@HOST:PORT/DATABASE)");
 }
 
 }  // namespace billwright::storage

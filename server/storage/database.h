@@ -13,8 +13,8 @@
 namespace billwright::storage {
 
 // The driver seam. Repositories write SQL once against Connection; a driver (SQLite on its C
-// API today, MySQL Connector/C++ later) executes it, and Dialect holds the few places
-// where the SQL must differ.
+// API, MySQL/MariaDB on Connector/C++) executes it, and Dialect holds the few places where
+// the SQL must differ.
 using SqlValue = std::variant<std::monostate, std::int64_t, std::string>;
 using SqlParams = std::vector<SqlValue>;
 
@@ -99,6 +99,22 @@ public:
     virtual std::string_view clusteredTableOption() const = 0;
     // "INSERT OR IGNORE" / "INSERT IGNORE": an insert that skips rows whose key exists.
     virtual std::string_view insertIgnore() const = 0;
+
+    // Migrations only (migrations.cpp applies them to every statement):
+    // Appended to every CREATE TABLE (MySQL: engine, character set and binary collation, so
+    // text compares and sorts byte for byte as in SQLite whatever the server's defaults are).
+    virtual std::string_view tableOptions() const = 0;
+    // The type of a migration's unbounded TEXT column (MySQL's TEXT holds only 64 KiB).
+    virtual std::string_view textType() const = 0;
+    // False where DDL commits implicitly (MySQL): a migration interrupted half-way cannot be
+    // rolled back, so its statements are made re-runnable (IF NOT EXISTS) and migrations run
+    // under migrationLock() instead of one transaction each.
+    virtual bool ddlIsTransactional() const = 0;
+    // A query answering 1 once this session holds the database's migration lock (waiting for
+    // another node's migrations to finish), and the statement releasing it. Used only where
+    // ddlIsTransactional() is false.
+    virtual std::string_view migrationLock() const = 0;
+    virtual std::string_view migrationUnlock() const = 0;
 };
 
 enum class TxMode { kRead, kWrite };
@@ -119,13 +135,15 @@ public:
 
 struct DatabaseOptions {
     std::size_t pool_size = 8;
+    // How long a transaction waits for a pooled connection and for a lock (SQLite's busy
+    // timeout; MySQL's innodb_lock_wait_timeout, in whole seconds, at least 1).
     int busy_timeout_ms = 10000;
     int checkpoint_pages = 20000;  // SQLite: WAL pages before a commit checkpoints
 };
 
-// "sqlite:PATH" (":memory:" is refused: each connection would see its own database).
-// Throws std::invalid_argument for an unusable URL and DbError when the database cannot be
-// opened.
+// "sqlite:PATH" (":memory:" is refused: each connection would see its own database) or
+// "mysql://USER:PASSWORD@HOST:PORT/DATABASE" (MariaDB 10.6 or newer; database_url.h). Throws
+// std::invalid_argument for an unusable URL and DbError when the database cannot be opened.
 std::unique_ptr<Database> openDatabase(const std::string& url, const DatabaseOptions& options);
 
 }  // namespace billwright::storage

@@ -717,19 +717,64 @@ int latestSchemaVersion() { return migrations().back().version; }
 
 namespace {
 
-void ensureMigrationTable(Connection& c) {
+void ensureMigrationTable(Connection& c, const Dialect& dialect) {
     c.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL PRIMARY KEY, "
-        "name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL)");
+        "name VARCHAR(200) NOT NULL, applied_at BIGINT NOT NULL)" +
+        std::string(dialect.tableOptions()));
 }
 
-// "{clustered}" marks a table stored in primary-key order: SQLite needs WITHOUT ROWID for that,
-// InnoDB does it anyway.
+bool startsWith(std::string_view text, std::string_view prefix) {
+    return text.substr(0, prefix.size()) == prefix;
+}
+
+bool identifierChar(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Replaces `word` where it stands alone (not inside a longer identifier).
+void replaceWord(std::string& text, std::string_view word, std::string_view by) {
+    std::size_t at = 0;
+    while ((at = text.find(word, at)) != std::string::npos) {
+        const std::size_t end = at + word.size();
+        const bool alone = (at == 0 || !identifierChar(text[at - 1])) &&
+                           (end == text.size() || !identifierChar(text[end]));
+        if (alone) {
+            text.replace(at, word.size(), by);
+            at += by.size();
+        } else {
+            at = end;
+        }
+    }
+}
+
+// A migration statement as the database needs it. The released statements stay as written;
+// only these rewrites differ per dialect:
+//  - "{clustered}" marks a table stored in primary-key order: SQLite needs WITHOUT ROWID for
+//    that, InnoDB does it anyway;
+//  - the type TEXT (upper case: column names are lower case) becomes dialect.textType();
+//  - every CREATE TABLE gets dialect.tableOptions() (MySQL: InnoDB, utf8mb4, binary collation);
+//  - where DDL is not transactional, CREATE TABLE, CREATE INDEX and ADD COLUMN get IF NOT
+//    EXISTS, so a migration interrupted half-way is simply run again.
 std::string withDialect(std::string_view statement, const Dialect& dialect) {
     std::string out(statement);
     constexpr std::string_view kClustered = "{clustered}";
     if (const auto at = out.find(kClustered); at != std::string::npos)
         out.replace(at, kClustered.size(), dialect.clusteredTableOption());
+    if (dialect.textType() != "TEXT") replaceWord(out, "TEXT", dialect.textType());
+    const bool create_table = startsWith(out, "CREATE TABLE ");
+    if (create_table) out += dialect.tableOptions();
+    if (!dialect.ddlIsTransactional()) {
+        if (create_table) {
+            out.insert(std::string_view("CREATE TABLE ").size(), "IF NOT EXISTS ");
+        } else if (startsWith(out, "CREATE INDEX ")) {
+            out.insert(std::string_view("CREATE INDEX ").size(), "IF NOT EXISTS ");
+        } else if (startsWith(out, "ALTER TABLE ")) {
+            constexpr std::string_view kAdd = " ADD COLUMN ";
+            if (const auto at = out.find(kAdd); at != std::string::npos)
+                out.insert(at + kAdd.size(), "IF NOT EXISTS ");
+        }
+    }
     return out;
 }
 
@@ -753,19 +798,63 @@ int currentSchemaVersion(Database& db) {
     return version;
 }
 
+namespace {
+
+// Applies `m` on `c` and records it.
+void apply(Connection& c, const Dialect& dialect, const Migration& m, std::int64_t now_unix) {
+    for (const auto statement : m.statements) c.execute(withDialect(statement, dialect));
+    c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+              {std::int64_t{m.version}, std::string(m.name), now_unix});
+}
+
+// Where DDL commits implicitly (MySQL), a migration cannot be one transaction. The nodes take
+// the database's migration lock in turn instead, on one connection in autocommit mode; each
+// statement is re-runnable (withDialect), and the version row is written last, so a migration
+// interrupted at any point is applied again, whole, by the next start.
+void applyUnderLock(Database& db, std::int64_t now_unix, MigrationReport& report) {
+    const Dialect& dialect = db.dialect();
+    db.withConnection([&](Connection& c) {
+        const auto got = c.query(dialect.migrationLock());
+        if (got.empty() || got.at(0).getOptionalInt(0).value_or(0) != 1)
+            throw DbError(DbErrorKind::kBusy, "the migration lock was not granted in time");
+        struct Unlock {
+            Connection& c;
+            const Dialect& dialect;
+            ~Unlock() {
+                try {
+                    c.query(dialect.migrationUnlock());
+                } catch (const DbError&) {
+                    // The server releases the lock with the session anyway.
+                }
+            }
+        } unlock{c, dialect};
+        ensureMigrationTable(c, dialect);
+        const int current = readVersion(c);
+        for (const Migration& m : migrations()) {
+            if (current >= m.version) continue;
+            apply(c, dialect, m, now_unix);
+            report.applied_now.push_back(m.version);
+        }
+    });
+}
+
+}  // namespace
+
 MigrationReport applyMigrations(Database& db, std::int64_t now_unix) {
     MigrationReport report;
     report.latest_version = latestSchemaVersion();
+    if (!db.dialect().ddlIsTransactional()) {
+        applyUnderLock(db, now_unix, report);
+        report.current_version = currentSchemaVersion(db);
+        return report;
+    }
     for (const Migration& m : migrations()) {
         // Each migration checks the version again inside its own write transaction, so two
         // nodes starting together apply it once.
         db.transact(TxMode::kWrite, [&](Connection& c) {
-            ensureMigrationTable(c);
+            ensureMigrationTable(c, db.dialect());
             if (readVersion(c) >= m.version) return true;
-            for (const auto statement : m.statements)
-                c.execute(withDialect(statement, db.dialect()));
-            c.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                      {std::int64_t{m.version}, std::string(m.name), now_unix});
+            apply(c, db.dialect(), m, now_unix);
             report.applied_now.push_back(m.version);
             return true;
         });

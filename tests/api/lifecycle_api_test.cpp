@@ -133,6 +133,9 @@ BOOST_AUTO_TEST_CASE(a_bad_setting_refuses_to_start_and_names_the_key) {
         {{"-Dhttp.prot=8080", "--migrate"}, {}, "http.prot"},
         {{"--migrate"}, {{"BILLWRIGHT_LOG_LEVEL", "loud"}}, "log.level"},
         {{"-Ddatabase.url=postgres://x", "--migrate"}, {}, "database.url"},
+        {{"-Ddatabase.url=mysql://user@127.0.0.1:3306/db", "--migrate"}, {}, "database.url"},
+        {{"-Ddatabase.url=mysql://user:pw@127.0.0.1/db", "--migrate"}, {}, "database.url"},
+        {{"-Ddatabase.url=mysql://user:pw@127.0.0.1:3306/my-db", "--migrate"}, {}, "database.url"},
         {{"-Dplatform.timezone=Atlantis/Capital", "--migrate"}, {}, "platform.timezone"},
         {{"-Dtls.certificate=/nonexistent.pem", "--migrate"}, {}, "tls.certificate"},
         {{"-Dhttp.max_body_bytes=1", "--migrate"}, {}, "http.max_body_bytes"},
@@ -142,6 +145,20 @@ BOOST_AUTO_TEST_CASE(a_bad_setting_refuses_to_start_and_names_the_key) {
             const auto result = runBillwrightd(c.args, c.env);
             BOOST_CHECK_EQUAL(result.exit_code, 78);
             BOOST_CHECK_MESSAGE(result.err.find(c.key) != std::string::npos, result.err);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_mysql_url_never_shows_its_password) {
+    // Malformed (a settings error) and well-formed but unreachable (nothing listens on port 1).
+    for (const std::string& url : {std::string("mysql://ops:Sup3r%40Secret@127.0.0.1:99999/db"),
+                                   std::string("mysql://ops:Sup3r%40Secret@127.0.0.1:1/db")}) {
+        BOOST_TEST_CONTEXT(url) {
+            const auto result = runBillwrightd({"-Ddatabase.url=" + url, "--migrate"});
+            BOOST_CHECK_NE(result.exit_code, 0);
+            BOOST_CHECK_MESSAGE(result.err.find("database") != std::string::npos, result.err);
+            BOOST_CHECK(result.err.find("Sup3r") == std::string::npos);
+            BOOST_CHECK(result.out.find("Sup3r") == std::string::npos);
         }
     }
 }
@@ -189,13 +206,14 @@ BOOST_AUTO_TEST_CASE(help_lists_every_configuration_key_with_its_default) {
 }
 
 BOOST_AUTO_TEST_CASE(migrate_applies_the_schema_and_exits) {
-    const std::string dir = makeTempDir();
-    const auto result = runBillwrightd({"-Ddatabase.url=sqlite:" + dir + "/m.db", "--migrate"});
+    const TestDatabase db(makeTempDir());
+    const auto result = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});
     BOOST_CHECK_EQUAL(result.exit_code, 0);
     BOOST_CHECK(result.out.find("schema version 9") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=1") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=2") != std::string::npos);
-    const auto again = runBillwrightd({"-Ddatabase.url=sqlite:" + dir + "/m.db", "--migrate"});
+    const auto again = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});
+    BOOST_CHECK_EQUAL(again.exit_code, 0);
     BOOST_CHECK(again.err.find("migration applied") == std::string::npos);
 }
 

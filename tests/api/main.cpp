@@ -1,2 +1,7 @@
 #define BOOST_TEST_MODULE api
 #include <boost/test/unit_test.hpp>
+
+#include "support/test_database.h"
+
+using billwright::testing::DatabaseSelection;
+BOOST_TEST_GLOBAL_FIXTURE(DatabaseSelection);

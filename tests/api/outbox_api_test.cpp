@@ -1,5 +1,3 @@
-#include <sqlite3.h>
-
 #include <boost/test/unit_test.hpp>
 #include <chrono>
 #include <thread>
@@ -190,28 +188,18 @@ BOOST_AUTO_TEST_CASE(a_message_with_html_and_an_attachment_arrives_as_multipart_
     BOOST_REQUIRE_EQUAL(created.status, 201);
     const std::string tenant = str(created.json(), "id");
     server.stop();
-    sqlite3* db = nullptr;
-    const std::string db_path = server.directory() + "/billwright.db";
-    BOOST_REQUIRE_EQUAL(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-    const std::string insert =
-        "INSERT INTO outbox_messages (id, tenant_id, kind, dedupe_key, recipient, subject, body, "
-        "status, attempts, next_attempt_at, created_at, html_body, sender_name, sender_email, "
-        "reply_to, attachment_name, attachment_type, attachment_body, object_id) VALUES "
-        "('msg_html1', '" +
-        tenant +
-        "', 'invoice.issued', 'invoice.issued:inv_x', "
-        "'customer@example.com', 'Your invoice INV-7', 'Plain words', 'pending', 0, 0, 0, "
-        "'<p>Rich <b>words</b></p>', 'Acme Hosting', 'billing@acme.example', "
-        "'support@acme.example', 'INV-7.html', 'text/html', '<html>the document</html>', "
-        "'inv_x')";
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, insert.c_str(), nullptr, nullptr, &error);
-    const std::string why = error != nullptr ? error : "";
-    sqlite3_free(error);
-    BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, "insert failed: " + why);
-    sqlite3_close(db);
+    runSql(server.databaseUrl(),
+           "INSERT INTO outbox_messages (id, tenant_id, kind, dedupe_key, recipient, subject, "
+           "body, status, attempts, next_attempt_at, created_at, html_body, sender_name, "
+           "sender_email, reply_to, attachment_name, attachment_type, attachment_body, object_id) "
+           "VALUES ('msg_html1', ?, 'invoice.issued', 'invoice.issued:inv_x', "
+           "'customer@example.com', 'Your invoice INV-7', 'Plain words', 'pending', 0, 0, 0, "
+           "'<p>Rich <b>words</b></p>', 'Acme Hosting', 'billing@acme.example', "
+           "'support@acme.example', 'INV-7.html', 'text/html', '<html>the document</html>', "
+           "'inv_x')",
+           {tenant});
 
-    ServerProcess delivering(smtpDefines(sink.port(), {"database.url=sqlite:" + db_path}));
+    ServerProcess delivering(smtpDefines(sink.port(), {"database.url=" + server.databaseUrl()}));
     const auto mails = sink.waitForMessages(1);
     const auto& mail = mails[0];
     BOOST_CHECK_EQUAL(mail.mail_from, "billing@acme.example");

@@ -3,7 +3,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <sqlite3.h>
 
 #include <boost/test/unit_test.hpp>
 #include <chrono>
@@ -102,17 +101,6 @@ HttpResult redirect(const Api& api, const std::string& customer, bool active,
     std::string body = std::string(R"({"active":)") + (active ? "true" : "false");
     if (!reason.empty()) body += R"(,"reason":")" + reason + "\"";
     return api.post("/v1/customers/" + customer + "/pool-redirect", body + "}");
-}
-
-void runSql(const std::string& db_path, const std::string& sql) {
-    sqlite3* db = nullptr;
-    BOOST_REQUIRE_EQUAL(sqlite3_open(db_path.c_str(), &db), SQLITE_OK);
-    char* error = nullptr;
-    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
-    const std::string why = error != nullptr ? error : "";
-    sqlite3_free(error);
-    sqlite3_close(db);
-    BOOST_REQUIRE_MESSAGE(rc == SQLITE_OK, sql + ": " + why);
 }
 
 }  // namespace
@@ -432,9 +420,9 @@ BOOST_AUTO_TEST_CASE(
 
     // Overdue is the payments' and the sweep's business: the test sets it in the database.
     server.stop();
-    runSql(server.directory() + "/billwright.db",
-           "UPDATE invoices SET status = 'overdue' WHERE id IN ('" + ada_invoice + "', '" +
-               bob_invoice + "', '" + eve_invoice + "')");
+    runSql(server.databaseUrl(), "UPDATE invoices SET status = 'overdue' WHERE id IN ('" +
+                                     ada_invoice + "', '" + bob_invoice + "', '" + eve_invoice +
+                                     "')");
     server.start();
 
     const auto r = s.viewer().get("/v1/revenue-guard");

@@ -100,12 +100,15 @@ std::string HttpResult::header(const std::string& name) const {
 }
 
 ServerProcess::ServerProcess(std::vector<std::string> extra_defines)
-    : defines_(std::move(extra_defines)), dir_(makeTempDir()) {
+    : defines_(std::move(extra_defines)),
+      dir_(makeTempDir()),
+      database_(std::make_unique<TestDatabase>(dir_)) {
     start();
 }
 
 ServerProcess::~ServerProcess() {
     if (pid_ > 0) stop();
+    database_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
 }
@@ -113,7 +116,7 @@ ServerProcess::~ServerProcess() {
 void ServerProcess::start() {
     std::vector<std::string> args = {billwrightdPath(),
                                      "-Dhttp.port=0",
-                                     "-Ddatabase.url=sqlite:" + dir_ + "/billwright.db",
+                                     "-Ddatabase.url=" + database_->url(),
                                      "-Dbootstrap.key_file=" + dir_ + "/super.key",
                                      "-Dscheduler.interval_seconds=86400",
                                      "-Dlog.level=info"};

@@ -4,11 +4,13 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/json.h"
+#include "support/test_database.h"
 
 namespace billwright::testing {
 
@@ -26,7 +28,8 @@ private:
     mutable std::optional<core::JsonValue> parsed_;
 };
 
-// A real billwrightd process: port 0, its own temporary directory and SQLite database, the
+// A real billwrightd process: port 0, its own temporary directory and database (SQLite, or a
+// fresh MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql: support/test_database.h), the
 // bootstrap super key read from bootstrap.key_file. Stopped with SIGTERM in the destructor.
 class ServerProcess {
 public:
@@ -46,6 +49,8 @@ public:
     std::uint16_t port() const { return port_; }
     const std::string& superKey() const { return super_key_; }
     const std::string& directory() const { return dir_; }
+    // The database.url the server runs on.
+    const std::string& databaseUrl() const { return database_->url(); }
     std::string stderrText() const;
 
     HttpResult request(const std::string& method, const std::string& path, const std::string& key,
@@ -62,6 +67,7 @@ public:
 private:
     std::vector<std::string> defines_;
     std::string dir_;
+    std::unique_ptr<TestDatabase> database_;
     pid_t pid_ = -1;
     std::uint16_t port_ = 0;
     std::string super_key_;

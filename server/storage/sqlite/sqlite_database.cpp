@@ -20,6 +20,11 @@ public:
     std::string_view forUpdateSkipLocked() const override { return ""; }
     std::string_view clusteredTableOption() const override { return "WITHOUT ROWID"; }
     std::string_view insertIgnore() const override { return "INSERT OR IGNORE"; }
+    std::string_view tableOptions() const override { return ""; }
+    std::string_view textType() const override { return "TEXT"; }
+    bool ddlIsTransactional() const override { return true; }
+    std::string_view migrationLock() const override { return ""; }
+    std::string_view migrationUnlock() const override { return ""; }
 };
 
 const SqliteDialect kDialect;

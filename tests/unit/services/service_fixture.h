@@ -20,6 +20,7 @@
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
+#include "support/test_database.h"
 
 namespace billwright::testing {
 
@@ -44,9 +45,11 @@ struct PluginHost {
     }
 };
 
-// A real SQLite database in a temporary directory, migrated, with a ManualClock.
+// A real database, migrated, with a ManualClock: SQLite in a temporary directory, or a fresh
+// MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h).
 struct StoreFixture {
     std::string dir;
+    std::unique_ptr<TestDatabase> test_database;
     std::unique_ptr<storage::Database> db;
     std::unique_ptr<storage::Store> store;
     core::ManualClock clock{std::chrono::sys_days{
@@ -57,13 +60,15 @@ struct StoreFixture {
                ("bwunit-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++)))
                   .string();
         std::filesystem::create_directories(dir);
-        db = storage::openDatabase("sqlite:" + dir + "/test.db", {});
+        test_database = std::make_unique<TestDatabase>(dir);
+        db = storage::openDatabase(test_database->url(), {});
         static_cast<void>(storage::applyMigrations(*db, 0));
         store = storage::makeSqlStore(*db);
     }
     ~StoreFixture() {
         store.reset();
         db.reset();
+        test_database.reset();
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
     }
