@@ -48,7 +48,13 @@ public:
     const std::vector<Route>& routes() const { return routes_; }
 
 private:
+    // A route's pattern split once, at add(): each segment a literal or a "{name}" capture.
+    struct Segment {
+        std::string text;  // the literal, or the capture's name
+        bool capture = false;
+    };
     std::vector<Route> routes_;
+    std::vector<std::vector<Segment>> patterns_;  // parallel to routes_
 };
 
 }  // namespace billwright::http
