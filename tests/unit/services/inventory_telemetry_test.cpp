@@ -22,7 +22,7 @@ const services::MethodUnitUsage& metered(const services::UnitUsageReport& r) {
 }
 
 struct Fixture : InventoryFixture {
-    services::BillingChain chain{*store, clock, *plugin_host.service, 7200};
+    services::BillingChain chain{*store, *plugin_host.service, 7200};
 
     std::string unit(const std::string& serial, std::optional<std::string> port = std::nullopt) {
         return createUnit(serial, [&](domain::Equipment& e) { e.pdu_port = port; });
