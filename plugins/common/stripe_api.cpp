@@ -324,7 +324,14 @@ sdk::PaymentResult paymentOfIntent(const JsonValue& intent) {
     sdk::PaymentResult out;
     out.reference = id;
     if (status == "succeeded") {
+        // A success is money received: without a positive amount_received the answer is not one
+        // Stripe gives, and reporting it would claim a payment of nothing (found by fuzzing).
         const std::int64_t received = intOr(intent, "amount_received", 0);
+        if (received <= 0) {
+            throw sdk::Error(BW_ERR_UNAVAILABLE,
+                             "Stripe answered a succeeded PaymentIntent without a positive "
+                             "amount_received");
+        }
         const JsonValue* charge = intent.find("latest_charge");
         const std::int64_t fee =
             charge != nullptr && charge->isObject() ? feeOf(*charge, intent) : -1;
