@@ -42,6 +42,25 @@ BOOST_AUTO_TEST_CASE(a_succeeded_intent_without_a_positive_amount_received_is_un
     }
 }
 
+BOOST_AUTO_TEST_CASE(an_id_that_is_not_a_stripe_token_reads_as_no_id) {
+    // Found by webhook_plaid_ach_fuzzer: an event id with control characters was reported as the
+    // webhook's event_id, a result the host must refuse.
+    for (const char* json :
+         {"{\"id\":\"pi_\u007f1\",\"status\":\"succeeded\",\"amount_received\":1}",
+          R"({"id":"pi 1","status":"succeeded","amount_received":1})",
+          R"({"id":"","status":"succeeded","amount_received":1})"}) {
+        try {
+            (void)common::paymentOfIntent(intent(json));
+            BOOST_ERROR("accepted " << json);
+        } catch (const sdk::Error& e) {
+            BOOST_TEST(e.status() == BW_ERR_UNAVAILABLE, json);
+        }
+    }
+    const auto ok = common::paymentOfIntent(
+        intent(R"({"id":"pi_fake_1-x","status":"succeeded","amount_received":1})"));
+    BOOST_TEST(ok.reference == "pi_fake_1-x");
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 }  // namespace billwright::plugin_tests
