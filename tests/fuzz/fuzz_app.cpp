@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,10 +40,23 @@ constexpr std::int64_t kStartSeconds = 1793491200;  // 2026-11-01T00:00:00Z
 // A fixed master key, so tenant plugin secrets can be stored (never a real deployment's).
 constexpr char kMasterKey[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
+// The database directory, removed at exit: libFuzzer ends a timed run with exit() and never
+// destroys the application (after a crash the directory stays for a look).
+char* temp_dir = nullptr;
+
+void removeTempDir() {
+    std::error_code ec;
+    if (temp_dir != nullptr) std::filesystem::remove_all(temp_dir, ec);
+}
+
 std::string makeTempDir() {
     std::string pattern =
         (std::filesystem::temp_directory_path() / "billwright-fuzz-XXXXXX").string();
     check(::mkdtemp(pattern.data()) != nullptr, "a temporary directory");
+    if (temp_dir == nullptr) {
+        temp_dir = ::strdup(pattern.c_str());
+        std::atexit(removeTempDir);
+    }
     return pattern;
 }
 
