@@ -340,7 +340,7 @@ BOOST_AUTO_TEST_CASE(a_csv_import_that_is_not_utf8_is_a_problem_that_is_json) {
     const auto telemetry = t.admin.post("/v1/telemetry", "kind,equipment_id,ts,value,\xFF\n",
                                         {{"Content-Type", "text/csv"}});
     BOOST_CHECK(telemetry.status >= 400 && telemetry.status < 500);
-    BOOST_CHECK(core::parseJson(telemetry.body).ok());
+    BOOST_CHECK(billwright::core::parseJson(telemetry.body).ok());
     BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/equipment"), 0U);
 }
 
