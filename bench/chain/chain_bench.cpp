@@ -469,7 +469,7 @@ VariantResult runVariant(const Options& o, const std::string& variant) {
                     thousands(raw.scalar("PRAGMA page_count")).c_str(),
                     thousands(raw.scalar("PRAGMA page_size")).c_str());
 
-        bw::services::BillingChain chain(*store, e.clock, plugins, 7200);
+        bw::services::BillingChain chain(*store, plugins, 7200);
         const std::int64_t from = periodStart();
         const std::int64_t to = from + std::int64_t{o.days} * 86400;
         const auto end_date =

@@ -350,7 +350,7 @@ int run(const Options& o) {
         }
 
         // The invoice run.
-        bw::services::BillingChain chain(*store, e.clock, plugins, 7200);
+        bw::services::BillingChain chain(*store, plugins, 7200);
         // As the server wires it: the invoice engine looks up the tenant's active scripts (it
         // has none here).
         bw::core::Metrics script_metrics;

@@ -27,11 +27,27 @@ std::int64_t intOr(const JsonValue& object, std::string_view key, std::int64_t f
     return object.getInt64(key).value_or(fallback);
 }
 
+// Stripe's ids are short ASCII tokens ("pi_3Mtw...", "evt_1..."). Anything else in an id field
+// reads as no id, so it never reaches the host as a reference (found by fuzzing: an event id with
+// control characters made the webhook's result one the host must refuse).
+std::string_view plausibleId(std::string_view id) {
+    if (id.empty() || id.size() > 255) return {};
+    for (const char c : id) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok) return {};
+    }
+    return id;
+}
+
+// The "id" of a Stripe object, or "" when it has none that is plausible.
+std::string_view idAt(const JsonValue& object) { return plausibleId(stringAt(object, {"id"})); }
+
 // An id field that may have been expanded into its object.
 std::string_view idOf(const JsonValue* field) {
     if (field == nullptr) return {};
-    if (field->isString()) return field->asString();
-    if (field->isObject()) return field->getString("id").value_or(std::string_view{});
+    if (field->isString()) return plausibleId(field->asString());
+    if (field->isObject()) return idAt(*field);
     return {};
 }
 
@@ -85,7 +101,7 @@ std::string encodeQueryKey(std::string_view key) { return codec::percentEncode(k
 sdk::RefundResult refundOf(const JsonValue& refund) {
     sdk::RefundResult out;
     const std::string_view status = stringAt(refund, {"status"});
-    out.reference = std::string(stringAt(refund, {"id"}));
+    out.reference = std::string(idAt(refund));
     if (status == "succeeded") {
         out.status = BW_REFUND_SUCCEEDED;
     } else if (status == "pending" || status == "requires_action") {
@@ -314,7 +330,7 @@ std::string failureCodeOf(const JsonValue& error, bool bank) {
 }
 
 sdk::PaymentResult paymentOfIntent(const JsonValue& intent) {
-    const std::string id(stringAt(intent, {"id"}));
+    const std::string id(idAt(intent));
     const std::string_view status = stringAt(intent, {"status"});
     if (id.empty() || status.empty()) {
         throw sdk::Error(BW_ERR_UNAVAILABLE,
@@ -324,7 +340,14 @@ sdk::PaymentResult paymentOfIntent(const JsonValue& intent) {
     sdk::PaymentResult out;
     out.reference = id;
     if (status == "succeeded") {
+        // A success is money received: without a positive amount_received the answer is not one
+        // Stripe gives, and reporting it would claim a payment of nothing (found by fuzzing).
         const std::int64_t received = intOr(intent, "amount_received", 0);
+        if (received <= 0) {
+            throw sdk::Error(BW_ERR_UNAVAILABLE,
+                             "Stripe answered a succeeded PaymentIntent without a positive "
+                             "amount_received");
+        }
         const JsonValue* charge = intent.find("latest_charge");
         const std::int64_t fee =
             charge != nullptr && charge->isObject() ? feeOf(*charge, intent) : -1;
@@ -482,7 +505,7 @@ std::string ensureCustomer(const StripeClient& client, const sdk::Payer& payer) 
     const std::string key = digestKey(client.call(), "bw-customer-", form.str());
     const StripeReply reply = client.post("/v1/customers", form, key);
     if (!reply.ok()) throwStripeError(reply, "creating the customer");
-    const std::string_view id = stringAt(reply.body, {"id"});
+    const std::string_view id = idAt(reply.body);
     if (id.empty()) throw sdk::Error(BW_ERR_UNAVAILABLE, "Stripe answered a customer without id");
     return std::string(id);
 }
@@ -566,7 +589,7 @@ sdk::WebhookResult stripeEvent(const StripeClient& client, std::string_view body
     if (!event || !event->isObject()) {
         throw sdk::Error(BW_ERR_INVALID_ARGUMENT, "the Stripe event is not a JSON object");
     }
-    const std::string_view id = stringAt(*event, {"id"});
+    const std::string_view id = idAt(*event);
     const std::string_view type = stringAt(*event, {"type"});
     const JsonValue* object = at(*event, {"data", "object"});
     if (id.empty() || type.empty() || object == nullptr || !object->isObject()) {
@@ -576,7 +599,7 @@ sdk::WebhookResult stripeEvent(const StripeClient& client, std::string_view body
     out.event = BW_EVENT_IGNORED;
     out.event_id = std::string(id);
     out.occurred_at = std::max<std::int64_t>(0, intOr(*event, "created", 0));
-    const std::string_view object_id = stringAt(*object, {"id"});
+    const std::string_view object_id = idAt(*object);
 
     if (type == "payment_intent.succeeded" || type == "payment_intent.payment_failed" ||
         type == "payment_intent.processing" || type == "payment_intent.requires_action" ||

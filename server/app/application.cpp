@@ -279,8 +279,7 @@ private:
         telemetry_options.max_hold_seconds = settings.telemetry_max_hold_seconds;
         services::Telemetry telemetry(*store, clock, telemetry_options);
         services::Contracts contracts(*store, clock);
-        services::BillingChain chain(*store, clock, plugin_service,
-                                     settings.telemetry_max_hold_seconds);
+        services::BillingChain chain(*store, plugin_service, settings.telemetry_max_hold_seconds);
         services::Hashprices hashprices(*store, clock);
         services::Outbox outbox(*store, clock);
         services::ScriptDefaults script_defaults;

@@ -63,6 +63,28 @@ void appendUtf8(std::string& out, std::uint32_t cp) {
     }
 }
 
+std::size_t firstInvalidUtf8(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        if (byteAt(text, pos) < 0x80) {
+            ++pos;
+            continue;
+        }
+        const std::size_t length = utf8SequenceLength(text, pos);
+        if (length == 0) return pos;
+        pos += length;
+    }
+    return std::string_view::npos;
+}
+
+std::size_t lineOfOffset(std::string_view text, std::size_t offset) {
+    std::size_t line = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') ++line;
+    }
+    return line;
+}
+
 int hexDigitValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

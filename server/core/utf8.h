@@ -12,6 +12,13 @@ namespace billwright::core {
 // code points past U+10FFFF.
 std::size_t utf8SequenceLength(std::string_view text, std::size_t pos);
 
+// The offset of the first byte that does not start a well-formed UTF-8 sequence, or
+// std::string_view::npos when all of `text` is UTF-8. Text uploads (CSV, NDJSON) are checked with
+// it before any of their bytes can be echoed in an error or stored.
+std::size_t firstInvalidUtf8(std::string_view text);
+// The 1-based line of byte `offset` of `text` (lines end with LF).
+std::size_t lineOfOffset(std::string_view text, std::size_t offset);
+
 // The value of one hexadecimal digit (0-9, a-f, A-F), or -1.
 int hexDigitValue(char c);
 

@@ -526,6 +526,13 @@ TelemetryParse parseNdjson(std::string_view body) {
 
 TelemetryParse parseCsv(std::string_view body) {
     TelemetryParse out;
+    // Header names are echoed in errors and ids stored: the body must be UTF-8 text.
+    if (const std::size_t bad = core::firstInvalidUtf8(body); bad != std::string_view::npos) {
+        out.fatal = true;
+        addError(out.errors, core::lineOfOffset(body, bad), "", "malformed_csv",
+                 "the body is not UTF-8 text");
+        return out;
+    }
     core::CsvReader reader(body);
     std::vector<std::string> cells;
 

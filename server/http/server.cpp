@@ -112,14 +112,6 @@ public:
     }
 
 private:
-    static constexpr std::size_t kDrainBytes = 64 * 1024 * 1024;
-
-    static void drain(std::istream& in, std::size_t limit) {
-        char buffer[64 * 1024];
-        std::size_t total = 0;
-        while (total < limit && in.read(buffer, sizeof buffer)) total += sizeof buffer;
-    }
-
     Api& api_;
 };
 

@@ -242,6 +242,13 @@ Check inspect(const bw_plugin_descriptor* d, PluginInfo& info) {
 
 }  // namespace
 
+Refusal inspectDescriptor(const bw_plugin_descriptor* descriptor, PluginInfo& info) {
+    Check c = inspect(descriptor, info);
+    info.refusal = c.refusal;
+    info.reason = std::move(c.reason);
+    return info.refusal;
+}
+
 std::string_view configTypeName(ConfigType t) {
     switch (t) {
         case ConfigType::kString:

@@ -78,6 +78,12 @@ struct PluginInfo {
 std::vector<std::string> paymentMethodTypeNames(std::uint32_t method_types);
 std::vector<std::string> paymentProcessorFlagNames(std::uint32_t flags);
 
+// Every check loadFile runs on a descriptor before anything of the plugin is used or called
+// (size, magic, ABI, id, kinds, the billing and payment tables, config keys), on its own: sets
+// info.refusal and info.reason and fills what was read. Fields beyond a struct's `size` are never
+// read. The loader's fuzz target drives it with made-up descriptors.
+Refusal inspectDescriptor(const bw_plugin_descriptor* descriptor, PluginInfo& info);
+
 // A plugin that passed every check. The descriptor stays valid for the life of the process:
 // libraries are never unloaded.
 struct LoadedPlugin {

@@ -5,6 +5,7 @@
 
 #include "core/csv.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "domain/billing_config.h"
 #include "domain/decimal.h"
 #include "domain/tenant.h"
@@ -459,6 +460,12 @@ core::Result<ImportResult> Inventory::importEquipmentCsv(const Actor& actor,
         result.errors.push_back({line, std::move(field), std::move(code), std::move(message)});
     };
     if (csv.substr(0, 3) == "\xEF\xBB\xBF") csv.remove_prefix(3);  // a UTF-8 byte order mark
+    // Cells end up in error reports and stored text: a file that is not UTF-8 is refused whole
+    // (found by fuzzing: an unknown column's raw bytes made the problem+json answer invalid JSON).
+    if (const std::size_t bad = core::firstInvalidUtf8(csv); bad != std::string_view::npos) {
+        reject(core::lineOfOffset(csv, bad), "", "malformed_csv", "the file is not UTF-8 text");
+        return result;
+    }
     core::CsvReader reader(csv);
     std::vector<std::string> fields;
     if (!reader.next(fields)) {

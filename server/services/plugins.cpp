@@ -283,7 +283,8 @@ core::Status Plugins::setPlatformConfig(
         if (plugin == nullptr)
             return Error::validation(prefix, "unknown_plugin",
                                      "no plugin " + plugin_id + " is loaded");
-        for (const auto& [key, value] : values) {
+        for (const auto& entry : values) {
+            const std::string& key = entry.first;
             const auto& keys = plugin->info.config_keys;
             if (std::none_of(keys.begin(), keys.end(),
                              [&](const auto& spec) { return spec.name == key; }))

@@ -127,9 +127,8 @@ bool BillingChain::hasEnergyMethod(std::string_view name) const {
     return p != nullptr && !p->info.bills_amount;
 }
 
-BillingChain::BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
-                           std::int64_t max_hold_seconds)
-    : store_(store), clock_(clock), plugins_(plugins), max_hold_seconds_(max_hold_seconds) {}
+BillingChain::BillingChain(storage::Store& store, Plugins& plugins, std::int64_t max_hold_seconds)
+    : store_(store), plugins_(plugins), max_hold_seconds_(max_hold_seconds) {}
 
 core::Result<UnitUsageReport> BillingChain::unitUsage(const std::string& tenant_id,
                                                       const std::string& equipment_id,

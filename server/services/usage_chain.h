@@ -114,8 +114,7 @@ inline constexpr std::string_view kPduMethod = "metered";
 // uncovered hours. Units are processed in chunks, so memory does not grow with the fleet.
 class BillingChain {
 public:
-    BillingChain(storage::Store& store, const core::Clock& clock, Plugins& plugins,
-                 std::int64_t max_hold_seconds);
+    BillingChain(storage::Store& store, Plugins& plugins, std::int64_t max_hold_seconds);
 
     // period_end defaults to one month after period_start. Dates are in the tenant's zone.
     core::Result<UsagePreview> preview(const std::string& tenant_id, const std::string& contract_id,
@@ -139,7 +138,6 @@ public:
 
 private:
     storage::Store& store_;
-    const core::Clock& clock_;
     Plugins& plugins_;
     std::int64_t max_hold_seconds_;
 };

@@ -327,6 +327,23 @@ BOOST_AUTO_TEST_CASE(equipment_efficiency_is_derived_and_identifiers_are_unique)
     BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/equipment"), count);
 }
 
+BOOST_AUTO_TEST_CASE(a_csv_import_that_is_not_utf8_is_a_problem_that_is_json) {
+    // Found by tests/fuzz/api_body_fuzzer: the unknown column's bytes were echoed as they came,
+    // and the 422 answer was not JSON.
+    const auto t = newTenant();
+    const auto refused =
+        t.admin.post("/v1/equipment/import", "serial_number,model,hashrate_ths,power_w,\xE1\xE1x\n",
+                     {{"Content-Type", "text/csv"}});
+    BOOST_CHECK_EQUAL(refused.status, 422);
+    BOOST_CHECK_EQUAL(problemCode(refused), "validation_failed");
+    BOOST_CHECK_EQUAL(problemFieldCode(refused), "malformed_csv");
+    const auto telemetry = t.admin.post("/v1/telemetry", "kind,equipment_id,ts,value,\xFF\n",
+                                        {{"Content-Type", "text/csv"}});
+    BOOST_CHECK(telemetry.status >= 400 && telemetry.status < 500);
+    BOOST_CHECK(billwright::core::parseJson(telemetry.body).ok());
+    BOOST_CHECK_EQUAL(listCount(t.admin, "/v1/equipment"), 0U);
+}
+
 BOOST_AUTO_TEST_CASE(a_csv_import_of_thousands_of_rows_is_all_or_nothing) {
     const auto t = newTenant();
     const std::string site = create(t.admin, "/v1/sites", R"({"name":"Hall A"})");

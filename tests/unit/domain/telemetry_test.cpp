@@ -521,6 +521,18 @@ BOOST_AUTO_TEST_CASE(a_leading_byte_order_mark_is_ignored) {
                "1 energy eqp_1| 1793491200 1.000");
 }
 
+BOOST_AUTO_TEST_CASE(a_csv_body_that_is_not_utf8_is_refused_whole) {
+    // Found by fuzzing (tests/fuzz/corpus/equipment_csv/regression-*): a header name's raw bytes
+    // were echoed as an error's field, which made the API's answer invalid JSON.
+    const auto header = csv("kind,equipment_id,ts,value,t\xFF\n");
+    BOOST_TEST(header.fatal);
+    BOOST_TEST(errors(header) == "1  malformed_csv");
+    const auto row = csv("kind,equipment_id,ts,value\nenergy,e,1793491200,1\nenergy,\xC3(,1,1\n");
+    BOOST_TEST(row.fatal);
+    BOOST_TEST(errors(row) == "3  malformed_csv");
+    BOOST_TEST(row.rows.empty());
+}
+
 BOOST_AUTO_TEST_CASE(value_text_and_kind_names_match_the_api) {
     BOOST_TEST(telemetryValueText(SampleKind::kEnergy, 1234567) == "1234.567");
     BOOST_TEST(telemetryValueText(SampleKind::kPower, 0) == "0.000");

@@ -36,7 +36,7 @@ struct InvoicingFixture : StoreFixture {
     services::Inventory inventory{*store, clock};
     services::Contracts contracts{*store, clock};
     services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
-    services::BillingChain chain{*store, clock, *plugin_host.service, kHold};
+    services::BillingChain chain{*store, *plugin_host.service, kHold};
     core::Metrics metrics;
     services::Scripts scripts{*store, clock, metrics, services::ScriptDefaults{}};
     services::Invoicing invoicing{*store, clock, chain, &scripts};

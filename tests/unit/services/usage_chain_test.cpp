@@ -36,7 +36,7 @@ struct ChainFixture : StoreFixture {
     services::Inventory inventory{*store, clock};
     services::Contracts contracts{*store, clock};
     services::Telemetry telemetry{*store, clock, services::TelemetryOptions{}};
-    services::BillingChain chain{*store, clock, *plugin_host.service, kHold};
+    services::BillingChain chain{*store, *plugin_host.service, kHold};
     services::Actor actor = services::Actor::system("test");
     std::string tenant;
     std::string customer;
