@@ -1,11 +1,13 @@
 #include "core/json.h"
-#include "core/utf8.h"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_set>
+
+#include "core/utf8.h"
 
 namespace billwright::core {
 namespace {
@@ -553,6 +555,22 @@ std::string toJson(const JsonValue& v) {
     return out;
 }
 
+namespace {
+
+// Bytes appendJsonString must look at: '"', '\\' and control characters are escaped; 0xE2 may
+// start U+2028 or U+2029, which are escaped too (JavaScript string literals cannot hold them).
+// Everything else is copied in runs.
+constexpr std::array<bool, 256> kJsonStringSpecial = [] {
+    std::array<bool, 256> special{};
+    for (int c = 0; c < 0x20; ++c) special[static_cast<std::size_t>(c)] = true;
+    special['"'] = true;
+    special['\\'] = true;
+    special[0xE2] = true;
+    return special;
+}();
+
+}  // namespace
+
 void appendJsonString(std::string& out, std::string_view s) {
     constexpr std::string_view kHex = "0123456789abcdef";
     out.push_back('"');
@@ -560,6 +578,10 @@ void appendJsonString(std::string& out, std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
         const unsigned char c = byteAt(s, i);
+        if (!kJsonStringSpecial[c]) {
+            ++i;
+            continue;
+        }
         std::string_view escape;
         char control[6] = {'\\', 'u', '0', '0', '0', '0'};
         std::size_t consumed = 1;
@@ -581,12 +603,12 @@ void appendJsonString(std::string& out, std::string_view s) {
             control[4] = kHex[c >> 4];
             control[5] = kHex[c & 0xF];
             escape = std::string_view(control, sizeof control);
-        } else if (c == 0xE2 && s.size() - i >= 3 && byteAt(s, i + 1) == 0x80 &&
+        } else if (s.size() - i >= 3 && byteAt(s, i + 1) == 0x80 &&
                    (byteAt(s, i + 2) == 0xA8 || byteAt(s, i + 2) == 0xA9)) {
             escape = byteAt(s, i + 2) == 0xA8 ? "\\u2028" : "\\u2029";
             consumed = 3;
         } else {
-            ++i;
+            ++i;  // another character starting with 0xE2
             continue;
         }
         out.append(s.substr(run_start, i - run_start));
