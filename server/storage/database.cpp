@@ -41,6 +41,16 @@ std::optional<std::string> SqlRow::getOptionalString(std::size_t i) const {
     return getString(i);
 }
 
+bool Database::ping() {
+    try {
+        bool ok = false;
+        withConnection([&](Connection& c) { ok = c.query("SELECT 1").size() == 1; });
+        return ok;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
 std::unique_ptr<Database> openDatabase(const std::string& url, const DatabaseOptions& options) {
     constexpr std::string_view kSqlite = "sqlite:";
     if (url.rfind(kSqlite, 0) == 0) {

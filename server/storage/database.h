@@ -130,7 +130,8 @@ public:
     virtual void transact(TxMode mode, const std::function<bool(Connection&)>& body) = 0;
     // Runs statements that manage their own transactions (migrations' DDL).
     virtual void withConnection(const std::function<void(Connection&)>& body) = 0;
-    virtual bool ping() = 0;
+    // True when a pooled connection answers "SELECT 1" (readiness checks); never throws.
+    virtual bool ping();
 };
 
 struct DatabaseOptions {

@@ -695,16 +695,6 @@ void MysqlDatabase::withConnection(const std::function<void(Connection&)>& body)
     release(std::move(connection));
 }
 
-bool MysqlDatabase::ping() {
-    try {
-        bool ok = false;
-        withConnection([&](Connection& c) { ok = c.query("SELECT 1").size() == 1; });
-        return ok;
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
 void executeOnServer(const MysqlUrl& url, const std::string& statement) {
     auto connection = connectRaw(*sql::mysql::get_mysql_driver_instance(), url, false);
     try {

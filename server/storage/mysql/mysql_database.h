@@ -50,7 +50,6 @@ public:
     const Dialect& dialect() const override;
     void transact(TxMode mode, const std::function<bool(Connection&)>& body) override;
     void withConnection(const std::function<void(Connection&)>& body) override;
-    bool ping() override;
 
     // Connections open now (idle and in use), and idle in the pool (tests, metrics).
     std::size_t openConnections();

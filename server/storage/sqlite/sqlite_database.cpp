@@ -390,14 +390,4 @@ void SqliteDatabase::withConnection(const std::function<void(Connection&)>& body
     release(std::move(connection));
 }
 
-bool SqliteDatabase::ping() {
-    try {
-        bool ok = false;
-        withConnection([&](Connection& c) { ok = c.query("SELECT 1").size() == 1; });
-        return ok;
-    } catch (const std::exception&) {
-        return false;
-    }
-}
-
 }  // namespace billwright::storage::sqlite

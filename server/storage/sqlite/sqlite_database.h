@@ -24,7 +24,6 @@ public:
     const Dialect& dialect() const override;
     void transact(TxMode mode, const std::function<bool(Connection&)>& body) override;
     void withConnection(const std::function<void(Connection&)>& body) override;
-    bool ping() override;
 
 private:
     std::unique_ptr<SqliteConnection> acquire();
