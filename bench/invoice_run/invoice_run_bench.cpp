@@ -426,9 +426,10 @@ int run(const Options& o) {
             status_text += (status_text.empty() ? "" : ", ") + st + " " + std::to_string(n);
 
         std::printf(
-            "invoice run: %.3f s (create %.3f s with %zu items, %zu lease%s); %zu invoices (%s), "
+            "invoice run: %.3f s (create %.3f s with %zu items, %zu workOnce pass%s); %zu invoices "
+            "(%s), "
             "%s kWh billed, total %s.%02lld USD; %s outbox messages\n",
-            run_s, create_s, static_cast<std::size_t>(view.total), claims, claims == 1 ? "" : "s",
+            run_s, create_s, static_cast<std::size_t>(view.total), claims, claims == 1 ? "" : "es",
             invoices, status_text.c_str(), thousands(billed_wh / 1000).c_str(),
             thousands(total_minor / 100).c_str(), static_cast<long long>(total_minor % 100),
             thousands(outbox).c_str());

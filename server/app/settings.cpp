@@ -151,10 +151,11 @@ const std::vector<SettingSpec>& settingSpecs() {
          "connect, send and receive timeout of one RevenueGuard webhook POST"},
         {"invoice_runs.threads", "2", "customers an invoice run computes at once"},
         {"invoice_runs.lease_seconds", "60",
-         "a run whose node stopped is taken over by another after this long"},
+         "a batch of a run whose node stopped is taken over by another after this long"},
         {"invoice_runs.poll_ms", "1000", "how often an idle node looks for queued invoice runs"},
         {"invoice_runs.batch_size", "64",
-         "customers an invoice run computes in parallel and writes in one transaction"},
+         "customers a node leases from a run at once, computes in parallel and writes in one "
+         "transaction"},
         {"scripts.instructions", "1000000", "Lua instructions one tenant script call may run"},
         {"scripts.memory_bytes", "8388608", "memory one tenant script's Lua state may hold"},
         {"scripts.wall_ms", "250", "wall-clock milliseconds one tenant script call may take"},

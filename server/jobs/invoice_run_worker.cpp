@@ -22,7 +22,7 @@ void InvoiceRunWorker::start(std::chrono::milliseconds poll) {
                 if (worked)
                     metrics_.increment("billwright_invoice_run_leases_total", {{"outcome", "ok"}});
             } catch (const std::exception& e) {
-                // The lease expires and this or another node takes the run over.
+                // The batch's lease expires and this or another node takes it over.
                 metrics_.increment("billwright_invoice_run_leases_total", {{"outcome", "error"}});
                 log_.error("invoice run failed", {{"error", e.what()}});
             }

@@ -11,9 +11,10 @@
 
 namespace billwright::jobs {
 
-// The background thread that works invoice runs: it leases queued runs (of any tenant) and
-// generates their invoices until none is left, then looks again every `poll`. Several nodes
-// may run one each; leases keep them off each other's runs.
+// The background thread that works invoice runs: it leases batches of pending items of queued
+// and running runs (of any tenant) and generates their invoices until none is left free, then
+// looks again every `poll`. Several nodes may run one each and share a run: item leases keep
+// them off each other's customers, and a dead node's batch is taken over when its lease ends.
 class InvoiceRunWorker {
 public:
     InvoiceRunWorker(services::InvoiceRuns& runs, core::Logger& log, core::Metrics& metrics);

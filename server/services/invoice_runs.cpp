@@ -21,6 +21,8 @@ using storage::RunStatus;
 namespace {
 
 constexpr std::size_t kListedFailures = 100;
+// Active runs a worker looks at for items to lease, oldest first.
+constexpr std::size_t kActiveRuns = 64;
 
 std::int64_t unixNow(const core::Clock& clock) {
     return clock.nowSeconds().time_since_epoch().count();
@@ -144,8 +146,6 @@ core::Result<RunView> InvoiceRuns::confirm(const Actor& actor, const std::string
         if (current->status != RunStatus::kAwaitingConfirmation)
             return runTransition(current->status, "confirm");
         current->status = RunStatus::kQueued;
-        current->lease_owner.reset();
-        current->lease_until.reset();
         current->updated_at = clock_.nowSeconds();
         uow.invoiceRuns().update(*current);
         recordAudit(uow, actor, clock_, tenant_id, "invoice_run.confirmed", "invoice_run", id,
@@ -298,80 +298,95 @@ void InvoiceRuns::processBatch(const InvoiceRun& run, const std::vector<RunItem>
     for (const auto& item : batch) processItem(run, item, intent, nullptr);
 }
 
-bool InvoiceRuns::workOnce(std::size_t max_items) {
-    const std::int64_t now = unixNow(clock_);
-    std::optional<InvoiceRun> claimed;
+InvoiceRuns::Claim InvoiceRuns::claimBatch(const std::optional<InvoiceRun>& only,
+                                           std::size_t limit) {
+    Claim claim;
     store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-        claimed = uow.invoiceRuns().claim(now, options_.node_id, now + options_.lease_seconds);
-        if (claimed && claimed->status == RunStatus::kQueued) {
-            claimed->status = RunStatus::kRunning;
-            if (!claimed->started_at) claimed->started_at = clock_.nowSeconds();
-            claimed->updated_at = clock_.nowSeconds();
-            uow.invoiceRuns().update(*claimed);
+        claim = Claim{};  // the body may run again (MySQL reruns a deadlocked transaction)
+        const std::int64_t now = unixNow(clock_);
+        std::vector<InvoiceRun> runs;
+        if (only) {
+            if (auto current = uow.invoiceRuns().find(only->tenant_id, only->id))
+                runs.push_back(std::move(*current));
+        } else {
+            runs = uow.invoiceRuns().active(kActiveRuns);
+        }
+        for (InvoiceRun& run : runs) {
+            // Cancelled, completed or waiting for confirmation: nothing to lease.
+            if (run.status != RunStatus::kQueued && run.status != RunStatus::kRunning) continue;
+            std::size_t n = limit;
+            if (run.preview_one && !run.preview_invoice_id) {
+                // Until the preview draft exists: one customer at a time, on one node at a time.
+                // Writing the run row first makes the nodes' claims on it take turns (InnoDB:
+                // the second waits, or deadlocks and runs again).
+                run.updated_at = clock_.nowSeconds();
+                uow.invoiceRuns().update(run);
+                if (uow.invoiceRuns().leasedItems(run.tenant_id, run.id, now) > 0) continue;
+                n = 1;
+            }
+            auto items = uow.invoiceRuns().claimItems(run.tenant_id, run.id, now, options_.node_id,
+                                                      now + options_.lease_seconds, n);
+            if (!items.empty()) {
+                if (run.status == RunStatus::kQueued) {
+                    run.status = RunStatus::kRunning;
+                    if (!run.started_at) run.started_at = clock_.nowSeconds();
+                    run.updated_at = clock_.nowSeconds();
+                    uow.invoiceRuns().update(run);
+                }
+                claim.run = std::move(run);
+                claim.items = std::move(items);
+                return true;
+            }
+            // Nothing free: done when nothing is pending either (items still leased by other
+            // nodes, live or expired, keep the run open).
+            if (uow.invoiceRuns().pendingItems(run.tenant_id, run.id, 1).empty()) {
+                run.status = RunStatus::kCompleted;
+                run.finished_at = run.updated_at = clock_.nowSeconds();
+                uow.invoiceRuns().update(run);
+                claim.completed = true;
+            }
         }
         return true;
     });
-    if (!claimed) return false;
-    InvoiceRun run = *claimed;
+    return claim;
+}
+
+bool InvoiceRuns::workOnce(std::size_t max_items) {
+    std::optional<InvoiceRun> current;  // after the first batch: the run this call works on
     std::size_t processed = 0;
-    bool paused = false;
+    bool worked = false;
     while (processed < max_items) {
         // The run as it stands (a cancel from the API stops us) and the next batch.
-        std::vector<RunItem> batch;
-        bool keep = false;
-        store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            const auto current = uow.invoiceRuns().find(run.tenant_id, run.id);
-            keep = current && current->status == RunStatus::kRunning &&
-                   uow.invoiceRuns().renewLease(run.tenant_id, run.id, options_.node_id,
-                                                unixNow(clock_) + options_.lease_seconds);
-            if (keep) {
-                run = *current;
-                batch = uow.invoiceRuns().pendingItems(
-                    run.tenant_id, run.id, std::min(options_.batch_size, max_items - processed));
-            }
-            return true;
-        });
-        if (!keep) return true;
-        if (batch.empty()) break;
+        Claim claim = claimBatch(current, std::min(options_.batch_size, max_items - processed));
+        worked = worked || claim.completed;
+        if (!claim.run) break;
+        worked = true;
+        const InvoiceRun run = std::move(*claim.run);
+        current = run;
         if (run.preview_one && !run.preview_invoice_id) {
             // Preview: customers one at a time until one draft exists for review.
             std::optional<std::string> created;
-            processItem(run, batch.front(), IssueIntent::kDraft, &created);
+            processItem(run, claim.items.front(), IssueIntent::kDraft, &created);
             ++processed;
             if (created) {
                 store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-                    auto current = uow.invoiceRuns().find(run.tenant_id, run.id);
-                    if (!current || current->status != RunStatus::kRunning) return true;
-                    current->preview_invoice_id = created;
-                    current->status = RunStatus::kAwaitingConfirmation;
-                    current->lease_owner.reset();
-                    current->lease_until.reset();
-                    current->updated_at = clock_.nowSeconds();
-                    uow.invoiceRuns().update(*current);
+                    auto paused = uow.invoiceRuns().find(run.tenant_id, run.id);
+                    if (!paused || paused->status != RunStatus::kRunning) return true;
+                    paused->preview_invoice_id = created;
+                    paused->status = RunStatus::kAwaitingConfirmation;
+                    paused->updated_at = clock_.nowSeconds();
+                    uow.invoiceRuns().update(*paused);
                     return true;
                 });
-                paused = true;
                 break;
             }
             continue;
         }
         const IssueIntent intent = run.auto_send ? IssueIntent::kIssue : IssueIntent::kDraft;
-        processBatch(run, batch, intent);
-        processed += batch.size();
+        processBatch(run, claim.items, intent);
+        processed += claim.items.size();
     }
-    if (paused || processed >= max_items) return true;
-    store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-        auto current = uow.invoiceRuns().find(run.tenant_id, run.id);
-        if (!current || current->status != RunStatus::kRunning) return true;
-        if (!uow.invoiceRuns().pendingItems(run.tenant_id, run.id, 1).empty()) return true;
-        current->status = RunStatus::kCompleted;
-        current->finished_at = current->updated_at = clock_.nowSeconds();
-        current->lease_owner.reset();
-        current->lease_until.reset();
-        uow.invoiceRuns().update(*current);
-        return true;
-    });
-    return true;
+    return worked;
 }
 
 JobOutcome InvoiceRuns::startScheduledRuns(int catch_up_days) {

@@ -30,16 +30,20 @@ struct RunView {
 
 struct RunWorkerOptions {
     std::string node_id = "node";     // lease owner name, unique per process
-    std::int64_t lease_seconds = 60;  // a crashed node's run is taken over after this
-    int threads = 2;                  // customers computed in parallel within a run
-    std::size_t batch_size = 64;      // customers written per transaction
+    std::int64_t lease_seconds = 60;  // a crashed node's batch is taken over after this
+    int threads = 2;                  // customers computed in parallel within a batch
+    std::size_t batch_size = 64;      // customers leased at once and written per transaction
 };
 
 // Batch generation (seed 000 "Run Batch Generation"): a run is a durable job in the database —
-// the run row and one item per customer, created together. Workers lease a run, generate each
-// pending customer's invoice through Invoicing::generate (the item's outcome is written in the
-// same transaction as the invoice), and renew the lease as they go; a run whose node died is
-// taken over when its lease expires and finishes with nothing lost or doubled.
+// the run row and one item per customer, created together. Workers on any number of nodes lease
+// batches of the run's pending items (`FOR UPDATE SKIP LOCKED` where the database has it, so
+// two nodes get different items), generate each customer's invoice through Invoicing (the
+// item's outcome is written in the same transaction as the invoice, which ends its lease), and
+// come back for the next batch. A batch whose node died is taken over when its lease expires;
+// the worker that finds no pending item left completes the run. Nothing is lost or doubled:
+// an item is pending until its invoice is written, and the unique key on the customer's period
+// settles a batch worked twice.
 class InvoiceRuns {
 public:
     InvoiceRuns(storage::Store& store, const core::Clock& clock, Invoicing& invoicing,
@@ -57,9 +61,11 @@ public:
     core::Result<RunView> cancel(const Actor& actor, const std::string& tenant_id,
                                  const std::string& id);
 
-    // Leases one queued or running run (of any tenant) and works on it until it is done, it
-    // waits for confirmation, it is cancelled, or `max_items` customers have been processed.
-    // False when no run was available.
+    // Works on the oldest queued or running run (of any tenant) that has items free to lease:
+    // batch after batch until none is left free (the rest are done or leased by other nodes),
+    // it waits for confirmation, it is cancelled, or `max_items` customers have been processed
+    // (batches are then cut to fit). A run found with nothing pending is completed. False when
+    // there was nothing to do.
     bool workOnce(std::size_t max_items = SIZE_MAX);
 
     // Scheduler: on each auto-generating tenant's billing day (in its zone, or up to
@@ -67,6 +73,15 @@ public:
     JobOutcome startScheduledRuns(int catch_up_days);
 
 private:
+    struct Claim {
+        std::optional<storage::InvoiceRun> run;  // the run the items belong to
+        std::vector<storage::RunItem> items;     // leased to this node
+        bool completed = false;                  // a run with nothing pending was completed
+    };
+    // One write transaction: up to `limit` pending items of `only` (or of the oldest active run
+    // with items free to lease), leased to this node. A run found with no pending item left is
+    // completed on the way; a cancelled or paused one gives nothing.
+    Claim claimBatch(const std::optional<storage::InvoiceRun>& only, std::size_t limit);
     RunView view(storage::UnitOfWork& uow, const storage::InvoiceRun& run);
     // Writes a new run (id, status, times set here) with one pending item per customer, and its
     // audit event; a run without customers is completed at once.

@@ -103,8 +103,6 @@ struct InvoiceRun {
     std::string trigger = "api";  // "api" or "scheduler"
     std::optional<std::string> schedule_key;
     std::optional<std::string> preview_invoice_id;
-    std::optional<std::string> lease_owner;
-    std::optional<std::int64_t> lease_until;  // Unix seconds
     std::string created_by;
     core::SysSeconds created_at{};
     std::optional<core::SysSeconds> started_at;
@@ -118,6 +116,9 @@ struct RunItem {
     std::string status = "pending";  // pending, created, held, skipped, failed
     std::optional<std::string> invoice_id;
     std::optional<std::string> reason;
+    // The node that holds the item's lease, or that finished it (the lease ends with the item,
+    // the owner stays).
+    std::optional<std::string> lease_owner;
 };
 
 class InvoiceRunRepository {
@@ -134,6 +135,7 @@ public:
                              const std::vector<std::string>& customer_ids, core::SysSeconds at) = 0;
     virtual std::vector<RunItem> pendingItems(std::string_view tenant_id, std::string_view run_id,
                                               std::size_t limit) = 0;
+    // Writes the item's outcome and ends its lease (the owner is kept).
     virtual void updateItem(std::string_view tenant_id, std::string_view run_id,
                             const RunItem& item, core::SysSeconds at) = 0;
     // Items by status ("pending" -> 12, ...).
@@ -143,13 +145,17 @@ public:
     virtual std::vector<RunItem> itemsWithStatus(std::string_view tenant_id,
                                                  std::string_view run_id, std::string_view status,
                                                  std::size_t limit) = 0;
-    // A queued or running run of any tenant whose lease is free or expired at `now`, leased to
-    // `owner` until `lease_until` (a crashed node's run is taken over once its lease expires).
-    virtual std::optional<InvoiceRun> claim(std::int64_t now, std::string_view owner,
-                                            std::int64_t lease_until) = 0;
-    // Extends the lease if `owner` still holds it; false when another node took the run over.
-    virtual bool renewLease(std::string_view tenant_id, std::string_view run_id,
-                            std::string_view owner, std::int64_t lease_until) = 0;
+    // Queued and running runs of every tenant, oldest first: the runs workers take items from.
+    virtual std::vector<InvoiceRun> active(std::size_t limit) = 0;
+    // Up to `limit` pending items of the run whose lease is free or expired at `now`, by
+    // position, leased to `owner` until `lease_until`. Items another transaction is claiming are
+    // skipped where the database can (FOR UPDATE SKIP LOCKED), so nodes get different items.
+    virtual std::vector<RunItem> claimItems(std::string_view tenant_id, std::string_view run_id,
+                                            std::int64_t now, std::string_view owner,
+                                            std::int64_t lease_until, std::size_t limit) = 0;
+    // Pending items of the run under a lease that still holds at `now`.
+    virtual std::int64_t leasedItems(std::string_view tenant_id, std::string_view run_id,
+                                     std::int64_t now) = 0;
 };
 
 }  // namespace billwright::storage

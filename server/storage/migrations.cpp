@@ -709,6 +709,15 @@ const std::vector<Migration>& migrations() {
          {
              "ALTER TABLE payments ADD COLUMN call_params TEXT",
          }},
+        {10,
+         "invoice runs shared between nodes: a lease on each run item (the node that holds or "
+         "last held it, and until when)",
+         {
+             // Workers claim batches of pending items; the run-level lease columns of
+             // migration 4 are no longer written.
+             "ALTER TABLE invoice_run_items ADD COLUMN lease_owner VARCHAR(80)",
+             "ALTER TABLE invoice_run_items ADD COLUMN lease_until BIGINT",
+         }},
     };
     return kMigrations;
 }

@@ -433,8 +433,8 @@ public:
 
     static constexpr std::string_view kColumns =
         "tenant_id, id, period_start, period_end, customer_id, skip_existing, preview_one, "
-        "auto_send, status, trigger_kind, schedule_key, preview_invoice_id, lease_owner, "
-        "lease_until, created_by, created_at, started_at, finished_at, updated_at";
+        "auto_send, status, trigger_kind, schedule_key, preview_invoice_id, created_by, "
+        "created_at, started_at, finished_at, updated_at";
 
     static InvoiceRun fromRow(const SqlRow& r) {
         InvoiceRun run;
@@ -451,13 +451,11 @@ public:
         run.trigger = r.getString(9);
         run.schedule_key = r.getOptionalString(10);
         run.preview_invoice_id = r.getOptionalString(11);
-        run.lease_owner = r.getOptionalString(12);
-        run.lease_until = r.getOptionalInt(13);
-        run.created_by = r.getString(14);
-        run.created_at = fromUnix(r.getInt(15));
-        run.started_at = timeFrom(r.getOptionalInt(16));
-        run.finished_at = timeFrom(r.getOptionalInt(17));
-        run.updated_at = fromUnix(r.getInt(18));
+        run.created_by = r.getString(12);
+        run.created_at = fromUnix(r.getInt(13));
+        run.started_at = timeFrom(r.getOptionalInt(14));
+        run.finished_at = timeFrom(r.getOptionalInt(15));
+        run.updated_at = fromUnix(r.getInt(16));
         return run;
     }
 
@@ -472,8 +470,6 @@ public:
                 run.trigger,
                 sqlOptional(run.schedule_key),
                 sqlOptional(run.preview_invoice_id),
-                sqlOptional(run.lease_owner),
-                sqlOptional(run.lease_until),
                 run.created_by,
                 unix(run.created_at),
                 optionalTime(run.started_at),
@@ -534,8 +530,8 @@ public:
     void updateItem(std::string_view tenant_id, std::string_view run_id, const RunItem& item,
                     core::SysSeconds at) override {
         c_.execute(
-            "UPDATE invoice_run_items SET status = ?, invoice_id = ?, reason = ?, updated_at = ? "
-            "WHERE tenant_id = ? AND run_id = ? AND customer_id = ?",
+            "UPDATE invoice_run_items SET status = ?, invoice_id = ?, reason = ?, updated_at = ?, "
+            "lease_until = NULL WHERE tenant_id = ? AND run_id = ? AND customer_id = ?",
             {item.status, sqlOptional(item.invoice_id), sqlOptional(item.reason), unix(at),
              text(tenant_id), text(run_id), item.customer_id});
     }
@@ -553,51 +549,73 @@ public:
 
     std::vector<RunItem> itemsWithStatus(std::string_view tenant_id, std::string_view run_id,
                                          std::string_view status, std::size_t limit) override {
+        return items(
+            "status = ? ORDER BY position LIMIT ?",
+            {text(tenant_id), text(run_id), text(status), static_cast<std::int64_t>(limit)});
+    }
+
+    std::vector<InvoiceRun> active(std::size_t limit) override {
+        std::vector<InvoiceRun> out;
+        for (const auto& r :
+             c_.query("SELECT " + text(kColumns) +
+                          " FROM invoice_runs WHERE status IN ('queued', 'running') ORDER BY "
+                          "created_at, id LIMIT ?",
+                      {static_cast<std::int64_t>(limit)}))
+            out.push_back(fromRow(r));
+        return out;
+    }
+
+    std::vector<RunItem> claimItems(std::string_view tenant_id, std::string_view run_id,
+                                    std::int64_t now, std::string_view owner,
+                                    std::int64_t lease_until, std::size_t limit) override {
+        auto claimed = items(
+            "status = 'pending' AND (lease_until IS NULL OR lease_until < ?) "
+            "ORDER BY position LIMIT ? " +
+                text(dialect_.forUpdateSkipLocked()),
+            {text(tenant_id), text(run_id), now, static_cast<std::int64_t>(limit)});
+        for (auto& item : claimed) {
+            c_.execute(
+                "UPDATE invoice_run_items SET lease_owner = ?, lease_until = ? WHERE tenant_id = "
+                "? AND run_id = ? AND customer_id = ?",
+                {text(owner), lease_until, text(tenant_id), text(run_id), item.customer_id});
+            item.lease_owner = std::string(owner);
+        }
+        return claimed;
+    }
+
+    std::int64_t leasedItems(std::string_view tenant_id, std::string_view run_id,
+                             std::int64_t now) override {
+        return c_
+            .query(
+                "SELECT COUNT(*) FROM invoice_run_items WHERE tenant_id = ? AND run_id = ? AND "
+                "status = 'pending' AND lease_until >= ?",
+                {text(tenant_id), text(run_id), now})
+            .at(0)
+            .getInt(0);
+    }
+
+private:
+    // The run's items matching `where` (after the tenant and run conditions, whose two
+    // parameters come first).
+    std::vector<RunItem> items(const std::string& where, const SqlParams& params) {
         std::vector<RunItem> out;
-        for (const auto& r : c_.query(
-                 "SELECT customer_id, position, status, invoice_id, reason FROM "
-                 "invoice_run_items WHERE tenant_id = ? AND run_id = ? AND status = ? ORDER BY "
-                 "position LIMIT ?",
-                 {text(tenant_id), text(run_id), text(status), static_cast<std::int64_t>(limit)})) {
+        for (const auto& r :
+             c_.query("SELECT customer_id, position, status, invoice_id, reason, lease_owner FROM "
+                      "invoice_run_items WHERE tenant_id = ? AND run_id = ? AND " +
+                          where,
+                      params)) {
             RunItem item;
             item.customer_id = r.getString(0);
             item.position = r.getInt(1);
             item.status = r.getString(2);
             item.invoice_id = r.getOptionalString(3);
             item.reason = r.getOptionalString(4);
+            item.lease_owner = r.getOptionalString(5);
             out.push_back(std::move(item));
         }
         return out;
     }
 
-    std::optional<InvoiceRun> claim(std::int64_t now, std::string_view owner,
-                                    std::int64_t lease_until) override {
-        const auto rows = c_.query(
-            "SELECT " + text(kColumns) +
-                " FROM invoice_runs WHERE status IN ('queued', 'running') AND (lease_until IS "
-                "NULL OR lease_until < ?) ORDER BY created_at, id LIMIT 1 " +
-                text(dialect_.forUpdateSkipLocked()),
-            {now});
-        if (rows.empty()) return std::nullopt;
-        auto run = fromRow(rows[0]);
-        c_.execute(
-            "UPDATE invoice_runs SET lease_owner = ?, lease_until = ? WHERE tenant_id = ? AND id "
-            "= ?",
-            {text(owner), lease_until, run.tenant_id, run.id});
-        run.lease_owner = std::string(owner);
-        run.lease_until = lease_until;
-        return run;
-    }
-
-    bool renewLease(std::string_view tenant_id, std::string_view run_id, std::string_view owner,
-                    std::int64_t lease_until) override {
-        return c_.execute(
-                   "UPDATE invoice_runs SET lease_until = ? WHERE tenant_id = ? AND id = ? AND "
-                   "lease_owner = ?",
-                   {lease_until, text(tenant_id), text(run_id), text(owner)}) > 0;
-    }
-
-private:
     Connection& c_;
     const Dialect& dialect_;
 };

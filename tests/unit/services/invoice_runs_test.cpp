@@ -1,6 +1,7 @@
-// Invoice runs (services::InvoiceRuns) with a ManualClock: a run killed mid-way and taken over
-// once its lease expires, two runs of one period, a preview run, and the scheduler's start of
-// runs on the billing day. Each of the customers has a one-day calculated contract on
+// Invoice runs (services::InvoiceRuns) with a ManualClock: one run split between two nodes by
+// item leases, a node killed holding a batch and its batch taken over once the lease expires, a
+// cancel that stops both nodes, two runs of one period, a preview run, and the scheduler's start
+// of runs on the billing day. Each of the customers has a one-day calculated contract on
 // 2026-04-30 (3,000 W all day: 72,000 Wh; 72 x 0.065 = 4.68 -> 468 cents).
 
 #include <boost/test/unit_test.hpp>
@@ -20,11 +21,13 @@ using storage::RunStatus;
 
 namespace {
 
-services::RunWorkerOptions node(const std::string& name, int threads = 1) {
+services::RunWorkerOptions node(const std::string& name, int threads = 1,
+                                std::size_t batch_size = 64) {
     services::RunWorkerOptions o;
     o.node_id = name;
     o.lease_seconds = 60;
     o.threads = threads;
+    o.batch_size = batch_size;
     return o;
 }
 
@@ -55,6 +58,28 @@ struct RunsFixture : InvoicingFixture {
         auto v = runs.get(tenant, id);
         BOOST_REQUIRE(v.ok());
         return *v;
+    }
+
+    // A node that leases `n` items of the run (as its worker does) and dies before writing them.
+    void leaseAndDie(const std::string& run_id, const std::string& owner, std::size_t n) {
+        store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+            const std::int64_t now = clock.nowSeconds().time_since_epoch().count();
+            const auto items =
+                uow.invoiceRuns().claimItems(tenant, run_id, now, owner, now + 60, n);
+            BOOST_REQUIRE_EQUAL(items.size(), n);
+            return true;
+        });
+    }
+
+    // Which node finished how many of the run's items with the given status.
+    std::map<std::string, int> finishedBy(const std::string& run_id, const std::string& status) {
+        std::map<std::string, int> out;
+        store->transact(storage::TxMode::kRead, [&](storage::UnitOfWork& uow) {
+            for (const auto& item : uow.invoiceRuns().itemsWithStatus(tenant, run_id, status, 100))
+                ++out[item.lease_owner.value_or("")];
+            return true;
+        });
+        return out;
     }
 
     static std::int64_t count(const services::RunView& v, const std::string& status) {
@@ -89,10 +114,11 @@ struct RunsFixture : InvoicingFixture {
 
 BOOST_FIXTURE_TEST_SUITE(invoice_runs, RunsFixture)
 
-// Node A processes 2 of the 5 customers and dies holding the lease. Node B cannot take the run
-// until the lease expires (60 s), then finishes it: 5 invoices, one per customer.
+// Node A processes a batch of 2 of the 5 customers, leases the next 2 and dies. Node B works
+// the one customer free at once, cannot take A's batch until its lease expires (60 s), then
+// finishes the run: 5 invoices, one per customer.
 BOOST_AUTO_TEST_CASE(a_run_killed_mid_way_is_finished_by_another_node_without_doubles) {
-    services::InvoiceRuns a(*store, clock, invoicing, node("A"));
+    services::InvoiceRuns a(*store, clock, invoicing, node("A", 1, 2));
     services::InvoiceRuns b(*store, clock, invoicing, node("B", 2));
     services::RunRequest req;
     req.period_start = ymd(2026, 4, 1);
@@ -106,13 +132,15 @@ BOOST_AUTO_TEST_CASE(a_run_killed_mid_way_is_finished_by_another_node_without_do
     BOOST_CHECK(mid.run.status == RunStatus::kRunning);
     BOOST_CHECK_EQUAL(count(mid, "created"), 2);
     BOOST_CHECK_EQUAL(count(mid, "pending"), 3);
-    BOOST_CHECK_EQUAL(mid.run.lease_owner.value_or(""), "A");
     BOOST_CHECK_EQUAL(aprilInvoices().size(), 2U);
+    leaseAndDie(run.run.id, "A", 2);
 
-    // A's lease still holds: B finds nothing to do.
+    // B takes the free customer; A's lease still holds on the other two.
     clock.advance(std::chrono::seconds{30});
+    BOOST_CHECK(b.workOnce());
+    BOOST_CHECK_EQUAL(count(view(b, run.run.id), "pending"), 2);
     BOOST_CHECK(!b.workOnce());
-    BOOST_CHECK_EQUAL(count(view(b, run.run.id), "pending"), 3);
+    BOOST_CHECK(view(b, run.run.id).run.status == RunStatus::kRunning);
 
     // Expired: B takes over and finishes.
     clock.advance(std::chrono::seconds{31});
@@ -123,13 +151,120 @@ BOOST_AUTO_TEST_CASE(a_run_killed_mid_way_is_finished_by_another_node_without_do
     BOOST_CHECK_EQUAL(count(done, "created"), 5);
     BOOST_CHECK_EQUAL(count(done, "pending"), 0);
     BOOST_CHECK_EQUAL(count(done, "failed"), 0);
-    BOOST_CHECK(!done.run.lease_owner.has_value());
+    const auto owners = finishedBy(run.run.id, "created");
+    BOOST_CHECK_EQUAL(owners.size(), 2U);
+    BOOST_CHECK_EQUAL(owners.count("A") ? owners.at("A") : 0, 2);
+    BOOST_CHECK_EQUAL(owners.count("B") ? owners.at("B") : 0, 3);
     checkOneInvoiceEach(InvoiceStatus::kDraft);  // the tenant does not auto-send
     for (const auto& [cus, invs] : aprilInvoices())
         BOOST_CHECK_EQUAL(invs[0].run_id.value_or(""), run.run.id);
 
     // A wakes up: nothing left to claim.
     BOOST_CHECK(!a.workOnce());
+}
+
+// Two nodes with batches of 2 take turns on one run of 5 customers: each gets different
+// customers, and the one that finds nothing pending completes the run.
+BOOST_AUTO_TEST_CASE(two_nodes_split_one_run_between_them_by_item_leases) {
+    settings([](domain::TenantBillingSettings& s) { s.auto_send = true; });
+    services::InvoiceRuns a(*store, clock, invoicing, node("A", 1, 2));
+    services::InvoiceRuns b(*store, clock, invoicing, node("B", 1, 2));
+    services::RunRequest req;
+    req.period_start = ymd(2026, 4, 1);
+    const auto run = create(a, req);
+    BOOST_CHECK(a.workOnce(2));  // customers 0 and 1
+    BOOST_CHECK(b.workOnce(2));  // 2 and 3: A's are done, not pending
+    const auto mid = view(a, run.run.id);
+    BOOST_CHECK(mid.run.status == RunStatus::kRunning);
+    BOOST_CHECK_EQUAL(count(mid, "created"), 4);
+    BOOST_CHECK_EQUAL(count(mid, "pending"), 1);
+    BOOST_CHECK(a.workOnce());  // customer 4, then nothing pending: completed
+    BOOST_CHECK(!b.workOnce());
+    const auto done = view(b, run.run.id);
+    BOOST_CHECK(done.run.status == RunStatus::kCompleted);
+    BOOST_CHECK_EQUAL(count(done, "created"), 5);
+    const auto owners = finishedBy(run.run.id, "created");
+    BOOST_CHECK_EQUAL(owners.count("A") ? owners.at("A") : 0, 3);
+    BOOST_CHECK_EQUAL(owners.count("B") ? owners.at("B") : 0, 2);
+    checkOneInvoiceEach(InvoiceStatus::kIssued);
+    std::set<std::string> numbers;
+    for (const auto& [cus, invs] : aprilInvoices()) numbers.insert(invs[0].invoice_number.value());
+    BOOST_CHECK_EQUAL(numbers.size(), 5U);
+}
+
+// Both nodes working one run at the same time, batches of one customer on two threads each:
+// every customer is billed once and the run completes.
+BOOST_AUTO_TEST_CASE(two_nodes_working_one_run_at_once_bill_each_customer_once) {
+    services::InvoiceRuns a(*store, clock, invoicing, node("A", 2, 1));
+    services::InvoiceRuns b(*store, clock, invoicing, node("B", 2, 1));
+    services::RunRequest req;
+    req.period_start = ymd(2026, 4, 1);
+    const auto run = create(a, req);
+    const auto work = [](services::InvoiceRuns& runs) {
+        while (runs.workOnce()) {
+        }
+    };
+    std::thread ta([&] { work(a); });
+    std::thread tb([&] { work(b); });
+    ta.join();
+    tb.join();
+    const auto done = view(a, run.run.id);
+    BOOST_CHECK(done.run.status == RunStatus::kCompleted);
+    BOOST_CHECK_EQUAL(count(done, "created"), 5);
+    BOOST_CHECK_EQUAL(count(done, "failed") + count(done, "skipped"), 0);
+    int finished = 0;
+    for (const auto& [owner, n] : finishedBy(run.run.id, "created")) {
+        BOOST_CHECK(owner == "A" || owner == "B");
+        finished += n;
+    }
+    BOOST_CHECK_EQUAL(finished, 5);
+    checkOneInvoiceEach(InvoiceStatus::kDraft);
+}
+
+// A cancel stops every node at its next claim: the customers not reached stay pending, the
+// invoices made stay, and neither node finds work afterwards — not even once a dead node's
+// lease expires.
+BOOST_AUTO_TEST_CASE(a_cancelled_run_stops_both_nodes) {
+    services::InvoiceRuns a(*store, clock, invoicing, node("A", 1, 2));
+    services::InvoiceRuns b(*store, clock, invoicing, node("B", 1, 2));
+    services::RunRequest req;
+    req.period_start = ymd(2026, 4, 1);
+    const auto run = create(a, req);
+    BOOST_CHECK(a.workOnce(2));
+    BOOST_CHECK(b.workOnce(1));
+    leaseAndDie(run.run.id, "B", 1);
+    const auto cancelled = a.cancel(actor, tenant, run.run.id);
+    BOOST_REQUIRE(cancelled.ok());
+    BOOST_CHECK(cancelled->run.status == RunStatus::kCancelled);
+    BOOST_CHECK(!a.workOnce());
+    BOOST_CHECK(!b.workOnce());
+    clock.advance(std::chrono::seconds{61});
+    BOOST_CHECK(!a.workOnce());
+    BOOST_CHECK(!b.workOnce());
+    const auto after = view(a, run.run.id);
+    BOOST_CHECK(after.run.status == RunStatus::kCancelled);
+    BOOST_CHECK_EQUAL(count(after, "created"), 3);
+    BOOST_CHECK_EQUAL(count(after, "pending"), 2);
+    BOOST_CHECK_EQUAL(aprilInvoices().size(), 3U);
+}
+
+// While one node holds the item of a preview run (before the preview exists), another node
+// leaves the run alone: one preview draft, not one per node.
+BOOST_AUTO_TEST_CASE(a_preview_run_is_worked_by_one_node_at_a_time) {
+    services::InvoiceRuns b(*store, clock, invoicing, node("B", 1));
+    services::RunRequest req;
+    req.period_start = ymd(2026, 4, 1);
+    req.preview_one = true;
+    const auto run = create(b, req);
+    leaseAndDie(run.run.id, "A", 1);
+    BOOST_CHECK(!b.workOnce());
+    BOOST_CHECK(aprilInvoices().empty());
+    clock.advance(std::chrono::seconds{61});
+    BOOST_CHECK(b.workOnce());
+    const auto paused = view(b, run.run.id);
+    BOOST_CHECK(paused.run.status == RunStatus::kAwaitingConfirmation);
+    BOOST_CHECK_EQUAL(count(paused, "created"), 1);
+    BOOST_CHECK_EQUAL(aprilInvoices().size(), 1U);
 }
 
 // A second run of the same period skips every customer: one invoice each.

@@ -1,10 +1,17 @@
 // Customer invoices in SQL (storage/sql_invoices.cpp): one live invoice per customer and
-// period, enforced by the unique key on live_period_start; lines and summaries round-trip.
+// period, enforced by the unique key on live_period_start; lines and summaries round-trip; the
+// leases on invoice-run items that let several nodes share a run.
 
 #include <boost/test/unit_test.hpp>
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "services/service_fixture.h"
 
@@ -147,6 +154,138 @@ BOOST_AUTO_TEST_CASE(one_live_invoice_per_customer_and_period_and_a_cancelled_on
     } catch (const storage::DbError& e) {
         BOOST_CHECK(e.kind() == storage::DbErrorKind::kUniqueViolation);
     }
+}
+
+// A run of 6 items: a claim leases the first free ones by position to its owner; a second
+// claim gets the next ones; an ended lease (the item written) keeps the owner; an expired lease
+// is claimed again; the leased count sees only live leases of pending items.
+BOOST_AUTO_TEST_CASE(run_items_are_claimed_in_batches_under_a_lease_that_expires) {
+    const auto at = core::SysSeconds{std::chrono::seconds{1000}};
+    std::vector<std::string> customers;
+    write(*store, [&](storage::UnitOfWork& uow) {
+        for (int i = 3; i <= 6; ++i) {
+            domain::Customer c;
+            c.id = "cus_" + std::to_string(i);
+            c.tenant_id = "ten_a";
+            c.name = "C";
+            c.contact_email = "c@example.com";
+            uow.customers().insert(c);
+        }
+        storage::InvoiceRun run;
+        run.id = "run_1";
+        run.tenant_id = "ten_a";
+        run.period = {ymd(2026, 3, 1), ymd(2026, 4, 1)};
+        run.created_by = "key_1";
+        run.created_at = run.updated_at = at;
+        uow.invoiceRuns().insert(run);
+        for (int i = 1; i <= 6; ++i) customers.push_back("cus_" + std::to_string(i));
+        uow.invoiceRuns().insertItems("ten_a", "run_1", customers, at);
+    });
+    const auto claim = [&](const std::string& owner, std::int64_t now, std::size_t n) {
+        std::vector<std::string> got;
+        write(*store, [&](storage::UnitOfWork& uow) {
+            for (const auto& item :
+                 uow.invoiceRuns().claimItems("ten_a", "run_1", now, owner, now + 60, n)) {
+                BOOST_CHECK_EQUAL(item.lease_owner.value_or(""), owner);
+                got.push_back(item.customer_id);
+            }
+        });
+        return got;
+    };
+    const auto leased = [&](std::int64_t now) {
+        std::int64_t n = 0;
+        write(*store, [&](storage::UnitOfWork& uow) {
+            n = uow.invoiceRuns().leasedItems("ten_a", "run_1", now);
+        });
+        return n;
+    };
+    BOOST_CHECK(claim("A", 1000, 2) == (std::vector<std::string>{"cus_1", "cus_2"}));
+    BOOST_CHECK(claim("B", 1001, 3) == (std::vector<std::string>{"cus_3", "cus_4", "cus_5"}));
+    BOOST_CHECK_EQUAL(leased(1001), 5);
+    // A finishes cus_1: its lease ends, the owner stays.
+    write(*store, [&](storage::UnitOfWork& uow) {
+        storage::RunItem done;
+        done.customer_id = "cus_1";
+        done.status = "created";
+        uow.invoiceRuns().updateItem("ten_a", "run_1", done, at);
+        const auto created = uow.invoiceRuns().itemsWithStatus("ten_a", "run_1", "created", 10);
+        BOOST_REQUIRE_EQUAL(created.size(), 1U);
+        BOOST_CHECK_EQUAL(created[0].lease_owner.value_or(""), "A");
+        BOOST_CHECK_EQUAL(uow.invoiceRuns().pendingItems("ten_a", "run_1", 10).size(), 5U);
+    });
+    BOOST_CHECK_EQUAL(leased(1002), 4);
+    BOOST_CHECK(claim("C", 1002, 10) == (std::vector<std::string>{"cus_6"}));
+    BOOST_CHECK(claim("C", 1060, 10).empty());  // A's lease ends at 1060 (inclusive)
+    // Leases hold through their last second: A's cus_2 (until 1060) is free at 1061, B's three
+    // (until 1061) at 1062, C's cus_6 (until 1062) at 1063.
+    BOOST_CHECK(claim("C", 1061, 10) == (std::vector<std::string>{"cus_2"}));
+    BOOST_CHECK_EQUAL(leased(1062), 2);  // C's cus_6 (until 1062) and cus_2 (until 1121)
+    BOOST_CHECK(claim("D", 1062, 10) == (std::vector<std::string>{"cus_3", "cus_4", "cus_5"}));
+    BOOST_CHECK(claim("E", 1063, 10) == (std::vector<std::string>{"cus_6"}));
+}
+
+// Two workers claiming from one run at the same moment get different items. On MariaDB the
+// second claim does not wait for the first transaction (FOR UPDATE SKIP LOCKED): it finishes,
+// with the next items, while the first is still open. (SQLite has one writer: there the second
+// claim runs after the first commits and sees its leases.)
+BOOST_AUTO_TEST_CASE(concurrent_claims_of_one_run_get_different_items, *testing::mysqlOnly()) {
+    const auto at = core::SysSeconds{std::chrono::seconds{1000}};
+    write(*store, [&](storage::UnitOfWork& uow) {
+        for (int i = 3; i <= 8; ++i) {
+            domain::Customer c;
+            c.id = "cus_" + std::to_string(i);
+            c.tenant_id = "ten_a";
+            c.name = "C";
+            c.contact_email = "c@example.com";
+            uow.customers().insert(c);
+        }
+        storage::InvoiceRun run;
+        run.id = "run_1";
+        run.tenant_id = "ten_a";
+        run.period = {ymd(2026, 3, 1), ymd(2026, 4, 1)};
+        run.created_by = "key_1";
+        run.created_at = run.updated_at = at;
+        uow.invoiceRuns().insert(run);
+        std::vector<std::string> customers;
+        for (int i = 1; i <= 8; ++i) customers.push_back("cus_" + std::to_string(i));
+        uow.invoiceRuns().insertItems("ten_a", "run_1", customers, at);
+    });
+    std::mutex m;
+    std::condition_variable cv;
+    bool first_claimed = false, second_done = false, done_while_open = false;
+    std::vector<std::string> a, b;
+    std::thread first([&] {
+        write(*store, [&](storage::UnitOfWork& uow) {
+            a.clear();
+            for (const auto& item :
+                 uow.invoiceRuns().claimItems("ten_a", "run_1", 1000, "A", 1060, 3))
+                a.push_back(item.customer_id);
+            std::unique_lock lock(m);
+            first_claimed = true;
+            cv.notify_all();
+            // Held open until the other claim is done (bounded, so a failure cannot hang).
+            done_while_open =
+                cv.wait_for(lock, std::chrono::seconds{10}, [&] { return second_done; });
+        });
+    });
+    {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return first_claimed; });
+    }
+    write(*store, [&](storage::UnitOfWork& uow) {
+        b.clear();
+        for (const auto& item : uow.invoiceRuns().claimItems("ten_a", "run_1", 1000, "B", 1060, 3))
+            b.push_back(item.customer_id);
+    });
+    {
+        std::lock_guard lock(m);
+        second_done = true;
+    }
+    cv.notify_all();
+    first.join();
+    BOOST_CHECK(a == (std::vector<std::string>{"cus_1", "cus_2", "cus_3"}));
+    BOOST_CHECK(b == (std::vector<std::string>{"cus_4", "cus_5", "cus_6"}));
+    BOOST_CHECK(done_while_open);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
