@@ -99,7 +99,9 @@ BOOST_AUTO_TEST_CASE(valid_documents_parse_and_serialize_compactly) {
         {"\"\x7F\"", "\"\x7F\""},
         // Other characters that start with 0xE2 stay as they are: the euro sign, U+2027, U+202A.
         {"\"\xE2\x82\xAC \xE2\x80\xA7\xE2\x80\xAA\"", "\"\xE2\x82\xAC \xE2\x80\xA7\xE2\x80\xAA\""},
-        {"\"a\xE2\x80\xA8" "b\"", R"("a\u2028b")"},
+        {"\"a\xE2\x80\xA8"
+         "b\"",
+         R"("a\u2028b")"},
     };
     for (const Case& c : cases) {
         BOOST_TEST_CONTEXT("input " << printable(c.input)) {
