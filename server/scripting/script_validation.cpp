@@ -78,7 +78,8 @@ std::optional<ScriptFailure> checkResult(ScriptKind kind, const std::string& lab
     return std::nullopt;
 }
 
-void runExamples(ScriptKind kind, Program& program, ValidationReport& report) {
+void runExamples(ScriptKind kind, Program& program, ValidationReport& report,
+                 std::chrono::milliseconds budget) {
     auto read = program.global("examples", kMaxExampleValues);
     if (auto* failure = std::get_if<ScriptFailure>(&read)) {
         if (failure->code == failure_code::kBadResult) {
@@ -104,16 +105,14 @@ void runExamples(ScriptKind kind, Program& program, ValidationReport& report) {
     }
     const std::string_view entry = entryFunction(kind);
     const auto started = std::chrono::steady_clock::now();
-    const auto budget = std::chrono::milliseconds(program.limits().wall_ms * kExamplesWallMultiple);
     std::size_t index = 0;
     for (const JsonValue& example : examples.items()) {
         if (index > 0 && std::chrono::steady_clock::now() - started >= budget) {
-            report.problems.push_back(
-                problem(failure_code::kDeadline,
-                        "the examples took longer than " + std::to_string(budget.count()) +
-                            " ms together (" + std::to_string(kExamplesWallMultiple) +
-                            " x limits.wall_ms); examples[" + std::to_string(index + 1) +
-                            "] and later did not run"));
+            report.problems.push_back(problem(
+                failure_code::kDeadline, "the examples took longer than " +
+                                             std::to_string(budget.count()) +
+                                             " ms together; examples[" + std::to_string(index + 1) +
+                                             "] and later did not run"));
             return;
         }
         std::string label = "examples[" + std::to_string(++index) + "]";
@@ -144,7 +143,8 @@ void runExamples(ScriptKind kind, Program& program, ValidationReport& report) {
 
 }  // namespace
 
-ValidationReport validateScript(ScriptKind kind, std::string_view source, const Limits& limits) {
+ValidationReport validateScript(ScriptKind kind, std::string_view source, const Limits& limits,
+                                std::optional<std::chrono::milliseconds> examples_budget) {
     ValidationReport report;
     auto loaded = Program::load(source, kindName(kind), limits);
     if (auto* failure = std::get_if<ScriptFailure>(&loaded)) {
@@ -158,7 +158,9 @@ ValidationReport validateScript(ScriptKind kind, std::string_view source, const 
             "the script must define a global function '" + std::string(entryFunction(kind)) + "'"));
         return report;
     }
-    runExamples(kind, program, report);
+    runExamples(kind, program, report,
+                examples_budget.value_or(
+                    std::chrono::milliseconds(limits.wall_ms * kExamplesWallMultiple)));
     return report;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -39,6 +41,9 @@ inline constexpr std::int64_t kExamplesWallMultiple = 4;
 // front of its message; a different result or a malformed example is example_failed; a result
 // the kind's parser refuses is bad_result. Every example runs unless a limit trips or the
 // examples' shared time (kExamplesWallMultiple) is spent.
-ValidationReport validateScript(ScriptKind kind, std::string_view source, const Limits& limits);
+// `examples_budget` replaces the examples' shared time (kExamplesWallMultiple x wall_ms); tests
+// use it to make the cut-off independent of the machine's speed.
+ValidationReport validateScript(ScriptKind kind, std::string_view source, const Limits& limits,
+                                std::optional<std::chrono::milliseconds> examples_budget = {});
 
 }  // namespace billwright::scripting
