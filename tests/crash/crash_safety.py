@@ -145,6 +145,19 @@ def query(db, sql, params=()):
         return c.execute(sql, params).fetchall()
 
 
+def check_invoice_numbers(numbers):
+    """Every invoice numbered, no number twice, and each prefix and year's sequence 1..n."""
+    check(None not in numbers and len(set(numbers)) == len(numbers),
+          "invoice numbers missing or repeated")
+    by_year = {}
+    for number in numbers:
+        prefix, year, sequence = number.rsplit("-", 2)
+        by_year.setdefault((prefix, year), []).append(int(sequence))
+    for key, sequences in by_year.items():
+        check(sorted(sequences) == list(range(1, len(sequences) + 1)),
+              "invoice numbers of %s have gaps" % (key,))
+
+
 def months(count):
     year, month = 2025, 1
     for _ in range(count):
@@ -215,15 +228,7 @@ def phase_invoice_runs(server, api, args, rng, log):
             got = counts.get((customer, period), 0)
             check(got == 1, "customer %s has %d invoices for %s" % (customer, got, period))
     numbers = [r[0] for r in query(server.db, "SELECT invoice_number FROM invoices")]
-    check(None not in numbers and len(set(numbers)) == len(numbers),
-          "invoice numbers missing or repeated")
-    by_year = {}
-    for number in numbers:
-        prefix, year, sequence = number.rsplit("-", 2)
-        by_year.setdefault((prefix, year), []).append(int(sequence))
-    for key, sequences in by_year.items():
-        check(sorted(sequences) == list(range(1, len(sequences) + 1)),
-              "invoice numbers of %s have gaps" % (key,))
+    check_invoice_numbers(numbers)
     # Credits: what each invoice took is in the ledger, and each balance is its ledger's sum.
     applied = dict(query(server.db,
                          "SELECT id, credit_applied_minor FROM invoices WHERE credit_applied_minor <> 0"))

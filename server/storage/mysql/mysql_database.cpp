@@ -19,6 +19,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "storage/string_hash.h"
+
 namespace billwright::storage::mysql {
 
 // The session every connection gets. STRICT_ALL_TABLES: a value that does not fit is an
@@ -274,14 +276,8 @@ private:
     // Bounded like the SQLite driver's: servers cap prepared statements (max_prepared_stmt_count,
     // 16382 by default) across all connections.
     static constexpr std::size_t kMaxEntries = 256;
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
     sql::Connection& connection_;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+    std::unordered_map<std::string, Entry, TransparentStringHash, std::equal_to<>> entries_;
 };
 
 class Lease {

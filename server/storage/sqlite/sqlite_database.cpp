@@ -11,6 +11,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "storage/string_hash.h"
+
 namespace billwright::storage::sqlite {
 namespace {
 
@@ -94,12 +96,6 @@ private:
     // Distinct SQL texts of the server are a few hundred at most; a bound keeps a caller that
     // builds SQL with varying text (IN lists) from growing the cache without end.
     static constexpr std::size_t kMaxEntries = 512;
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const {
-            return std::hash<std::string_view>{}(s);
-        }
-    };
 
     sqlite3_stmt* prepareOne(std::string_view sql) {
         sqlite3_stmt* stmt = nullptr;
@@ -118,7 +114,7 @@ private:
     }
 
     sqlite3* db_;
-    std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+    std::unordered_map<std::string, Entry, TransparentStringHash, std::equal_to<>> entries_;
 };
 
 // A leased statement, given back (reset, bindings cleared) when it goes out of scope.
