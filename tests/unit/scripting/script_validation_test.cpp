@@ -130,8 +130,8 @@ BOOST_AUTO_TEST_CASE(malformed_examples_are_refused) {
         "function rate(ctx) return 1 end examples = {{ expect = 1 }}",
         "function rate(ctx) return 1 end examples = {{ context = {}, expect = 'one' }}",
         "function rate(ctx) return 1 end examples = {{ context = {}, expect = print or next }}",
-        "function rate(ctx) return 1 end examples = {}; for i = 1, 101 do "
-        "examples[i] = {context = {}, expect = 1} end",
+        ("function rate(ctx) return 1 end examples = {}; for i = 1, 101 do "
+         "examples[i] = {context = {}, expect = 1} end"),
     };
     for (const char* script : scripts) {
         const ValidationReport report = validateScript(ScriptKind::kRate, script, smallLimits());
