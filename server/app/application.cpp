@@ -266,7 +266,8 @@ private:
         auto platform_zone = core::TimeZone::load(settings.platform_timezone);
         services::PlatformBilling billing(*store, clock, plugin_service, platform_zone.value(),
                                           settings.scheduler_catch_up_days);
-        services::ApiKeys keys(*store, clock);
+        services::ApiKeys keys(*store, clock,
+                               std::chrono::milliseconds{settings.http_auth_cache_ms});
         services::Idempotency idempotency(*store, clock);
         if (!new_key_name_.empty()) {
             const auto issued = keys.createSuperKey(new_key_name_);

@@ -95,6 +95,10 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"http.max_body_bytes", "1048576", "largest request body accepted; larger bodies get 413"},
         {"http.max_bulk_body_bytes", "33554432",
          "largest upload (telemetry, CSV imports) accepted; larger bodies get 413"},
+        {"http.auth_cache_ms", "1000",
+         "how long a node reuses an API key it has read (the secret is still checked every "
+         "request); a key revoked or a tenant suspended through another node stops working here "
+         "within this time, through this node at once; 0: read the key every request"},
         {"telemetry.future_tolerance_seconds", "300",
          "telemetry samples further ahead of the server clock are rejected"},
         {"telemetry.max_hold_seconds", "7200",
@@ -258,6 +262,9 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
                           std::int64_t{1024} * 1024 * 1024);
     if (!bulk.ok()) return std::move(bulk).error();
     s.http_max_bulk_body_bytes = static_cast<std::size_t>(*bulk);
+    auto auth_cache = integerIn("http.auth_cache_ms", values["http.auth_cache_ms"], 0, 60000);
+    if (!auth_cache.ok()) return std::move(auth_cache).error();
+    s.http_auth_cache_ms = static_cast<int>(*auth_cache);
     auto tolerance = integerIn("telemetry.future_tolerance_seconds",
                                values["telemetry.future_tolerance_seconds"], 0, 86400);
     if (!tolerance.ok()) return std::move(tolerance).error();

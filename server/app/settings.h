@@ -26,6 +26,7 @@ struct Settings {
     std::uint16_t http_port = 8080;
     int http_threads = 64;
     std::size_t http_max_body_bytes = 0;
+    int http_auth_cache_ms = 1000;
     std::size_t http_max_bulk_body_bytes = 0;
     std::int64_t telemetry_future_tolerance_seconds = 300;
     std::int64_t telemetry_max_hold_seconds = 7200;

@@ -33,8 +33,35 @@ std::optional<Date> parseIsoDate(std::string_view text) {
     return date;
 }
 
+namespace {
+
+// Writes `value` as exactly `width` decimal digits (zero-padded) at `out`.
+void putDigits(char* out, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+// YYYY-MM-DD into out[0..9] for years 0..9999 (every date a billing document holds); false for
+// others, which the callers format with snprintf. Dates and timestamps go into every API answer,
+// and snprintf was a fifth of an invoice read's formatting.
+bool putIsoDate(char* out, Date date) {
+    const int year = static_cast<int>(date.year());
+    if (year < 0 || year > 9999) return false;
+    putDigits(out, static_cast<unsigned>(year), 4);
+    out[4] = '-';
+    putDigits(out + 5, static_cast<unsigned>(date.month()), 2);
+    out[7] = '-';
+    putDigits(out + 8, static_cast<unsigned>(date.day()), 2);
+    return true;
+}
+
+}  // namespace
+
 std::string formatIsoDate(Date date) {
     char buf[16];
+    if (putIsoDate(buf, date)) return std::string(buf, 10);
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
     return buf;
@@ -65,6 +92,16 @@ std::string formatTimestamp(SysSeconds t) {
     const Date date{day};
     const std::chrono::hh_mm_ss<std::chrono::seconds> tod{t - day};
     char buf[32];
+    if (putIsoDate(buf, date)) {
+        buf[10] = 'T';
+        putDigits(buf + 11, static_cast<unsigned>(tod.hours().count()), 2);
+        buf[13] = ':';
+        putDigits(buf + 14, static_cast<unsigned>(tod.minutes().count()), 2);
+        buf[16] = ':';
+        putDigits(buf + 17, static_cast<unsigned>(tod.seconds().count()), 2);
+        buf[19] = 'Z';
+        return std::string(buf, 20);
+    }
     std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(date.year()),
                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                   static_cast<int>(tod.hours().count()), static_cast<int>(tod.minutes().count()),

@@ -551,6 +551,7 @@ Result<JsonValue> parseJson(std::string_view text, JsonParseOptions options) {
 
 std::string toJson(const JsonValue& v) {
     std::string out;
+    out.reserve(1024);  // most answers fit; growing from 15 bytes cost a copy every doubling
     writeJson(out, v);
     return out;
 }

@@ -24,19 +24,19 @@ std::string lower(std::string s) {
     return s;
 }
 
-// Reads up to `want` bytes of `in` into `body`: a block of at most 16 KiB first, then doubling,
-// so the buffer follows what arrives instead of what the limit allows.
+// Reads up to `want` bytes of `in` into `body`, through a stack buffer, so the string grows with
+// what arrives: a bodiless request (every GET) costs one empty read, and nothing is zeroed ahead
+// of data (sizing the string to the limit zeroed 1 MiB a request; even a 16 KiB first block was
+// 5% of an invoice read).
 void readBody(std::istream& in, std::size_t want, std::string& body) {
-    constexpr std::size_t kFirstBlock = 16 * 1024;
+    char block[16 * 1024];
     body.clear();
     while (body.size() < want) {
-        const std::size_t have = body.size();
-        const std::size_t block = std::min(want - have, std::max(kFirstBlock, have));
-        body.resize(have + block);
-        in.read(body.data() + have, static_cast<std::streamsize>(block));
+        const std::size_t wanted = std::min(want - body.size(), sizeof block);
+        in.read(block, static_cast<std::streamsize>(wanted));
         const auto got = static_cast<std::size_t>(in.gcount());
-        body.resize(have + got);
-        if (got < block) break;
+        body.append(block, got);
+        if (got < wanted) break;
     }
 }
 

@@ -23,7 +23,40 @@ Error forbidden(std::string detail) { return Error{ErrorCode::kForbidden, std::m
 
 }  // namespace
 
-ApiKeys::ApiKeys(storage::Store& store, const core::Clock& clock) : store_(store), clock_(clock) {}
+ApiKeys::ApiKeys(storage::Store& store, const core::Clock& clock,
+                 std::chrono::milliseconds cache_for)
+    : store_(store), clock_(clock), cache_for_(cache_for) {}
+
+std::optional<ApiKeys::KeyState> ApiKeys::cachedKey(const std::string& key_id,
+                                                    std::int64_t now_ms) {
+    if (cache_for_.count() <= 0) return std::nullopt;
+    std::lock_guard lock(cache_mutex_);
+    const auto it = cache_.find(key_id);
+    if (it == cache_.end()) return std::nullopt;
+    const std::int64_t age = now_ms - it->second.read_at_ms;
+    if (age < 0 || age >= cache_for_.count()) {
+        cache_.erase(it);
+        return std::nullopt;
+    }
+    return it->second.state;
+}
+
+void ApiKeys::cacheKey(const std::string& key_id, const KeyState& state, std::int64_t now_ms,
+                       std::uint64_t generation) {
+    if (cache_for_.count() <= 0) return;
+    // Bounded: keys are few, but a flood of valid keys must not grow the map without end.
+    constexpr std::size_t kMaxCached = 10000;
+    std::lock_guard lock(cache_mutex_);
+    if (generation != cache_generation_) return;  // forgotten while the row was being read
+    if (cache_.size() >= kMaxCached) cache_.clear();
+    cache_[key_id] = CachedKey{state, now_ms};
+}
+
+void ApiKeys::forgetCached() {
+    std::lock_guard lock(cache_mutex_);
+    ++cache_generation_;
+    cache_.clear();
+}
 
 core::Result<domain::Principal> ApiKeys::authenticate(std::string_view token) {
     if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix) return unauthenticated();
@@ -33,19 +66,26 @@ core::Result<domain::Principal> ApiKeys::authenticate(std::string_view token) {
         "key_" + std::string(token.substr(kTokenPrefix.size(), dot - kTokenPrefix.size()));
     const std::string presented_hash = sha256Hex(token.substr(dot + 1));
 
-    struct Found {
-        domain::ApiKey key;
-        std::optional<domain::TenantStatus> tenant_status;
-    };
-    const auto found = store_.read([&](storage::UnitOfWork& uow) -> std::optional<Found> {
-        auto key = uow.apiKeys().find(key_id);
-        if (!key) return std::nullopt;
-        Found f{*key, std::nullopt};
-        if (key->tenant_id) {
-            if (const auto t = uow.tenants().find(*key->tenant_id)) f.tenant_status = t->status;
+    const std::int64_t now_ms = unixMillis(clock_);
+    std::optional<KeyState> found = cachedKey(key_id, now_ms);
+    if (!found) {
+        std::uint64_t generation = 0;
+        {
+            std::lock_guard lock(cache_mutex_);
+            generation = cache_generation_;
         }
-        return f;
-    });
+        found = store_.read([&](storage::UnitOfWork& uow) -> std::optional<KeyState> {
+            auto key = uow.apiKeys().find(key_id);
+            if (!key) return std::nullopt;
+            KeyState f{*key, std::nullopt};
+            if (key->tenant_id) {
+                if (const auto t = uow.tenants().find(*key->tenant_id)) f.tenant_status = t->status;
+            }
+            return f;
+        });
+        // Only keys that exist are kept: unknown ids would let anyone fill the cache.
+        if (found) cacheKey(key_id, *found, now_ms, generation);
+    }
     // Hash and compare even for unknown ids so timing does not reveal which ids exist.
     const std::string stored_hash = found ? found->key.secret_hash : std::string(64, '0');
     const bool match = constantTimeEquals(presented_hash, stored_hash);
@@ -137,7 +177,7 @@ core::Result<domain::ApiKey> ApiKeys::revoke(const domain::Principal& caller, co
                                              const std::string& key_id) {
     if (caller.role == domain::Role::kTenantViewer)
         return forbidden("viewers cannot manage API keys");
-    return store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::ApiKey> {
+    auto revoked = store_.write([&](storage::UnitOfWork& uow) -> core::Result<domain::ApiKey> {
         auto key = uow.apiKeys().find(key_id);
         if (!key || (!caller.isSuper() && key->tenant_id != caller.tenant_id)) {
             return Error::notFound("API key");
@@ -155,6 +195,8 @@ core::Result<domain::ApiKey> ApiKeys::revoke(const domain::Principal& caller, co
                     toJson(before), toJson(*key));
         return *key;
     });
+    if (revoked.ok()) forgetCached();  // the key stops working on this node at once
+    return revoked;
 }
 
 std::optional<IssuedApiKey> ApiKeys::bootstrapSuperKey() {

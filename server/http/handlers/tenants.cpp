@@ -75,6 +75,8 @@ HandlerResult patchTenant(ApiContext& ctx, Request& r) {
     if (auto s = f.finish(); !s.ok()) return std::move(s).error();
     auto tenant = ctx.billing.updateTenant(actorOf(r), id, changes);
     if (!tenant.ok()) return std::move(tenant).error();
+    // A suspended tenant's keys stop working on this node at once (ApiKeys caches keys).
+    if (changes.status) ctx.keys.forgetCached();
     return Response::json(200, services::toJson(*tenant));
 }
 

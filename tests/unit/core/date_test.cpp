@@ -70,6 +70,22 @@ BOOST_AUTO_TEST_CASE(format_iso_date_pads_months_and_days) {
     BOOST_TEST(formatIsoDate(ymd(2026, 3, 1)) == "2026-03-01");
     BOOST_TEST(formatIsoDate(ymd(1900, 12, 31)) == "1900-12-31");
     BOOST_TEST(formatIsoDate(ymd(987, 1, 2)) == "0987-01-02");
+    BOOST_TEST(formatIsoDate(ymd(0, 1, 1)) == "0000-01-01");
+    BOOST_TEST(formatIsoDate(ymd(9999, 12, 31)) == "9999-12-31");
+    // Outside four digits the year is written whole, with its sign.
+    BOOST_TEST(formatIsoDate(ymd(10000, 1, 1)) == "10000-01-01");
+    BOOST_TEST(formatIsoDate(ymd(-1, 6, 15)) == "-001-06-15");
+}
+
+BOOST_AUTO_TEST_CASE(format_timestamp_is_rfc3339_utc_to_the_second) {
+    using namespace std::chrono;
+    BOOST_TEST(formatTimestamp(SysSeconds{}) == "1970-01-01T00:00:00Z");
+    BOOST_TEST(formatTimestamp(sys_days{ymd(2026, 11, 22)} + 23h + 59min + 59s) ==
+               "2026-11-22T23:59:59Z");
+    BOOST_TEST(formatTimestamp(sys_days{ymd(2024, 2, 29)} + 7h + 5min + 3s) ==
+               "2024-02-29T07:05:03Z");
+    BOOST_TEST(formatTimestamp(sys_days{ymd(1969, 12, 31)} + 12h) == "1969-12-31T12:00:00Z");
+    BOOST_TEST(formatTimestamp(sys_days{ymd(10000, 1, 1)} + 1s) == "10000-01-01T00:00:01Z");
 }
 
 BOOST_AUTO_TEST_CASE(add_months_clamped_keeps_the_day_or_clamps_to_the_month_end) {
