@@ -105,4 +105,35 @@ std::string toJson(const JsonValue& v);
 // JavaScript embedding); all other bytes pass through unchanged.
 void appendJsonString(std::string& out, std::string_view s);
 
+// Writes compact JSON straight into `out`, member by member, for representations read often
+// enough that building a JsonValue tree first (an allocation per key and value) shows: the same
+// text toJson would give for the same members. Commas are placed for the caller; it keeps the
+// nesting right (every begin has its end, a key before each member's value) and gives
+// numberLiteral only text of its own formatting.
+class JsonWriter {
+public:
+    explicit JsonWriter(std::string& out) : out_(out) {}
+
+    JsonWriter& beginObject();
+    JsonWriter& endObject();
+    JsonWriter& beginArray();
+    JsonWriter& endArray();
+    // The name of the next member of the enclosing object; its value follows.
+    JsonWriter& key(std::string_view name);
+
+    JsonWriter& string(std::string_view s);
+    JsonWriter& optionalString(const std::optional<std::string>& s);  // null when empty
+    JsonWriter& number(std::int64_t n);
+    JsonWriter& numberLiteral(std::string_view literal);
+    JsonWriter& boolean(bool b);
+    JsonWriter& null();
+    JsonWriter& value(const JsonValue& v);
+
+private:
+    void beforeValue();
+
+    std::string& out_;
+    bool comma_ = false;  // a value or member came before at this level
+};
+
 }  // namespace billwright::core

@@ -32,6 +32,25 @@ core::Result<std::string> writableTenantScope(const Request& request, storage::S
 
 // {"object": "list", "data": [...], "has_more": bool, "next_cursor": id | null}
 template <typename T, typename ToJson>
+core::JsonValue listJson(const std::vector<T>& items, bool has_more, ToJson&& to_json);
+
+// The same list written as text, each item by write_item(writer, item): for lists of objects
+// whose representation is a core::JsonWriter function.
+template <typename T, typename WriteItem>
+void writeList(core::JsonWriter& w, const std::vector<T>& items, bool has_more,
+               WriteItem&& write_item) {
+    w.beginObject().key("object").string("list").key("data").beginArray();
+    for (const auto& item : items) write_item(w, item);
+    w.endArray().key("has_more").boolean(has_more).key("next_cursor");
+    if (has_more && !items.empty()) {
+        w.string(items.back().id);
+    } else {
+        w.null();
+    }
+    w.endObject();
+}
+
+template <typename T, typename ToJson>
 core::JsonValue listJson(const std::vector<T>& items, bool has_more, ToJson&& to_json) {
     core::JsonValue data = core::JsonValue::array();
     for (const auto& item : items) data.push(to_json(item));

@@ -44,6 +44,10 @@ struct Response {
     std::vector<std::pair<std::string, std::string>> headers;
 
     static Response json(int status, const core::JsonValue& value);
+    // JSON text written by a core::JsonWriter (representations that skip the tree).
+    static Response jsonText(int status, std::string json) {
+        return Response{status, "application/json", std::move(json), {}};
+    }
     static Response text(int status, std::string content_type, std::string body);
     static Response noContent() { return Response{204, "", "", {}}; }
 };

@@ -1191,114 +1191,243 @@ JobOutcome Invoicing::sweepOverdue() {
 
 namespace {
 
-JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
-    const auto optMoney = [&](const std::optional<std::int64_t>& v) {
-        return v ? moneyJson(*v, c) : JsonValue::null();
-    };
-    const auto optInt = [](const std::optional<std::int64_t>& v) {
-        return v ? JsonValue::number(*v) : JsonValue::null();
-    };
-    JsonValue o = JsonValue::object();
-    o.set("id", JsonValue::string(l.id))
-        .set("position", JsonValue::number(std::int64_t{l.position}))
-        .set("kind", JsonValue::string(std::string(domain::lineKindName(l.kind))))
-        .set("formula", JsonValue::string(std::string(domain::lineFormulaName(l.formula))))
-        .set("description", JsonValue::string(l.description))
-        .set("contract_id", optionalString(l.contract_id))
-        .set("method", optionalString(l.method))
-        .set("plugin_id", optionalString(l.plugin_id))
-        .set("kwh", optionalFixed(l.wh, 3))
-        .set("rate_per_kwh", optionalFixed(l.rate_micro, 6))
-        .set("equipment_hours", optInt(l.equipment_hours))
-        .set("quantity", optInt(l.quantity))
-        .set("unit_amount", optMoney(l.unit_amount_minor))
-        .set("days", optInt(l.days))
-        .set("period_days", optInt(l.period_days))
-        .set("percent", optionalFixed(l.percent_bp, 2))
-        .set("base_amount", optMoney(l.base_minor))
-        .set("amount", moneyJson(l.amount_minor, c))
-        .set("taxable", JsonValue::boolean(l.taxable))
-        .set("tax", moneyJson(l.tax_minor, c))
-        .set("manual", JsonValue::boolean(l.manual));
-    if (l.script_name) {
-        JsonValue s = JsonValue::object();
-        s.set("name", JsonValue::string(*l.script_name))
-            .set("version", optInt(l.script_version))
-            .set("fallback", optionalString(l.script_fallback));
-        o.set("script", std::move(s));
-    } else {
-        o.set("script", JsonValue::null());
-    }
-    return o;
+// Written straight as text (core::JsonWriter): an invoice is the API's most read object.
+void writeMoney(core::JsonWriter& w, std::int64_t minor, const domain::Currency& c) {
+    w.string(domain::formatMinorUnits(minor, c));
 }
 
-void setVariance(JsonValue& o, std::int64_t billed_wh, const std::optional<std::int64_t>& pdu_wh) {
+void writeOptionalMoney(core::JsonWriter& w, const std::optional<std::int64_t>& minor,
+                        const domain::Currency& c) {
+    if (minor) {
+        writeMoney(w, *minor, c);
+    } else {
+        w.null();
+    }
+}
+
+void writeOptionalFixed(core::JsonWriter& w, const std::optional<std::int64_t>& value,
+                        int decimals) {
+    if (value) {
+        w.string(domain::formatFixed(*value, decimals));
+    } else {
+        w.null();
+    }
+}
+
+void writeOptionalInt(core::JsonWriter& w, const std::optional<std::int64_t>& value) {
+    if (value) {
+        w.number(*value);
+    } else {
+        w.null();
+    }
+}
+
+void writeOptionalDate(core::JsonWriter& w, const std::optional<core::Date>& date) {
+    if (date) {
+        w.string(core::formatIsoDate(*date));
+    } else {
+        w.null();
+    }
+}
+
+void writeOptionalTimestamp(core::JsonWriter& w, const std::optional<core::SysSeconds>& t) {
+    if (t) {
+        w.string(core::formatTimestamp(*t));
+    } else {
+        w.null();
+    }
+}
+
+void writeLine(core::JsonWriter& w, const InvoiceLine& l, const domain::Currency& c) {
+    w.beginObject()
+        .key("id")
+        .string(l.id)
+        .key("position")
+        .number(l.position)
+        .key("kind")
+        .string(domain::lineKindName(l.kind))
+        .key("formula")
+        .string(domain::lineFormulaName(l.formula))
+        .key("description")
+        .string(l.description)
+        .key("contract_id")
+        .optionalString(l.contract_id)
+        .key("method")
+        .optionalString(l.method)
+        .key("plugin_id")
+        .optionalString(l.plugin_id)
+        .key("kwh");
+    writeOptionalFixed(w, l.wh, 3);
+    w.key("rate_per_kwh");
+    writeOptionalFixed(w, l.rate_micro, 6);
+    w.key("equipment_hours");
+    writeOptionalInt(w, l.equipment_hours);
+    w.key("quantity");
+    writeOptionalInt(w, l.quantity);
+    w.key("unit_amount");
+    writeOptionalMoney(w, l.unit_amount_minor, c);
+    w.key("days");
+    writeOptionalInt(w, l.days);
+    w.key("period_days");
+    writeOptionalInt(w, l.period_days);
+    w.key("percent");
+    writeOptionalFixed(w, l.percent_bp, 2);
+    w.key("base_amount");
+    writeOptionalMoney(w, l.base_minor, c);
+    w.key("amount");
+    writeMoney(w, l.amount_minor, c);
+    w.key("taxable").boolean(l.taxable).key("tax");
+    writeMoney(w, l.tax_minor, c);
+    w.key("manual").boolean(l.manual).key("script");
+    if (l.script_name) {
+        w.beginObject().key("name").string(*l.script_name).key("version");
+        writeOptionalInt(w, l.script_version);
+        w.key("fallback").optionalString(l.script_fallback).endObject();
+    } else {
+        w.null();
+    }
+    w.endObject();
+}
+
+void writeVariance(core::JsonWriter& w, std::int64_t billed_wh,
+                   const std::optional<std::int64_t>& pdu_wh) {
     const auto v = pdu_wh ? domain::energyVariance(billed_wh, *pdu_wh) : std::nullopt;
-    o.set("variance_percent", v ? fixedJson(v->bp, 2) : JsonValue::null())
-        .set("variance_class", v ? JsonValue::string(std::string(domain::varianceClassName(v->cls)))
-                                 : JsonValue::null());
+    w.key("variance_percent");
+    if (v) {
+        w.string(domain::formatFixed(v->bp, 2));
+    } else {
+        w.null();
+    }
+    w.key("variance_class");
+    if (v) {
+        w.string(domain::varianceClassName(v->cls));
+    } else {
+        w.null();
+    }
+}
+
+void writeContractSummary(core::JsonWriter& w, const domain::InvoiceContractSummary& s) {
+    w.beginObject()
+        .key("contract_id")
+        .string(s.contract_id)
+        .key("contract_number")
+        .optionalString(s.contract_number)
+        .key("contract_type")
+        .string(s.contract_type)
+        .key("kwh_billed")
+        .string(domain::formatFixed(s.billed_wh, 3))
+        .key("pdu_kwh");
+    writeOptionalFixed(w, s.pdu_wh, 3);
+    writeVariance(w, s.billed_wh, s.pdu_wh);
+    w.key("power_cap_kw");
+    writeOptionalFixed(w, s.power_cap_w, 3);
+    w.key("cap_exceeded_hours")
+        .number(s.cap_exceeded_hours)
+        .key("peak_kw")
+        .string(domain::formatFixed(s.peak_w, 3))
+        .key("excess_kwh")
+        .string(domain::formatFixed(s.excess_wh, 3))
+        .key("unbilled_equipment_hours")
+        .number(s.unbilled_equipment_hours)
+        .endObject();
+}
+
+// Text this module wrote itself; parsing it cannot fail.
+JsonValue parseOwnJson(const std::string& text) { return core::parseJson(text).value(); }
+
+JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
+    std::string text;
+    core::JsonWriter w(text);
+    writeLine(w, l, c);
+    return parseOwnJson(text);
 }
 
 }  // namespace
 
-JsonValue toJson(const domain::Invoice& inv, bool with_lines) {
+void writeInvoice(core::JsonWriter& w, const domain::Invoice& inv, bool with_lines) {
     const auto& c = inv.currency;
-    JsonValue o = JsonValue::object();
-    o.set("id", JsonValue::string(inv.id))
-        .set("object", JsonValue::string("invoice"))
-        .set("customer_id", JsonValue::string(inv.customer_id))
-        .set("invoice_number", optionalString(inv.invoice_number))
-        .set("status", JsonValue::string(std::string(domain::invoiceStatusName(inv.status))))
-        .set("period_start", dateJson(inv.period.start))
-        .set("period_end", dateJson(inv.period.end))
-        .set("last_day", dateJson(core::addDays(inv.period.end, -1)))
-        .set("currency", JsonValue::string(std::string(c.code)))
-        .set("issue_date", optionalDateJson(inv.issue_date))
-        .set("due_date", optionalDateJson(inv.due_date))
-        .set("due_days", JsonValue::number(std::int64_t{inv.due_days}))
-        .set("paid_date", optionalDateJson(inv.paid_date))
-        .set("tax_rate_percent", fixedJson(inv.tax_rate_milli_pct, 3))
-        .set("tax_display", JsonValue::string(std::string(domain::taxDisplayName(inv.tax_display))))
-        .set("subtotal", moneyJson(inv.subtotal_minor, c))
-        .set("discount", moneyJson(inv.discount_minor, c))
-        .set("tax", moneyJson(inv.tax_minor, c))
-        .set("total", moneyJson(inv.total_minor, c))
-        .set("credit_applied", moneyJson(inv.credit_applied_minor, c))
-        .set("amount_paid", moneyJson(inv.amount_paid_minor, c))
-        .set("amount_due", moneyJson(inv.amount_due_minor, c))
-        .set("kwh_billed", fixedJson(inv.billed_wh, 3))
-        .set("pdu_kwh", optionalFixed(inv.pdu_wh, 3));
-    setVariance(o, inv.billed_wh, inv.pdu_wh);
-    o.set("run_id", optionalString(inv.run_id))
-        .set("held_reason", optionalString(inv.held_reason))
-        .set("status_reason", optionalString(inv.status_reason))
-        .set("emailed_at", optionalTimestamp(inv.emailed_at))
-        .set("next_collection_at", optionalTimestamp(inv.collect_at))
-        .set("collection_failures", JsonValue::number(std::int64_t{inv.collection_failures}))
-        .set("created_at", timestampJson(inv.created_at))
-        .set("updated_at", timestampJson(inv.updated_at));
+    w.beginObject()
+        .key("id")
+        .string(inv.id)
+        .key("object")
+        .string("invoice")
+        .key("customer_id")
+        .string(inv.customer_id)
+        .key("invoice_number")
+        .optionalString(inv.invoice_number)
+        .key("status")
+        .string(domain::invoiceStatusName(inv.status))
+        .key("period_start")
+        .string(core::formatIsoDate(inv.period.start))
+        .key("period_end")
+        .string(core::formatIsoDate(inv.period.end))
+        .key("last_day")
+        .string(core::formatIsoDate(core::addDays(inv.period.end, -1)))
+        .key("currency")
+        .string(c.code)
+        .key("issue_date");
+    writeOptionalDate(w, inv.issue_date);
+    w.key("due_date");
+    writeOptionalDate(w, inv.due_date);
+    w.key("due_days").number(inv.due_days).key("paid_date");
+    writeOptionalDate(w, inv.paid_date);
+    w.key("tax_rate_percent")
+        .string(domain::formatFixed(inv.tax_rate_milli_pct, 3))
+        .key("tax_display")
+        .string(domain::taxDisplayName(inv.tax_display))
+        .key("subtotal");
+    writeMoney(w, inv.subtotal_minor, c);
+    w.key("discount");
+    writeMoney(w, inv.discount_minor, c);
+    w.key("tax");
+    writeMoney(w, inv.tax_minor, c);
+    w.key("total");
+    writeMoney(w, inv.total_minor, c);
+    w.key("credit_applied");
+    writeMoney(w, inv.credit_applied_minor, c);
+    w.key("amount_paid");
+    writeMoney(w, inv.amount_paid_minor, c);
+    w.key("amount_due");
+    writeMoney(w, inv.amount_due_minor, c);
+    w.key("kwh_billed").string(domain::formatFixed(inv.billed_wh, 3)).key("pdu_kwh");
+    writeOptionalFixed(w, inv.pdu_wh, 3);
+    writeVariance(w, inv.billed_wh, inv.pdu_wh);
+    w.key("run_id")
+        .optionalString(inv.run_id)
+        .key("held_reason")
+        .optionalString(inv.held_reason)
+        .key("status_reason")
+        .optionalString(inv.status_reason)
+        .key("emailed_at");
+    writeOptionalTimestamp(w, inv.emailed_at);
+    w.key("next_collection_at");
+    writeOptionalTimestamp(w, inv.collect_at);
+    w.key("collection_failures")
+        .number(inv.collection_failures)
+        .key("created_at")
+        .string(core::formatTimestamp(inv.created_at))
+        .key("updated_at")
+        .string(core::formatTimestamp(inv.updated_at));
     if (with_lines) {
-        JsonValue lines = JsonValue::array();
-        for (const auto& l : inv.lines) lines.push(lineJson(l, c));
-        JsonValue contracts = JsonValue::array();
-        for (const auto& s : inv.contracts) {
-            JsonValue x = JsonValue::object();
-            x.set("contract_id", JsonValue::string(s.contract_id))
-                .set("contract_number", optionalString(s.contract_number))
-                .set("contract_type", JsonValue::string(s.contract_type))
-                .set("kwh_billed", fixedJson(s.billed_wh, 3))
-                .set("pdu_kwh", optionalFixed(s.pdu_wh, 3));
-            setVariance(x, s.billed_wh, s.pdu_wh);
-            x.set("power_cap_kw", optionalFixed(s.power_cap_w, 3))
-                .set("cap_exceeded_hours", JsonValue::number(s.cap_exceeded_hours))
-                .set("peak_kw", fixedJson(s.peak_w, 3))
-                .set("excess_kwh", fixedJson(s.excess_wh, 3))
-                .set("unbilled_equipment_hours", JsonValue::number(s.unbilled_equipment_hours));
-            contracts.push(std::move(x));
-        }
-        o.set("lines", std::move(lines)).set("contracts", std::move(contracts));
+        w.key("lines").beginArray();
+        for (const auto& l : inv.lines) writeLine(w, l, c);
+        w.endArray().key("contracts").beginArray();
+        for (const auto& s : inv.contracts) writeContractSummary(w, s);
+        w.endArray();
     }
-    return o;
+    w.endObject();
+}
+
+std::string invoiceJsonText(const domain::Invoice& inv, bool with_lines) {
+    std::string text;
+    text.reserve(with_lines ? 2048 : 1024);
+    core::JsonWriter w(text);
+    writeInvoice(w, inv, with_lines);
+    return text;
+}
+
+JsonValue toJson(const domain::Invoice& inv, bool with_lines) {
+    return parseOwnJson(invoiceJsonText(inv, with_lines));
 }
 
 JsonValue toJson(const storage::CreditEntry& e) {

@@ -195,7 +195,10 @@ storage::CreditEntry moveCredit(storage::UnitOfWork& uow, const Actor& actor,
                                 std::optional<std::string> payment_id = std::nullopt);
 
 // The invoice as JSON: header, totals, lines and contract summaries (lines and summaries only
-// when `with_lines`).
+// when `with_lines`). writeInvoice is the one definition; invoiceJsonText is its text (what the
+// API answers), toJson the same as a tree (audit snapshots, answers that add members).
+void writeInvoice(core::JsonWriter& writer, const domain::Invoice& invoice, bool with_lines);
+std::string invoiceJsonText(const domain::Invoice& invoice, bool with_lines = true);
 core::JsonValue toJson(const domain::Invoice& invoice, bool with_lines = true);
 core::JsonValue toJson(const storage::CreditEntry& entry);
 

@@ -1,5 +1,6 @@
 // SQL repositories for customer invoices, the credit ledger and invoice runs.
 
+#include <algorithm>
 #include <memory>
 
 #include "storage/sql_hosting.h"
@@ -297,9 +298,11 @@ private:
 
     void loadDetails(domain::Invoice& inv) {
         inv.lines.clear();
+        // Ordered here rather than by the query: SQLite would sort through a temporary b-tree
+        // (no index has position), the dearest part of reading an invoice's lines.
         for (const auto& r : c_.query("SELECT " + text(kLineColumns) +
                                           " FROM invoice_lines WHERE tenant_id = ? AND "
-                                          "invoice_id = ? ORDER BY position, id",
+                                          "invoice_id = ?",
                                       {inv.tenant_id, inv.id})) {
             domain::InvoiceLine l;
             l.id = r.getString(2);
@@ -341,6 +344,9 @@ private:
             l.script_fallback = r.getOptionalString(25);
             inv.lines.push_back(std::move(l));
         }
+        std::sort(inv.lines.begin(), inv.lines.end(), [](const auto& a, const auto& b) {
+            return a.position != b.position ? a.position < b.position : a.id < b.id;
+        });
         inv.contracts.clear();
         for (const auto& r : c_.query("SELECT " + text(kSummaryColumns) +
                                           " FROM invoice_contracts WHERE tenant_id = ? AND "

@@ -41,7 +41,7 @@ std::optional<core::Date> readPeriod(ApiContext& ctx, const std::string& tenant_
 }
 
 Response invoiceResponse(int status, const domain::Invoice& inv) {
-    return Response::json(status, services::toJson(inv));
+    return Response::jsonText(status, services::invoiceJsonText(inv));
 }
 
 HandlerResult previewInvoice(ApiContext& ctx, Request& r) {
@@ -112,8 +112,11 @@ HandlerResult listInvoices(ApiContext& ctx, Request& r) {
     }
     if (!errors.fields.empty()) return errors;
     const auto result = ctx.invoicing.list(*tenant, filter);
-    return Response::json(200, listJson(result.items, result.has_more,
-                                        [](const auto& x) { return services::toJson(x, false); }));
+    std::string body;
+    core::JsonWriter w(body);
+    writeList(w, result.items, result.has_more,
+              [](core::JsonWriter& out, const auto& x) { services::writeInvoice(out, x, false); });
+    return Response::jsonText(200, std::move(body));
 }
 
 // JSON by default; HTML or CSV by ?format= or the Accept header.

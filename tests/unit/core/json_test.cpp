@@ -637,4 +637,65 @@ BOOST_AUTO_TEST_CASE(mutated_documents_never_crash_and_valid_results_round_trip)
     BOOST_TEST(accepted > 0u);
 }
 
+BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
+    // The tree...
+    JsonValue inner = JsonValue::object();
+    inner.set("name", JsonValue::string("a \"quoted\"\n\u2028 name"))
+        .set("empty", JsonValue::object())
+        .set("none", JsonValue::array());
+    JsonValue items = JsonValue::array();
+    items.push(JsonValue::number(-9223372036854775807 - 1))
+        .push(JsonValue::numberLiteral("1500.25"))
+        .push(JsonValue::boolean(false))
+        .push(JsonValue::null())
+        .push(std::move(inner));
+    JsonValue tree = JsonValue::object();
+    tree.set("id", JsonValue::string("inv_1"))
+        .set("missing", JsonValue::null())
+        .set("items", std::move(items))
+        .set("nested", JsonValue::array().push(JsonValue::array()).push(JsonValue::object()))
+        .set("ok", JsonValue::boolean(true))
+        .set("", JsonValue::string(""));
+    // ...and the same members written.
+    std::string text;
+    billwright::core::JsonWriter w(text);
+    w.beginObject()
+        .key("id")
+        .string("inv_1")
+        .key("missing")
+        .optionalString(std::nullopt)
+        .key("items")
+        .beginArray()
+        .number(-9223372036854775807 - 1)
+        .numberLiteral("1500.25")
+        .boolean(false)
+        .null()
+        .beginObject()
+        .key("name")
+        .optionalString(std::string("a \"quoted\"\n\u2028 name"))
+        .key("empty")
+        .beginObject()
+        .endObject()
+        .key("none")
+        .value(JsonValue::array())
+        .endObject()
+        .endArray()
+        .key("nested")
+        .beginArray()
+        .beginArray()
+        .endArray()
+        .beginObject()
+        .endObject()
+        .endArray()
+        .key("ok")
+        .boolean(true)
+        .key("")
+        .string("")
+        .endObject();
+    BOOST_TEST(text == toJson(tree));
+    const auto parsed = parseJson(text);
+    BOOST_TEST_REQUIRE(parsed.ok());
+    BOOST_TEST((*parsed == tree));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
