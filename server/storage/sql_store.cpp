@@ -159,7 +159,7 @@ private:
 
 class SqlPlatformInvoices final : public PlatformInvoiceRepository {
 public:
-    explicit SqlPlatformInvoices(Connection& c) : c_(c) {}
+    SqlPlatformInvoices(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
     static constexpr std::string_view kColumns =
         "tenant_id, id, invoice_number, amount_minor, currency, status, billing_frequency, "
         "period_start, period_end, issue_date, due_date, paid_date, payment_reference, "
@@ -331,15 +331,12 @@ public:
         return out;
     }
 
+    // One upsert creates or locks the row (see Dialect::upsertClause).
     std::int64_t nextSequence(std::string_view scope, int year) override {
         const SqlParams key{std::string(scope), std::int64_t{year}};
-        if (c_.execute("UPDATE invoice_sequences SET last_value = last_value + 1 WHERE scope = ? "
-                       "AND year = ?",
-                       key) == 0) {
-            c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1)",
-                       key);
-            return 1;
-        }
+        c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1) " +
+                       dialect_.upsertClause("scope, year") + " last_value = last_value + 1",
+                   key);
         return c_
             .query("SELECT last_value FROM invoice_sequences WHERE scope = ? AND year = ?", key)
             .at(0)
@@ -348,6 +345,7 @@ public:
 
 private:
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 class SqlApiKeys final : public ApiKeyRepository {
@@ -705,7 +703,7 @@ public:
     SqlUnitOfWork(Connection& c, const Dialect& dialect)
         : tenants_(c),
           configs_(c),
-          invoices_(c),
+          invoices_(c, dialect),
           keys_(c),
           audit_(c),
           outbox_(c, dialect),

@@ -42,6 +42,8 @@ public:
     std::string_view forUpdateSkipLocked() const override { return "FOR UPDATE SKIP LOCKED"; }
     std::string_view clusteredTableOption() const override { return ""; }  // InnoDB always is
     std::string_view insertIgnore() const override { return "INSERT IGNORE"; }
+    std::string_view forUpdate() const override { return "FOR UPDATE"; }
+    std::string upsertClause(std::string_view) const override { return "ON DUPLICATE KEY UPDATE"; }
     std::string_view tableOptions() const override { return table_options_; }
     // Connector/C++ 1.1 cannot read a TEXT column whose collation it does not know (it fails
     // with "Unknown charsetnr" on utf8mb4_nopad_bin); unbounded text is never compared or
