@@ -521,11 +521,23 @@ public:
         return out;
     }
 
+    // The unique dedupe key decides, not a look first: under MySQL's SERIALIZABLE that look
+    // locks the index gap where the new key goes, and two writers (of any tenants) that both
+    // looked and then insert there deadlock. A failed INSERT leaves the transaction as it was.
     bool enqueue(const OutboxMessage& m) override {
-        if (!c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
-                 .empty()) {
+        try {
+            insertMessage(m);
+        } catch (const DbError& e) {
+            if (e.kind() != DbErrorKind::kUniqueViolation ||
+                c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
+                    .empty())
+                throw;
             return false;
         }
+        return true;
+    }
+
+    void insertMessage(const OutboxMessage& m) {
         c_.execute(
             "INSERT INTO outbox_messages (" + std::string(kColumns) +
                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -552,7 +564,6 @@ public:
              optionalUnix(m.lease_until),
              m.channel,
              sqlOptional(m.attachment_body)});
-        return true;
     }
 
     std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) override {
