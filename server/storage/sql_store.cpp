@@ -725,7 +725,7 @@ public:
           invoicing_(c, dialect),
           scripts_(makeSqlScripts(c)),
           payment_methods_(makeSqlPaymentMethods(c)),
-          payments_(makeSqlPayments(c)),
+          payments_(makeSqlPayments(c, dialect)),
           revenue_guard_(makeSqlRevenueGuard(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
