@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
 #include <tuple>
+#include <utility>
 
 #include "core/time_zone.h"
 #include "storage/database_url.h"
@@ -107,7 +109,8 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"tls.private_key", "", "PEM private key file for tls.certificate"},
         {"database.url", "sqlite:var/billwright.db",
          "sqlite:PATH, or mysql://USER:PASSWORD@HOST:PORT/DATABASE for MariaDB 10.6+ (user and "
-         "password percent-encoded)"},
+         "password percent-encoded); TLS to the database with "
+         "?ssl-mode=required|verify-ca|verify-identity[&ssl-ca=FILE][&ssl-cert=FILE&ssl-key=FILE]"},
         {"database.pool_size", "8",
          "database connections kept open (per node; MariaDB's max_connections must cover every "
          "node's pool)"},
@@ -288,10 +291,19 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
 
     s.database_url = values["database.url"];
     if (storage::isMysqlUrl(s.database_url)) {
+        storage::MysqlUrl url;
         try {
-            static_cast<void>(storage::parseMysqlUrl(s.database_url));
+            url = storage::parseMysqlUrl(s.database_url);
         } catch (const std::invalid_argument& e) {
             return badValue("database.url", e.what());  // never quotes the password
+        }
+        for (const auto& [option, file] :
+             {std::pair{"ssl-ca", url.tls.ca}, std::pair{"ssl-cert", url.tls.cert},
+              std::pair{"ssl-key", url.tls.key}}) {
+            if (!file.empty() && !std::ifstream(file).good()) {
+                return badValue("database.url",
+                                std::string("option ") + option + ": cannot read file " + file);
+            }
         }
     } else if (s.database_url.rfind("sqlite:", 0) != 0 || s.database_url.size() <= 7 ||
                s.database_url == "sqlite::memory:") {

@@ -69,12 +69,26 @@ std::int64_t idMillis(const std::string& id) {
 
 class EventLog {
 public:
+    // A contract's log, continued after its last event.
     EventLog(storage::UnitOfWork& uow, const core::Clock& clock, const Actor& actor,
              const Contract& c)
-        : uow_(uow), clock_(clock), actor_(actor), tenant_id_(c.tenant_id), contract_id_(c.id) {
+        : EventLog(uow, clock, actor, c, kNew) {
         const auto existing = uow_.contracts().events(tenant_id_, contract_id_);
         if (!existing.empty()) last_millis_ = idMillis(existing.back().id);
     }
+
+    // The log of a contract inserted by this transaction: it has no events yet, and reading
+    // them would lock the index gap where every concurrent creator inserts its own (under
+    // MySQL's SERIALIZABLE a read locks the gap after what it finds; two creators that both
+    // read it and then both insert there deadlock).
+    struct New {};
+    static constexpr New kNew{};
+    EventLog(storage::UnitOfWork& uow, const core::Clock& clock, const Actor& actor,
+             const Contract& c, New)
+        : uow_(uow), clock_(clock), actor_(actor), tenant_id_(c.tenant_id), contract_id_(c.id) {}
+
+    // The events this log wrote, in order.
+    const std::vector<storage::ContractEvent>& added() const { return added_; }
 
     void add(std::string kind, core::Date occurred_on,
              std::optional<core::Date> previous_end = std::nullopt,
@@ -93,6 +107,7 @@ public:
         e.actor = actor_.id;
         e.created_at = clock_.nowSeconds();
         uow_.contracts().insertEvent(e);
+        added_.push_back(std::move(e));
     }
 
 private:
@@ -102,6 +117,7 @@ private:
     std::string tenant_id_;
     std::string contract_id_;
     std::int64_t last_millis_ = 0;
+    std::vector<storage::ContractEvent> added_;
 };
 
 ContractView loadView(storage::UnitOfWork& uow, const Contract& c, bool with_events = true) {
@@ -122,6 +138,22 @@ void audit(storage::UnitOfWork& uow, const Actor& actor, const core::Clock& cloc
            const std::optional<core::JsonValue>& before) {
     recordAudit(uow, actor, clock, c.tenant_id, "contract." + action, "contract", c.id, before,
                 snapshot(uow, c));
+}
+
+// A contract this transaction created has no assignments, and its events are what its log
+// wrote: its view is built without reading (see EventLog's kNew).
+ContractView newView(const Contract& c, const EventLog& events) {
+    ContractView view;
+    view.contract = c;
+    view.events = events.added();
+    return view;
+}
+
+void auditNew(storage::UnitOfWork& uow, const Actor& actor, const core::Clock& clock,
+              const std::string& action, const Contract& c,
+              const std::optional<core::JsonValue>& before) {
+    recordAudit(uow, actor, clock, c.tenant_id, "contract." + action, "contract", c.id, before,
+                toJson(ContractView{c, {}, {}, {}}, false));
 }
 
 // 409 naming the unit (or site) and the active contract that holds it.
@@ -207,14 +239,14 @@ core::Status checkContract(const Contract& c) {
     return domain::validateContract(c);
 }
 
-// Draft -> active inside the caller's transaction: assignments take their active slots (the
-// database refuses a unit or site another active contract holds) and the contract gets the
-// tenant's next number.
+// Draft -> active inside the caller's transaction: assignments (`equipment_ids`, `site_ids`:
+// the draft's) take their active slots (the database refuses a unit or site another active
+// contract holds) and the contract gets the tenant's next number.
 core::Result<Contract> activateInTx(storage::UnitOfWork& uow, const core::Clock& clock,
-                                    const Contract& draft) {
+                                    const Contract& draft,
+                                    const std::vector<std::string>& equipment_ids,
+                                    const std::vector<std::string>& site_ids) {
     auto& repo = uow.contracts();
-    const auto equipment_ids = repo.equipmentIds(draft.tenant_id, draft.id);
-    const auto site_ids = repo.siteIds(draft.tenant_id, draft.id);
     if (auto s = domain::checkActivation(draft, equipment_ids.size(), site_ids.size()); !s.ok())
         return std::move(s).error();
     if (auto s = checkContract(draft); !s.ok()) return std::move(s).error();
@@ -230,7 +262,8 @@ core::Result<Contract> activateInTx(storage::UnitOfWork& uow, const core::Clock&
     }
     if (auto held = findHeld(uow, draft, equipment_ids, site_ids)) return std::move(*held);
     try {
-        repo.setAssignmentsActive(draft.tenant_id, draft.id, true);
+        if (!equipment_ids.empty() || !site_ids.empty())
+            repo.setAssignmentsActive(draft.tenant_id, draft.id, true);
     } catch (const storage::DbError& e) {
         // Another activation committed between our check and this statement; the statement
         // changed nothing and the caller's transaction rolls back on the returned error.
@@ -347,20 +380,22 @@ core::Result<ContractView> Contracts::create(const Actor& actor, const std::stri
                                      "equipment or sites, then activate");
         }
         if (auto s = checkContract(c); !s.ok()) return std::move(s).error();
+        // Nothing below reads the new contract's events or assignments back: each read would
+        // lock the index gap where concurrent creators insert theirs (EventLog's kNew).
         uow.contracts().insert(c);
-        EventLog events(uow, clock_, actor, c);
+        EventLog events(uow, clock_, actor, c, EventLog::kNew);
         events.add("created", c.start_date, std::nullopt, c.end_date);
-        audit(uow, actor, clock_, "created", c, std::nullopt);
+        auditNew(uow, actor, clock_, "created", c, std::nullopt);
         if (activate_now) {
-            const auto before = snapshot(uow, c);
-            auto active = activateInTx(uow, clock_, c);
+            const auto before = toJson(ContractView{c, {}, {}, {}}, false);
+            auto active = activateInTx(uow, clock_, c, {}, {});
             if (!active.ok()) return std::move(active).error();
             events.add("activated", todayIn(*tenant, clock_), std::nullopt, active->end_date,
                        active->contract_number);
-            audit(uow, actor, clock_, "activated", *active, before);
-            return loadView(uow, *active);
+            auditNew(uow, actor, clock_, "activated", *active, before);
+            return newView(*active, events);
         }
-        return loadView(uow, c);
+        return newView(c, events);
     });
 }
 
@@ -445,7 +480,9 @@ core::Result<ContractView> Contracts::activate(const Actor& actor, const std::st
         const auto existing = uow.contracts().find(tenant_id, id);
         if (!tenant || !existing) return Error::notFound("contract");
         const auto before = snapshot(uow, *existing);
-        auto active = activateInTx(uow, clock_, *existing);
+        auto active = activateInTx(uow, clock_, *existing,
+                                   uow.contracts().equipmentIds(tenant_id, existing->id),
+                                   uow.contracts().siteIds(tenant_id, existing->id));
         if (!active.ok()) return std::move(active).error();
         EventLog(uow, clock_, actor, *active)
             .add("activated", todayIn(*tenant, clock_), std::nullopt, active->end_date,

@@ -357,9 +357,13 @@ core::Result<domain::Equipment> Inventory::createEquipment(const Actor& actor,
         eq.id = core::newId("eqp", unixMillis(clock_));
         eq.created_at = eq.updated_at = clock_.nowSeconds();
         edit(eq);
+        // The sample key first: it locks the one sample_key row, so creators queue here
+        // before the serial and port checks read (and, on MySQL, lock) the index gaps where
+        // they then insert; checked first, two creators deadlock there. A refused unit rolls
+        // its key back.
+        eq.sample_key = uow.equipment().reserveSampleKeys(1);
         if (auto s = checkEquipment(uow, eq, std::nullopt, std::nullopt); !s.ok())
             return std::move(s).error();
-        eq.sample_key = uow.equipment().reserveSampleKeys(1);
         uow.equipment().insert(eq);
         recordAudit(uow, actor, clock_, tenant_id, "equipment.created", "equipment", eq.id,
                     std::nullopt, toJson(eq, std::nullopt));
@@ -576,6 +580,10 @@ core::Result<ImportResult> Inventory::importEquipmentCsv(const Actor& actor,
         reject(header_line, "", "no_rows", "the file has a header but no rows");
 
     auto written = store_.write([&](storage::UnitOfWork& uow) -> core::Result<ImportResult> {
+        // The sample keys first, as in createEquipment: their row lock queues importers and
+        // creators before the reads below lock the serial and port ranges they insert into.
+        std::int64_t key =
+            uow.equipment().reserveSampleKeys(static_cast<std::int64_t>(result.created.size()));
         // Cross-record checks against the tenant's data, every row reported.
         std::set<std::string> serials;
         for (auto& s : uow.equipment().existingSerials(tenant_id)) serials.insert(std::move(s));
@@ -606,8 +614,6 @@ core::Result<ImportResult> Inventory::importEquipmentCsv(const Actor& actor,
             // Not an error for the transaction's sake: nothing was written, roll back.
             return Error{ErrorCode::kValidationFailed, "rejected", {}};
         }
-        std::int64_t key =
-            uow.equipment().reserveSampleKeys(static_cast<std::int64_t>(result.created.size()));
         for (auto& eq : result.created) eq.sample_key = key++;
         uow.equipment().insertMany(result.created);
         core::JsonValue after = core::JsonValue::object();

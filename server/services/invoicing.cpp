@@ -739,6 +739,13 @@ core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor&
                                           const std::string& tenant_id,
                                           const GenerateRequest& request,
                                           const Prepared& prepared) {
+    return commitChecked(uow, actor, tenant_id, request, prepared, true);
+}
+
+core::Result<Generated> Invoicing::commitChecked(storage::UnitOfWork& uow, const Actor& actor,
+                                                 const std::string& tenant_id,
+                                                 const GenerateRequest& request,
+                                                 const Prepared& prepared, bool recheck) {
     const auto finish = [&](Generated g) -> core::Result<Generated> {
         if (request.on_commit) request.on_commit(uow, g);
         return g;
@@ -746,7 +753,9 @@ core::Result<Generated> Invoicing::commit(storage::UnitOfWork& uow, const Actor&
     if (!prepared.computed) return finish({prepared.existing, GenerateOutcome::kExisting});
     const core::Date today = prepared.today;
     const auto existing =
-        uow.invoices().findLive(tenant_id, request.customer_id, prepared.period.start);
+        recheck || prepared.existing
+            ? uow.invoices().findLive(tenant_id, request.customer_id, prepared.period.start)
+            : std::nullopt;
     const bool regenerate =
         existing && request.regenerate_draft && existing->status == InvoiceStatus::kDraft;
     if (existing && !regenerate) return finish({*existing, GenerateOutcome::kExisting});
@@ -821,18 +830,21 @@ core::Result<Generated> Invoicing::generate(const Actor& actor, const std::strin
                                             const GenerateRequest& request) {
     auto prepared = prepare(tenant_id, request);
     if (!prepared) return std::move(prepared).error();
-    // A short write transaction checks again that the period has no live invoice; the unique
-    // key settles a race between two writers (the retry then finds theirs).
-    const auto attempt = [&]() {
+    // A short write transaction writes what the read found missing. It does not look for the
+    // period's invoice again first: where there is none, that read would lock the index gap
+    // where other customers' invoices go too (MySQL, SERIALIZABLE), and two writers that both
+    // read it and then insert there deadlock. The unique key settles a race between two writers
+    // of one period instead: the retry looks, and finds theirs.
+    const auto attempt = [&](bool recheck) {
         return store_.write([&](storage::UnitOfWork& uow) {
-            return commit(uow, actor, tenant_id, request, **prepared);
+            return commitChecked(uow, actor, tenant_id, request, **prepared, recheck);
         });
     };
     try {
-        return attempt();
+        return attempt(false);
     } catch (const storage::DbError& e) {
         if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
-        return attempt();
+        return attempt(true);
     }
 }
 

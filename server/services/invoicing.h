@@ -169,6 +169,12 @@ public:
                                                     const RunnableScript& script);
 
 private:
+    // commit; `recheck` false skips looking for the period's invoice again when `prepared`
+    // found none (generate: the unique key refuses a second one, and generate retries).
+    core::Result<Generated> commitChecked(storage::UnitOfWork& uow, const Actor& actor,
+                                          const std::string& tenant_id,
+                                          const GenerateRequest& request, const Prepared& prepared,
+                                          bool recheck);
     struct Computed;
     core::Result<Computed> compute(storage::UnitOfWork& uow, const std::string& tenant_id,
                                    const std::string& customer_id, const domain::Period& period,

@@ -449,7 +449,9 @@ core::Result<domain::Payment> Payments::pay(const Actor& actor, const std::strin
     const std::string plugin_id = request.plugin_id.value_or("");
 
     auto prepared = store_.write([&](storage::UnitOfWork& uow) -> core::Result<Prepared> {
-        auto inv = uow.invoices().find(tenant_id, invoice_id);
+        // Locked first: a second payment of the invoice waits here until this one is written,
+        // then sees it (below) instead of deadlocking with it.
+        auto inv = uow.invoices().findForUpdate(tenant_id, invoice_id);
         if (!inv) return Error::notFound("invoice");
         if (!takesPayments(inv->status)) {
             Error e{ErrorCode::kInvalidTransition,
@@ -567,7 +569,7 @@ core::Result<domain::Payment> Payments::charge(const Actor& actor, Prepared prep
         p.reference = result->reference;
         try {
             return store_.write([&](storage::UnitOfWork& uow) -> core::Result<Payment> {
-                auto inv = uow.invoices().find(p.tenant_id, p.invoice_id);
+                auto inv = uow.invoices().findForUpdate(p.tenant_id, p.invoice_id);
                 if (!inv || !takesPayments(inv->status))
                     return Error::conflict("the invoice changed meanwhile; try again");
                 uow.payments().insert(p);
@@ -621,7 +623,10 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
                                                       const std::string& payment_id,
                                                       const Report& report) {
     {
-        auto found = uow.payments().find(tenant_id, payment_id);
+        // The payment, then its invoice, locked as they are read: both are written below, and
+        // two reports at once (on one payment, or on two payments of one invoice) that had
+        // both only read them would deadlock on the writes.
+        auto found = uow.payments().findForUpdate(tenant_id, payment_id);
         if (!found) return Error::notFound("payment");
         Payment p = *found;
         const auto now = clock_.nowSeconds();
@@ -634,7 +639,7 @@ core::Result<domain::Payment> Payments::applyReportIn(storage::UnitOfWork& uow, 
             }
             return p;
         }
-        auto inv = uow.invoices().find(tenant_id, p.invoice_id);
+        auto inv = uow.invoices().findForUpdate(tenant_id, p.invoice_id);
         auto customer = uow.customers().find(tenant_id, p.customer_id);
         const auto tenant = uow.tenants().find(tenant_id);
         if (!inv || !customer || !tenant) return Error::notFound("invoice");

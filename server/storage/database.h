@@ -99,6 +99,19 @@ public:
     virtual std::string_view clusteredTableOption() const = 0;
     // "INSERT OR IGNORE" / "INSERT IGNORE": an insert that skips rows whose key exists.
     virtual std::string_view insertIgnore() const = 0;
+    // Appended to a SELECT that reads a row the transaction will write, so it takes the
+    // exclusive lock at once ("FOR UPDATE"; empty where writers are serialised anyway, SQLite).
+    // Under MySQL's SERIALIZABLE a plain read takes a shared lock, and two transactions that
+    // both read the row and then both write it deadlock; reading it FOR UPDATE first makes
+    // the second wait instead.
+    virtual std::string_view forUpdate() const = 0;
+    // Between an INSERT's VALUES and the assignments that update the row whose primary key
+    // (`key_columns`, as in the table's PRIMARY KEY) already exists: "ON CONFLICT (key) DO
+    // UPDATE SET" / "ON DUPLICATE KEY UPDATE". A column named in an assignment reads the
+    // existing row, in both. One statement that creates or locks the row: unlike an UPDATE
+    // that found nothing followed by an INSERT, two transactions creating the same row at once
+    // do not deadlock on MySQL (the second waits for the first's row).
+    virtual std::string upsertClause(std::string_view key_columns) const = 0;
 
     // Migrations only (migrations.cpp applies them to every statement):
     // Appended to every CREATE TABLE (MySQL: engine, character set and binary collation, so

@@ -1,6 +1,9 @@
 #include "storage/database_url.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 namespace billwright::storage {
@@ -10,8 +13,20 @@ constexpr std::string_view kScheme = "mysql://";
 
 [[noreturn]] void refuse(const std::string& why) {
     throw std::invalid_argument("database URL " + why +
-                                " (expected mysql://USER:PASSWORD@HOST:PORT/DATABASE)");
+                                " (expected mysql://USER:PASSWORD@HOST:PORT/DATABASE[?OPTIONS])");
 }
+
+[[noreturn]] void refuseOption(const std::string& why) {
+    throw std::invalid_argument("database URL option " + why);
+}
+
+constexpr std::array<std::string_view, 4> kOptions = {"ssl-mode", "ssl-ca", "ssl-cert", "ssl-key"};
+constexpr std::array<std::pair<std::string_view, MysqlSslMode>, 4> kSslModes = {{
+    {"disabled", MysqlSslMode::kDisabled},
+    {"required", MysqlSslMode::kRequired},
+    {"verify-ca", MysqlSslMode::kVerifyCa},
+    {"verify-identity", MysqlSslMode::kVerifyIdentity},
+}};
 
 int hexValue(char c) {
     if (c >= '0' && c <= '9') return c - '0';
@@ -40,7 +55,76 @@ std::string percentDecode(std::string_view text, const char* what) {
     return out;
 }
 
+// A value as it may appear in an error: options hold file names and modes, never secrets, but a
+// long or binary value is cut.
+std::string quoted(std::string_view value) {
+    std::string out = "\"";
+    for (const char c : value.substr(0, 60))
+        out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
+    if (value.size() > 60) out += "...";
+    return out + "\"";
+}
+
+// OPTION=VALUE&... after the '?'.
+MysqlTls parseOptions(std::string_view query) {
+    if (query.empty()) refuse("has a '?' without options");
+    std::array<std::optional<std::string>, kOptions.size()> values;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view item = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        const auto eq = item.find('=');
+        const std::string_view name = item.substr(0, eq);
+        if (name.empty()) refuse("has an empty option (a stray '&' or '=')");
+        std::size_t index = 0;
+        while (index < kOptions.size() && kOptions[index] != name) ++index;
+        if (index == kOptions.size()) {
+            throw std::invalid_argument("database URL has an unknown option " + quoted(name) +
+                                        " (known: ssl-mode, ssl-ca, ssl-cert, ssl-key)");
+        }
+        if (values[index]) refuseOption(std::string(name) + " is given twice");
+        const std::string option(name);
+        if (eq == std::string_view::npos)
+            refuseOption(option + " has no value (" + option + "=...)");
+        std::string value = percentDecode(item.substr(eq + 1), (option + " option").c_str());
+        if (value.empty()) refuseOption(option + " has an empty value");
+        if (value.find('\0') != std::string::npos) refuseOption(option + " has a NUL byte");
+        values[index] = std::move(value);
+    }
+
+    MysqlTls tls;
+    if (const auto& mode = values[0]) {
+        const auto* it = std::find_if(kSslModes.begin(), kSslModes.end(),
+                                      [&](const auto& m) { return m.first == *mode; });
+        if (it == kSslModes.end()) {
+            refuseOption("ssl-mode must be disabled, required, verify-ca or verify-identity, not " +
+                         quoted(*mode));
+        }
+        tls.mode = it->second;
+    }
+    tls.ca = values[1].value_or("");
+    tls.cert = values[2].value_or("");
+    tls.key = values[3].value_or("");
+    const bool verifies =
+        tls.mode == MysqlSslMode::kVerifyCa || tls.mode == MysqlSslMode::kVerifyIdentity;
+    if (!tls.ca.empty() && !verifies)
+        refuseOption("ssl-ca needs ssl-mode=verify-ca or ssl-mode=verify-identity");
+    if (tls.mode == MysqlSslMode::kVerifyCa && tls.ca.empty())
+        refuseOption("ssl-mode=verify-ca needs ssl-ca (the CA certificate file)");
+    if (tls.cert.empty() != tls.key.empty())
+        refuseOption(tls.cert.empty() ? "ssl-key needs ssl-cert" : "ssl-cert needs ssl-key");
+    if (!tls.cert.empty() && tls.mode == MysqlSslMode::kDisabled)
+        refuseOption("ssl-cert needs an ssl-mode other than disabled");
+    return tls;
+}
+
 }  // namespace
+
+std::string_view sslModeName(MysqlSslMode mode) {
+    for (const auto& [name, value] : kSslModes)
+        if (value == mode) return name;
+    return "disabled";
+}
 
 bool isMysqlUrl(std::string_view url) { return url.substr(0, kScheme.size()) == kScheme; }
 
@@ -59,6 +143,10 @@ MysqlUrl parseMysqlUrl(std::string_view url) {
     out.password = percentDecode(credentials.substr(colon + 1), "password");
     if (out.user.empty()) refuse("has an empty user");
 
+    const auto question = rest.find('?');
+    const std::string_view query =
+        question == std::string_view::npos ? std::string_view() : rest.substr(question + 1);
+    if (question != std::string_view::npos) rest = rest.substr(0, question);
     const auto slash = rest.find('/');
     if (slash == std::string_view::npos) refuse("has no /DATABASE");
     std::string_view host_port = rest.substr(0, slash);
@@ -97,6 +185,7 @@ MysqlUrl parseMysqlUrl(std::string_view url) {
         if (!ok) refuse("has a database name with other characters than letters, digits and _");
     }
     out.database = std::string(database);
+    if (question != std::string_view::npos) out.tls = parseOptions(query);
     return out;
 }
 

@@ -36,6 +36,11 @@ public:
     // With lines (by position) and contract summaries.
     virtual std::optional<domain::Invoice> find(std::string_view tenant_id,
                                                 std::string_view id) = 0;
+    // As find, and the invoice's row stays locked until the transaction ends (Dialect::
+    // forUpdate): for a transaction that will change the invoice, so a concurrent one waits
+    // instead of deadlocking with it.
+    virtual std::optional<domain::Invoice> findForUpdate(std::string_view tenant_id,
+                                                         std::string_view id) = 0;
     // The customer's live (not cancelled) invoice for the period starting on `period_start`.
     virtual std::optional<domain::Invoice> findLive(std::string_view tenant_id,
                                                     std::string_view customer_id,

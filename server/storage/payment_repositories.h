@@ -59,6 +59,10 @@ public:
     virtual void update(const domain::Payment& payment) = 0;
     virtual std::optional<domain::Payment> find(std::string_view tenant_id,
                                                 std::string_view id) = 0;
+    // As find, and the payment's row stays locked until the transaction ends (Dialect::
+    // forUpdate): for a transaction that will change the payment.
+    virtual std::optional<domain::Payment> findForUpdate(std::string_view tenant_id,
+                                                         std::string_view id) = 0;
     virtual std::optional<domain::Payment> findByReference(std::string_view tenant_id,
                                                            std::string_view plugin_id,
                                                            std::string_view reference) = 0;

@@ -281,7 +281,7 @@ domain::Equipment equipmentFromRow(const SqlRow& r) {
 
 class SqlEquipment final : public EquipmentRepository {
 public:
-    explicit SqlEquipment(Connection& c) : c_(c) {}
+    SqlEquipment(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
 
     std::optional<domain::Equipment> find(std::string_view tenant_id,
                                           std::string_view id) override {
@@ -355,15 +355,11 @@ public:
 
     void insert(const domain::Equipment& e) override { insertMany({e}); }
 
+    // One upsert creates or locks the row (see Dialect::upsertClause).
     std::int64_t reserveSampleKeys(std::int64_t count) override {
-        const auto changed = c_.execute(
-            "UPDATE global_sequences SET last_value = last_value + ? WHERE name = 'sample_key'",
-            {count});
-        if (changed == 0) {
-            c_.execute("INSERT INTO global_sequences (name, last_value) VALUES ('sample_key', ?)",
-                       {count});
-            return 1;
-        }
+        c_.execute("INSERT INTO global_sequences (name, last_value) VALUES ('sample_key', ?) " +
+                       dialect_.upsertClause("name") + " last_value = last_value + ?",
+                   {count, count});
         return c_.query("SELECT last_value FROM global_sequences WHERE name = 'sample_key'")
                    .at(0)
                    .getInt(0) -
@@ -504,6 +500,7 @@ private:
     }
 
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1018,7 +1015,7 @@ private:
 
 class SqlTenantSettings final : public TenantSettingsRepository {
 public:
-    explicit SqlTenantSettings(Connection& c) : c_(c) {}
+    SqlTenantSettings(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
 
     static constexpr std::string_view kColumns =
         "default_energy_rate_micro, billing_day, invoice_due_days, auto_generate, auto_send, "
@@ -1106,17 +1103,12 @@ public:
         return out;
     }
 
+    // One upsert creates or locks the row (see Dialect::upsertClause): the first numbers of a
+    // tenant taken at once wait for each other instead of deadlocking.
     std::int64_t nextSequence(std::string_view tenant_id, std::string_view name) override {
-        const auto changed = c_.execute(
-            "UPDATE tenant_sequences SET last_value = last_value + 1 WHERE tenant_id = ? AND "
-            "name = ?",
-            {text(tenant_id), text(name)});
-        if (changed == 0) {
-            c_.execute(
-                "INSERT INTO tenant_sequences (tenant_id, name, last_value) VALUES (?, ?, 1)",
-                {text(tenant_id), text(name)});
-            return 1;
-        }
+        c_.execute("INSERT INTO tenant_sequences (tenant_id, name, last_value) VALUES (?, ?, 1) " +
+                       dialect_.upsertClause("tenant_id, name") + " last_value = last_value + 1",
+                   {text(tenant_id), text(name)});
         return c_
             .query("SELECT last_value FROM tenant_sequences WHERE tenant_id = ? AND name = ?",
                    {text(tenant_id), text(name)})
@@ -1126,6 +1118,7 @@ public:
 
 private:
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 }  // namespace
@@ -1133,10 +1126,10 @@ private:
 HostingRepositories::HostingRepositories(Connection& c, const Dialect& dialect)
     : customers(std::make_unique<SqlCustomers>(c)),
       sites(std::make_unique<SqlSites>(c)),
-      equipment(std::make_unique<SqlEquipment>(c)),
+      equipment(std::make_unique<SqlEquipment>(c, dialect)),
       telemetry(std::make_unique<SqlTelemetry>(c, dialect)),
       contracts(std::make_unique<SqlContracts>(c)),
-      tenant_settings(std::make_unique<SqlTenantSettings>(c)) {}
+      tenant_settings(std::make_unique<SqlTenantSettings>(c, dialect)) {}
 
 HostingRepositories::~HostingRepositories() = default;
 

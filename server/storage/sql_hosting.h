@@ -42,7 +42,7 @@ std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);
 std::unique_ptr<ScriptRepository> makeSqlScripts(Connection& c);
 // Payment methods; payments, refunds and provider events (sql_payments.cpp).
 std::unique_ptr<PaymentMethodRepository> makeSqlPaymentMethods(Connection& c);
-std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c);
+std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c, const Dialect& dialect);
 // The market hashprice repository (sql_plugins.cpp).
 std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
 // RevenueGuard: status history, webhook settings, summary figures (sql_revenue_guard.cpp).

@@ -38,7 +38,7 @@ using namespace sql;  // NOLINT(google-build-using-namespace): storage-internal 
 
 class SqlInvoices final : public InvoiceRepository {
 public:
-    explicit SqlInvoices(Connection& c) : c_(c) {}
+    SqlInvoices(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
 
     // After (tenant_id, id), in this order; live_period_start is derived from the status.
     static constexpr std::string_view kColumns =
@@ -124,13 +124,12 @@ public:
     }
 
     std::optional<domain::Invoice> find(std::string_view tenant_id, std::string_view id) override {
-        const auto rows =
-            c_.query("SELECT " + text(kColumns) + " FROM invoices WHERE tenant_id = ? AND id = ?",
-                     {text(tenant_id), text(id)});
-        if (rows.empty()) return std::nullopt;
-        auto inv = fromRow(rows[0]);
-        loadDetails(inv);
-        return inv;
+        return findRow(tenant_id, id, "");
+    }
+
+    std::optional<domain::Invoice> findForUpdate(std::string_view tenant_id,
+                                                 std::string_view id) override {
+        return findRow(tenant_id, id, dialect_.forUpdate());
     }
 
     std::optional<domain::Invoice> findLive(std::string_view tenant_id,
@@ -367,7 +366,20 @@ private:
         }
     }
 
+    std::optional<domain::Invoice> findRow(std::string_view tenant_id, std::string_view id,
+                                           std::string_view lock) {
+        const auto rows =
+            c_.query("SELECT " + text(kColumns) + " FROM invoices WHERE tenant_id = ? AND id = ? " +
+                         text(lock),
+                     {text(tenant_id), text(id)});
+        if (rows.empty()) return std::nullopt;
+        auto inv = fromRow(rows[0]);
+        loadDetails(inv);
+        return inv;
+    }
+
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -629,7 +641,7 @@ private:
 }  // namespace
 
 InvoicingRepositories::InvoicingRepositories(Connection& c, const Dialect& dialect)
-    : invoices(std::make_unique<SqlInvoices>(c)),
+    : invoices(std::make_unique<SqlInvoices>(c, dialect)),
       credit_ledger(std::make_unique<SqlCreditLedger>(c)),
       runs(std::make_unique<SqlInvoiceRuns>(c, dialect)) {}
 

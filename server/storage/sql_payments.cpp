@@ -110,7 +110,7 @@ private:
 
 class SqlPayments final : public PaymentRepository {
 public:
-    explicit SqlPayments(Connection& c) : c_(c) {}
+    SqlPayments(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
 
     static constexpr std::string_view kColumns =
         "tenant_id, id, customer_id, invoice_id, plugin_id, method_id, trigger_kind, currency, "
@@ -259,6 +259,11 @@ public:
         return first("tenant_id = ? AND id = ?", {text(tenant_id), text(id)});
     }
 
+    std::optional<domain::Payment> findForUpdate(std::string_view tenant_id,
+                                                 std::string_view id) override {
+        return first("tenant_id = ? AND id = ?", {text(tenant_id), text(id)}, dialect_.forUpdate());
+    }
+
     std::optional<domain::Payment> findByReference(std::string_view tenant_id,
                                                    std::string_view plugin_id,
                                                    std::string_view reference) override {
@@ -352,9 +357,11 @@ public:
     }
 
 private:
-    std::optional<domain::Payment> first(const std::string& where, const SqlParams& params) {
+    std::optional<domain::Payment> first(const std::string& where, const SqlParams& params,
+                                         std::string_view lock = "") {
         const auto rows = c_.query(
-            "SELECT " + text(kColumns) + " FROM payments WHERE " + where + " LIMIT 1", params);
+            "SELECT " + text(kColumns) + " FROM payments WHERE " + where + " LIMIT 1 " + text(lock),
+            params);
         if (rows.empty()) return std::nullopt;
         return fromRow(rows[0]);
     }
@@ -366,6 +373,7 @@ private:
     }
 
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 }  // namespace
@@ -374,8 +382,8 @@ std::unique_ptr<PaymentMethodRepository> makeSqlPaymentMethods(Connection& c) {
     return std::make_unique<SqlPaymentMethods>(c);
 }
 
-std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c) {
-    return std::make_unique<SqlPayments>(c);
+std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c, const Dialect& dialect) {
+    return std::make_unique<SqlPayments>(c, dialect);
 }
 
 }  // namespace billwright::storage

@@ -159,7 +159,7 @@ private:
 
 class SqlPlatformInvoices final : public PlatformInvoiceRepository {
 public:
-    explicit SqlPlatformInvoices(Connection& c) : c_(c) {}
+    SqlPlatformInvoices(Connection& c, const Dialect& dialect) : c_(c), dialect_(dialect) {}
     static constexpr std::string_view kColumns =
         "tenant_id, id, invoice_number, amount_minor, currency, status, billing_frequency, "
         "period_start, period_end, issue_date, due_date, paid_date, payment_reference, "
@@ -331,15 +331,12 @@ public:
         return out;
     }
 
+    // One upsert creates or locks the row (see Dialect::upsertClause).
     std::int64_t nextSequence(std::string_view scope, int year) override {
         const SqlParams key{std::string(scope), std::int64_t{year}};
-        if (c_.execute("UPDATE invoice_sequences SET last_value = last_value + 1 WHERE scope = ? "
-                       "AND year = ?",
-                       key) == 0) {
-            c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1)",
-                       key);
-            return 1;
-        }
+        c_.execute("INSERT INTO invoice_sequences (scope, year, last_value) VALUES (?, ?, 1) " +
+                       dialect_.upsertClause("scope, year") + " last_value = last_value + 1",
+                   key);
         return c_
             .query("SELECT last_value FROM invoice_sequences WHERE scope = ? AND year = ?", key)
             .at(0)
@@ -348,6 +345,7 @@ public:
 
 private:
     Connection& c_;
+    const Dialect& dialect_;
 };
 
 class SqlApiKeys final : public ApiKeyRepository {
@@ -523,11 +521,23 @@ public:
         return out;
     }
 
+    // The unique dedupe key decides, not a look first: under MySQL's SERIALIZABLE that look
+    // locks the index gap where the new key goes, and two writers (of any tenants) that both
+    // looked and then insert there deadlock. A failed INSERT leaves the transaction as it was.
     bool enqueue(const OutboxMessage& m) override {
-        if (!c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
-                 .empty()) {
+        try {
+            insertMessage(m);
+        } catch (const DbError& e) {
+            if (e.kind() != DbErrorKind::kUniqueViolation ||
+                c_.query("SELECT id FROM outbox_messages WHERE dedupe_key = ?", {m.dedupe_key})
+                    .empty())
+                throw;
             return false;
         }
+        return true;
+    }
+
+    void insertMessage(const OutboxMessage& m) {
         c_.execute(
             "INSERT INTO outbox_messages (" + std::string(kColumns) +
                 ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -554,7 +564,6 @@ public:
              optionalUnix(m.lease_until),
              m.channel,
              sqlOptional(m.attachment_body)});
-        return true;
     }
 
     std::vector<OutboxMessage> listForTenant(std::string_view tenant_id) override {
@@ -705,7 +714,7 @@ public:
     SqlUnitOfWork(Connection& c, const Dialect& dialect)
         : tenants_(c),
           configs_(c),
-          invoices_(c),
+          invoices_(c, dialect),
           keys_(c),
           audit_(c),
           outbox_(c, dialect),
@@ -716,7 +725,7 @@ public:
           invoicing_(c, dialect),
           scripts_(makeSqlScripts(c)),
           payment_methods_(makeSqlPaymentMethods(c)),
-          payments_(makeSqlPayments(c)),
+          payments_(makeSqlPayments(c, dialect)),
           revenue_guard_(makeSqlRevenueGuard(c)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }

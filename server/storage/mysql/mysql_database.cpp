@@ -42,6 +42,8 @@ public:
     std::string_view forUpdateSkipLocked() const override { return "FOR UPDATE SKIP LOCKED"; }
     std::string_view clusteredTableOption() const override { return ""; }  // InnoDB always is
     std::string_view insertIgnore() const override { return "INSERT IGNORE"; }
+    std::string_view forUpdate() const override { return "FOR UPDATE"; }
+    std::string upsertClause(std::string_view) const override { return "ON DUPLICATE KEY UPDATE"; }
     std::string_view tableOptions() const override { return table_options_; }
     // Connector/C++ 1.1 cannot read a TEXT column whose collation it does not know (it fails
     // with "Unknown charsetnr" on utf8mb4_nopad_bin); unbounded text is never compared or
@@ -116,6 +118,52 @@ void ensureThreadInit(sql::Driver& driver) {
     thread_local ThreadInit init(driver);
 }
 
+// The URL's TLS options as Connector/C++ 1.1.12 connection properties. Debian builds that
+// version on MariaDB Connector/C 3.3, where OPT_SSL_MODE is accepted and ignored (a "required"
+// connection went out in plain text), so the modes are made of the options libmariadb honours:
+// sslEnforce asks for TLS, sslCA makes the library verify the server's certificate chain
+// against that file, and sslVerify adds the check that the certificate names the host (against
+// the system's CAs when no sslCA is given). Only with sslVerify does the library refuse a server
+// that offers no TLS; otherwise it goes on in plain text, which connectRaw then refuses
+// (checkEncrypted).
+void addTlsOptions(sql::ConnectOptionsMap& props, const MysqlTls& tls) {
+    if (tls.mode == MysqlSslMode::kDisabled) return;
+    props["sslEnforce"] = true;
+    if (!tls.ca.empty()) props["sslCA"] = sql::SQLString(tls.ca);
+    if (tls.mode == MysqlSslMode::kVerifyIdentity) props["sslVerify"] = true;
+    if (!tls.cert.empty()) {
+        props["sslCert"] = sql::SQLString(tls.cert);
+        props["sslKey"] = sql::SQLString(tls.key);
+    }
+}
+
+// What a failed connection tried, for its error message (never the password).
+std::string describeTarget(const MysqlUrl& url) {
+    std::string out = "mysql://" + url.user + "@" + url.host + ":" + std::to_string(url.port) +
+                      "/" + url.database;
+    if (url.tls.mode != MysqlSslMode::kDisabled) {
+        out += " with ssl-mode=" + std::string(sslModeName(url.tls.mode));
+        if (!url.tls.ca.empty()) out += " ssl-ca=" + url.tls.ca;
+        if (!url.tls.cert.empty()) out += " ssl-cert=" + url.tls.cert;
+    }
+    return out;
+}
+
+// With ssl-mode required or verify-ca the library connects in plain text to a server that
+// offers no TLS: such a session is closed before anything is sent on it. (The answer comes from
+// the server, so this catches a server without TLS, not an attacker who strips TLS and rewrites
+// the answer: only verify-identity refuses plain text in the handshake.)
+void checkEncrypted(sql::Connection& connection, const MysqlUrl& url) {
+    if (url.tls.mode == MysqlSslMode::kDisabled || url.tls.mode == MysqlSslMode::kVerifyIdentity)
+        return;
+    std::unique_ptr<sql::Statement> st(connection.createStatement());
+    std::unique_ptr<sql::ResultSet> rs(st->executeQuery("SHOW SESSION STATUS LIKE 'Ssl_cipher'"));
+    if (rs->next() && !rs->getString(2).asStdString().empty()) return;
+    throw DbError(DbErrorKind::kConnectionLost,
+                  "cannot connect to the database " + describeTarget(url) +
+                      ": the session is not encrypted (the server offers no TLS)");
+}
+
 std::unique_ptr<sql::Connection> connectRaw(sql::Driver& driver, const MysqlUrl& url,
                                             bool select_database) {
     ensureThreadInit(driver);
@@ -133,13 +181,15 @@ std::unique_ptr<sql::Connection> connectRaw(sql::Driver& driver, const MysqlUrl&
     // Never reconnect silently inside a transaction: a lost connection is an error that
     // transact() handles by discarding the connection.
     props["OPT_RECONNECT"] = false;
+    addTlsOptions(props, url.tls);
     try {
-        return std::unique_ptr<sql::Connection>(driver.connect(props));
+        std::unique_ptr<sql::Connection> connection(driver.connect(props));
+        checkEncrypted(*connection, url);
+        return connection;
     } catch (const sql::SQLException& e) {
         const DbErrorKind kind =
             kindOf(e) == DbErrorKind::kBusy ? DbErrorKind::kBusy : DbErrorKind::kConnectionLost;
-        throw DbError(kind, "cannot connect to the database mysql://" + url.user + "@" + url.host +
-                                ":" + std::to_string(url.port) + "/" + url.database + ": " +
+        throw DbError(kind, "cannot connect to the database " + describeTarget(url) + ": " +
                                 e.what() + " (error " + std::to_string(e.getErrorCode()) + ")");
     }
 }

@@ -22,6 +22,10 @@ public:
     std::string_view forUpdateSkipLocked() const override { return ""; }
     std::string_view clusteredTableOption() const override { return "WITHOUT ROWID"; }
     std::string_view insertIgnore() const override { return "INSERT OR IGNORE"; }
+    std::string_view forUpdate() const override { return ""; }
+    std::string upsertClause(std::string_view key_columns) const override {
+        return "ON CONFLICT (" + std::string(key_columns) + ") DO UPDATE SET";
+    }
     std::string_view tableOptions() const override { return ""; }
     std::string_view textType() const override { return "TEXT"; }
     bool ddlIsTransactional() const override { return true; }

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -45,12 +48,42 @@ struct PluginHost {
     }
 };
 
+// Forwards to a real database and counts its transactions and the runs of their bodies: more
+// runs than transactions means the driver started some over (on MariaDB after a deadlock or a
+// lock-wait timeout; on SQLite after a busy database).
+class CountingDatabase final : public storage::Database {
+public:
+    explicit CountingDatabase(storage::Database& inner) : inner_(inner) {}
+    const storage::Dialect& dialect() const override { return inner_.dialect(); }
+    void transact(storage::TxMode mode,
+                  const std::function<bool(storage::Connection&)>& body) override {
+        ++transactions_;
+        inner_.transact(mode, [&](storage::Connection& c) {
+            ++runs_;
+            return body(c);
+        });
+    }
+    void withConnection(const std::function<void(storage::Connection&)>& body) override {
+        inner_.withConnection(body);
+    }
+    bool ping() override { return inner_.ping(); }
+
+    // Bodies run again, over all transactions so far.
+    std::int64_t reruns() const { return runs_.load() - transactions_.load(); }
+
+private:
+    storage::Database& inner_;
+    std::atomic<std::int64_t> transactions_{0};
+    std::atomic<std::int64_t> runs_{0};
+};
+
 // A real database, migrated, with a ManualClock: SQLite in a temporary directory, or a fresh
 // MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h).
 struct StoreFixture {
     std::string dir;
     std::unique_ptr<TestDatabase> test_database;
     std::unique_ptr<storage::Database> db;
+    std::unique_ptr<CountingDatabase> counted;  // db, counted; the store writes through it
     std::unique_ptr<storage::Store> store;
     core::ManualClock clock{std::chrono::sys_days{
         core::Date{std::chrono::year{2026}, std::chrono::March, std::chrono::day{1}}}};
@@ -63,10 +96,12 @@ struct StoreFixture {
         test_database = std::make_unique<TestDatabase>(dir);
         db = storage::openDatabase(test_database->url(), {});
         static_cast<void>(storage::applyMigrations(*db, 0));
-        store = storage::makeSqlStore(*db);
+        counted = std::make_unique<CountingDatabase>(*db);
+        store = storage::makeSqlStore(*counted);
     }
     ~StoreFixture() {
         store.reset();
+        counted.reset();
         db.reset();
         test_database.reset();
         std::error_code ec;

@@ -5,6 +5,7 @@
 
 #include <barrier>
 #include <boost/test/unit_test.hpp>
+#include <cstdlib>
 #include <future>
 #include <limits>
 #include <set>
@@ -337,6 +338,106 @@ BOOST_FIXTURE_TEST_CASE(wrong_credentials_fail_at_open_without_the_password, Mys
         BOOST_CHECK(e.kind() == DbErrorKind::kConnectionLost);
         BOOST_CHECK(std::string(e.what()).find("not-the-Password-42") == std::string::npos);
     }
+}
+
+// The TLS material scripts/with_mariadb makes for its server.
+std::string tlsFile(const char* variable) {
+    const char* value = std::getenv(variable);
+    BOOST_REQUIRE_MESSAGE(value != nullptr && *value != '\0',
+                          variable << " is not set (run through scripts/with_mariadb)");
+    return value;
+}
+
+std::string sslCipher(storage::Database& db) {
+    std::string cipher;
+    db.transact(TxMode::kRead, [&](Connection& c) {
+        cipher = c.query("SHOW SESSION STATUS LIKE 'Ssl_cipher'").at(0).getString(1);
+        return true;
+    });
+    return cipher;
+}
+
+storage::MysqlUrl withTls(storage::MysqlUrl url, storage::MysqlSslMode mode,
+                          const std::string& ca = "") {
+    url.tls.mode = mode;
+    url.tls.ca = ca;
+    return url;
+}
+
+BOOST_FIXTURE_TEST_CASE(tls_modes_encrypt_the_session_and_verify_as_asked, MysqlFixture) {
+    using storage::MysqlSslMode;
+    const std::string ca = tlsFile("BILLWRIGHT_TEST_MYSQL_TLS_CA");
+    storage::DatabaseOptions options;
+    options.pool_size = 2;
+    // The server offers TLS, but a URL without options stays in plain text.
+    MysqlDatabase plain(url, options);
+    BOOST_CHECK_EQUAL(sslCipher(plain), "");
+    for (const auto& tls :
+         {withTls(url, MysqlSslMode::kRequired), withTls(url, MysqlSslMode::kVerifyCa, ca),
+          withTls(url, MysqlSslMode::kVerifyIdentity, ca)}) {
+        BOOST_TEST_CONTEXT(storage::sslModeName(tls.tls.mode)) {
+            MysqlDatabase db(tls, options);
+            BOOST_CHECK_NE(sslCipher(db), "");
+            // Every pooled connection, not only the first.
+            db.transact(TxMode::kRead, [&](Connection&) {
+                BOOST_CHECK_NE(sslCipher(db), "");
+                return true;
+            });
+            BOOST_CHECK_EQUAL(db.openConnections(), 2U);
+        }
+    }
+    // The URL's form of the same, through openDatabase.
+    const auto opened = storage::openDatabase(database.url() + "?ssl-mode=verify-ca&ssl-ca=" + ca,
+                                              storage::DatabaseOptions{});
+    BOOST_CHECK_NE(sslCipher(*opened), "");
+}
+
+BOOST_FIXTURE_TEST_CASE(a_server_certificate_from_another_ca_is_refused_naming_the_mode,
+                        MysqlFixture) {
+    using storage::MysqlSslMode;
+    const std::string other = tlsFile("BILLWRIGHT_TEST_MYSQL_TLS_OTHER_CA");
+    // verify-identity without ssl-ca trusts the system's CAs, which did not sign it either.
+    for (const auto& tls : {withTls(url, MysqlSslMode::kVerifyCa, other),
+                            withTls(url, MysqlSslMode::kVerifyIdentity, other),
+                            withTls(url, MysqlSslMode::kVerifyIdentity)}) {
+        BOOST_TEST_CONTEXT(storage::sslModeName(tls.tls.mode) << " " << tls.tls.ca) {
+            try {
+                MysqlDatabase db(tls, storage::DatabaseOptions{});
+                BOOST_ERROR("connected to a server the CA did not certify");
+            } catch (const DbError& e) {
+                const std::string message = e.what();
+                BOOST_CHECK(e.kind() == DbErrorKind::kConnectionLost);
+                // CR_SSL_CONNECTION_ERROR, and what was asked for.
+                BOOST_CHECK_MESSAGE(message.find("(error 2026)") != std::string::npos, message);
+                BOOST_CHECK_MESSAGE(
+                    message.find("ssl-mode=" + std::string(storage::sslModeName(tls.tls.mode))) !=
+                        std::string::npos,
+                    message);
+                BOOST_CHECK(message.find(url.password) == std::string::npos);
+            }
+        }
+    }
+}
+
+BOOST_FIXTURE_TEST_CASE(a_client_certificate_logs_in_a_user_that_requires_one, MysqlFixture) {
+    storage::MysqlUrl x509 =
+        withTls(url, storage::MysqlSslMode::kVerifyCa, tlsFile("BILLWRIGHT_TEST_MYSQL_TLS_CA"));
+    x509.user = "bwtest_x509";  // scripts/with_mariadb: REQUIRE X509, bwtest's password
+    try {
+        MysqlDatabase refused(x509, storage::DatabaseOptions{});
+        BOOST_ERROR("logged in without a client certificate");
+    } catch (const DbError& e) {
+        BOOST_CHECK_MESSAGE(std::string(e.what()).find("(error 1045)") != std::string::npos,
+                            e.what());
+    }
+    x509.tls.cert = tlsFile("BILLWRIGHT_TEST_MYSQL_TLS_CLIENT_CERT");
+    x509.tls.key = tlsFile("BILLWRIGHT_TEST_MYSQL_TLS_CLIENT_KEY");
+    MysqlDatabase db(x509, storage::DatabaseOptions{});
+    BOOST_CHECK_NE(sslCipher(db), "");
+    BOOST_CHECK_EQUAL(scalar(db,
+                             "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE "
+                             "SCHEMA_NAME = DATABASE()"),
+                      1);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
