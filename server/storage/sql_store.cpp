@@ -598,16 +598,19 @@ public:
             params.emplace_back(channel);
         }
         params.emplace_back(static_cast<std::int64_t>(limit));
-        auto due = select(kColumns,
-                          "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL "
-                          "OR lease_until < ?) AND channel IN (" +
-                              in + ") ORDER BY next_attempt_at, id LIMIT ? " +
-                              std::string(dialect_.forUpdateSkipLocked()),
-                          params);
-        for (auto& m : due) {
-            c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
-                       {unix(lease_until), m.id});
-            m.lease_until = lease_until;
+        std::vector<OutboxMessage> due;
+        for (const auto& r : claimRows(
+                 c_, dialect_,
+                 "SELECT " + text(kColumns) +
+                     " FROM outbox_messages WHERE status = 'pending' AND next_attempt_at <= ? "
+                     "AND (lease_until IS NULL OR lease_until < ?) AND channel IN (" +
+                     in + ") ORDER BY next_attempt_at, id LIMIT ?",
+                 params, [&](const SqlRow& row) {
+                     c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
+                                {unix(lease_until), row.getString(0)});
+                 })) {
+            due.push_back(fromRow(r));
+            due.back().lease_until = lease_until;
         }
         return due;
     }
