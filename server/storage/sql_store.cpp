@@ -720,7 +720,8 @@ public:
           scripts_(makeSqlScripts(c)),
           payment_methods_(makeSqlPaymentMethods(c)),
           payments_(makeSqlPayments(c)),
-          revenue_guard_(makeSqlRevenueGuard(c)) {}
+          revenue_guard_(makeSqlRevenueGuard(c)),
+          work_leases_(makeSqlWorkLeases(c, dialect)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -743,6 +744,7 @@ public:
     PaymentMethodRepository& paymentMethods() override { return *payment_methods_; }
     PaymentRepository& payments() override { return *payments_; }
     RevenueGuardRepository& revenueGuard() override { return *revenue_guard_; }
+    WorkLeaseRepository& workLeases() override { return *work_leases_; }
 
 private:
     SqlTenants tenants_;
@@ -760,6 +762,7 @@ private:
     std::unique_ptr<PaymentMethodRepository> payment_methods_;
     std::unique_ptr<PaymentRepository> payments_;
     std::unique_ptr<RevenueGuardRepository> revenue_guard_;
+    std::unique_ptr<WorkLeaseRepository> work_leases_;
 };
 
 class SqlStore final : public Store {
