@@ -14,6 +14,7 @@
 #include "domain/tenant.h"
 #include "services/actor.h"
 #include "services/plugins.h"
+#include "services/work_leases.h"
 #include "storage/repositories.h"
 
 namespace billwright::services {
@@ -95,12 +96,6 @@ struct DashboardMetrics {
     std::int64_t failed_invoices = 0;
     std::string month;  // "2026-11", in the platform's time zone
     std::vector<RevenueFigure> monthly_revenue;
-};
-
-struct JobOutcome {
-    int processed = 0;
-    int skipped = 0;
-    int failed = 0;
 };
 
 // The platform billing its tenants (seed 004): tenants, their BillingConfig, platform invoices,
