@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(help_lists_every_configuration_key_with_its_default) {
              "http.host", "http.port", "http.threads", "http.max_body_bytes", "tls.certificate",
              "tls.private_key", "database.url", "database.pool_size", "log.level", "log.format",
              "bootstrap.key_file", "bootstrap.demo_data", "platform.timezone",
-             "scheduler.interval_seconds", "scheduler.catch_up_days"}) {
+             "scheduler.interval_seconds", "scheduler.catch_up_days", "scheduler.lease_seconds"}) {
         BOOST_CHECK_MESSAGE(result.out.find(key + " (env BILLWRIGHT_") != std::string::npos, key);
     }
     BOOST_CHECK(result.out.find("default: 8080") != std::string::npos);

@@ -17,6 +17,7 @@
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/telemetry.h"
+#include "services/work_leases.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
@@ -46,7 +47,8 @@ struct PluginHost {
 };
 
 // A real database, migrated, with a ManualClock: SQLite in a temporary directory, or a fresh
-// MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h).
+// MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h). `leases` is
+// the one node that runs scheduler jobs unless a test makes more.
 struct StoreFixture {
     std::string dir;
     std::unique_ptr<TestDatabase> test_database;
@@ -54,6 +56,7 @@ struct StoreFixture {
     std::unique_ptr<storage::Store> store;
     core::ManualClock clock{std::chrono::sys_days{
         core::Date{std::chrono::year{2026}, std::chrono::March, std::chrono::day{1}}}};
+    std::unique_ptr<services::WorkLeases> leases;
 
     StoreFixture() {
         dir = (std::filesystem::temp_directory_path() /
@@ -64,8 +67,11 @@ struct StoreFixture {
         db = storage::openDatabase(test_database->url(), {});
         static_cast<void>(storage::applyMigrations(*db, 0));
         store = storage::makeSqlStore(*db);
+        leases = std::make_unique<services::WorkLeases>(*store, clock,
+                                                        services::LeaseOptions{"node", 60, 4});
     }
     ~StoreFixture() {
+        leases.reset();
         store.reset();
         db.reset();
         test_database.reset();

@@ -1,7 +1,9 @@
 // Scheduler jobs shared between nodes (services::WorkLeases) on one database with a ManualClock:
 // two nodes whose runs overlap split a job's subjects and handle each once, a node that dies
 // holding subjects leaves them to the others once its leases expire, a node whose run failed
-// takes its own leases back, two nodes running a job at once on two threads.
+// takes its own leases back, two nodes running a job at once on two threads; then the
+// platform's jobs (auto-generation, the overdue sweep) on two nodes of PlatformBilling, and the
+// customer invoices' overdue sweep on two nodes of Invoicing.
 
 #include <boost/test/unit_test.hpp>
 
@@ -13,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "services/payments_fixture.h"
 #include "services/service_fixture.h"
 
 using namespace billwright;
@@ -205,6 +208,173 @@ BOOST_AUTO_TEST_CASE(two_nodes_running_one_job_at_once_handle_each_subject_once)
     BOOST_CHECK_EQUAL(times.size(), 30U);
     for (const auto& [subject, n] : times) BOOST_CHECK_EQUAL(n, 1);
     BOOST_CHECK(unsettled("sweep").empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+// Two nodes of the platform's billing on one database: their own PlatformBilling and leases.
+struct PlatformNodesFixture : StoreFixture {
+    PluginHost plugin_host{*store, clock};
+    services::PlatformBilling billing_a{*store, clock, *plugin_host.service, core::TimeZone::utc()};
+    services::PlatformBilling billing_b{*store, clock, *plugin_host.service, core::TimeZone::utc()};
+    services::WorkLeases a{*store, clock, node("A")};
+    services::WorkLeases b{*store, clock, node("B")};
+    services::Actor actor{"key_test", "super", std::nullopt};
+    std::vector<std::string> tenants;
+
+    explicit PlatformNodesFixture(int n = 6) {
+        for (int i = 0; i < n; ++i) {
+            const auto t = billing_a.createTenant(
+                actor,
+                {"Tenant " + std::to_string(i), domain::TenantStatus::kActive, "UTC", "USD"});
+            BOOST_REQUIRE(t.ok());
+            domain::BillingConfig c;
+            c.tenant_id = t->id;
+            c.flat_rate_minor = 150000;
+            c.currency = *domain::findCurrency("USD");
+            c.billing_email = "billing@tenant.example";
+            c.auto_generate_invoices = true;
+            c.billing_day_of_month = 1;
+            c.payment_due_days = 15;
+            BOOST_REQUIRE(billing_a.putBillingConfig(actor, c).ok());
+            tenants.push_back(t->id);
+        }
+    }
+
+    std::vector<domain::PlatformInvoice> invoices(const std::string& tenant_id) {
+        storage::PlatformInvoiceFilter f;
+        f.tenant_id = tenant_id;
+        f.page.limit = 100;
+        return billing_a.listInvoices(f).value().items;
+    }
+    // How many audit events and outbox messages of `kind` the tenant has.
+    int events(const std::string& tenant_id, const std::string& action) {
+        int n = 0;
+        for (const auto& e : store->read([&](storage::UnitOfWork& uow) {
+                 return uow.audit().list(tenant_id, {100, std::nullopt});
+             }))
+            n += e.action == action ? 1 : 0;
+        return n;
+    }
+    int messages(const std::string& tenant_id, const std::string& kind) {
+        int n = 0;
+        for (const auto& m : store->read(
+                 [&](storage::UnitOfWork& uow) { return uow.outbox().listForTenant(tenant_id); }))
+            n += m.kind == kind ? 1 : 0;
+        return n;
+    }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(platform_jobs_on_two_nodes, PlatformNodesFixture)
+
+// April 1st: six tenants are owed April's invoice. A dead node holds two of them; node A makes
+// the other four, node B then finds nothing free; 61 s later B takes over the dead node's two.
+// Each tenant has one invoice, one creation event and one email.
+BOOST_AUTO_TEST_CASE(two_nodes_auto_generate_each_invoice_once_and_take_over_a_dead_nodes) {
+    clock.set(std::chrono::sys_days{ymd(2026, 4, 1)} + std::chrono::minutes{10});
+    store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+        const std::int64_t now = clock.nowSeconds().time_since_epoch().count();
+        const Subjects held{services::JobSubject{tenants[0], "2026-04-01"}.text(),
+                            services::JobSubject{tenants[1], "2026-04-01"}.text()};
+        uow.workLeases().offer("auto_generate_invoices", held);
+        BOOST_REQUIRE_EQUAL(
+            uow.workLeases().claim("auto_generate_invoices", now, "D", now + 60, 10).size(), 2U);
+        return true;
+    });
+    const auto by_a = billing_a.generateDueInvoices(a);
+    BOOST_CHECK_EQUAL(by_a.processed, 4);
+    BOOST_CHECK_EQUAL(by_a.failed, 0);
+    BOOST_CHECK(invoices(tenants[0]).empty());
+    BOOST_CHECK(invoices(tenants[1]).empty());
+    BOOST_CHECK_EQUAL(billing_b.generateDueInvoices(b).processed, 0);
+
+    clock.advance(std::chrono::seconds{61});
+    const auto by_b = billing_b.generateDueInvoices(b);
+    BOOST_CHECK_EQUAL(by_b.processed, 2);
+    BOOST_CHECK_EQUAL(billing_a.generateDueInvoices(a).processed, 0);
+    for (const auto& t : tenants) {
+        const auto list = invoices(t);
+        BOOST_REQUIRE_EQUAL(list.size(), 1U);
+        BOOST_CHECK(list[0].period.start == ymd(2026, 4, 1));
+        BOOST_CHECK_EQUAL(events(t, "platform_invoice.created"), 1);
+        BOOST_CHECK_EQUAL(messages(t, "platform_invoice.issued"), 1);
+    }
+    for (const auto& row : store->read([&](storage::UnitOfWork& uow) {
+             return uow.workLeases().list("auto_generate_invoices");
+         })) {
+        BOOST_CHECK(!row.owner);  // all done, settled
+        BOOST_CHECK_GT(row.until, 0);
+    }
+}
+
+// April 17th, past the due date: both nodes sweep at the same moment. Every invoice becomes
+// overdue once, with one event and one email.
+BOOST_AUTO_TEST_CASE(two_nodes_sweeping_at_once_move_each_invoice_overdue_once) {
+    clock.set(std::chrono::sys_days{ymd(2026, 4, 1)} + std::chrono::minutes{10});
+    BOOST_REQUIRE_EQUAL(billing_a.generateDueInvoices(a).processed, 6);
+    clock.set(std::chrono::sys_days{ymd(2026, 4, 17)} + std::chrono::minutes{10});
+    services::JobOutcome by_a, by_b;
+    std::thread ta([&] { by_a = billing_a.sweepOverdue(a); });
+    std::thread tb([&] { by_b = billing_b.sweepOverdue(b); });
+    ta.join();
+    tb.join();
+    BOOST_CHECK_EQUAL(by_a.processed + by_b.processed, 6);
+    BOOST_CHECK_EQUAL(by_a.failed + by_b.failed, 0);
+    for (const auto& t : tenants) {
+        const auto list = invoices(t);
+        BOOST_REQUIRE_EQUAL(list.size(), 1U);
+        BOOST_CHECK(list[0].status == domain::PlatformInvoiceStatus::kOverdue);
+        BOOST_CHECK_EQUAL(events(t, "platform_invoice.overdue"), 1);
+        BOOST_CHECK_EQUAL(messages(t, "platform_invoice.overdue"), 1);
+    }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(customer_jobs_on_two_nodes, PaymentsFixture)
+
+// Six issued invoices are past their due date; a dead node holds the lease on the first. Two
+// nodes (their own Invoicing and leases) sweep at the same moment: the other five become overdue
+// once each, the first stays issued until the dead node's lease expires, then one node takes it.
+BOOST_AUTO_TEST_CASE(two_nodes_sweep_each_invoice_overdue_once_and_take_over_a_dead_nodes) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 6; ++i) ids.push_back(issuedInvoice(1000 + i));
+    advanceDays(20);
+    store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+        const std::int64_t now = unixOf(clock.nowSeconds());
+        uow.workLeases().offer("invoice_overdue_sweep",
+                               {services::JobSubject{tenant, ids[0]}.text()});
+        BOOST_REQUIRE_EQUAL(
+            uow.workLeases().claim("invoice_overdue_sweep", now, "D", now + 60, 10).size(), 1U);
+        return true;
+    });
+    services::Invoicing node_b{*store, clock, chain, &scripts};
+    services::WorkLeases a(*store, clock, node("A", 2));
+    services::WorkLeases b(*store, clock, node("B", 2));
+    services::JobOutcome by_a, by_b;
+    std::thread ta([&] { by_a = invoicing.sweepOverdue(a); });
+    std::thread tb([&] { by_b = node_b.sweepOverdue(b); });
+    ta.join();
+    tb.join();
+    BOOST_CHECK_EQUAL(by_a.processed + by_b.processed, 5);
+    BOOST_CHECK(invoice(ids[0]).status == domain::InvoiceStatus::kIssued);
+
+    clock.advance(std::chrono::seconds{61});
+    BOOST_CHECK_EQUAL(node_b.sweepOverdue(b).processed + invoicing.sweepOverdue(a).processed, 1);
+    const auto events = store->read([&](storage::UnitOfWork& uow) {
+        return uow.audit().list(tenant, {100, std::nullopt});
+    });
+    for (const auto& id : ids) {
+        BOOST_CHECK(invoice(id).status == domain::InvoiceStatus::kOverdue);
+        int moved = 0;
+        for (const auto& e : events)
+            moved += e.object_id == id && e.action == "invoice.due_date_passed" ? 1 : 0;
+        BOOST_CHECK_EQUAL(moved, 1);
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
