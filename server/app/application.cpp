@@ -294,8 +294,10 @@ private:
         script_defaults.quarantine_after = settings.scripts_quarantine_after;
         services::Scripts scripts(*store, clock, metrics, script_defaults);
         services::Invoicing invoicing(*store, clock, chain, &scripts);
+        // This process's name as the owner of every lease it takes (run items, job subjects).
+        const std::string node_id = nodeId();
         services::RunWorkerOptions run_options;
-        run_options.node_id = nodeId();
+        run_options.node_id = node_id;
         run_options.lease_seconds = settings.invoice_runs_lease_seconds;
         run_options.threads = static_cast<int>(settings.invoice_runs_threads);
         run_options.batch_size = static_cast<std::size_t>(settings.invoice_runs_batch_size);
@@ -357,12 +359,16 @@ private:
         server_options.tls_private_key = settings.tls_private_key;
         http::Server server(api, server_options);
         server.start();
+        services::LeaseOptions lease_options;
+        lease_options.node_id = node_id;
+        lease_options.lease_seconds = settings.scheduler_lease_seconds;
+        services::WorkLeases leases(*store, clock, lease_options);
         jobs::Scheduler scheduler(log_, metrics);
-        jobs::addPlatformJobs(scheduler, billing, idempotency);
-        jobs::addContractJobs(scheduler, contracts);
-        jobs::addInvoicingJobs(scheduler, invoicing, invoice_runs,
+        jobs::addPlatformJobs(scheduler, leases, billing, idempotency);
+        jobs::addContractJobs(scheduler, leases, contracts);
+        jobs::addInvoicingJobs(scheduler, leases, invoicing, invoice_runs,
                                settings.scheduler_catch_up_days);
-        jobs::addPaymentJobs(scheduler, payments);
+        jobs::addPaymentJobs(scheduler, leases, payments);
         scheduler.start(std::chrono::seconds(settings.scheduler_interval_seconds));
         jobs::InvoiceRunWorker run_worker(invoice_runs, log_, metrics);
         run_worker.start(std::chrono::milliseconds(settings.invoice_runs_poll_ms));

@@ -137,6 +137,9 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"scheduler.interval_seconds", "60", "how often background jobs run"},
         {"scheduler.catch_up_days", "7",
          "auto-generation still creates a period's invoice this many days after it began"},
+        {"scheduler.lease_seconds", "600",
+         "a scheduler job's subjects leased by a node that stopped are taken over by another after "
+         "this long (longer than four subjects take, payment processor calls included)"},
         {"smtp.host", "", "SMTP server that delivers the email outbox; empty: delivery is off"},
         {"smtp.port", "25", "SMTP server port (587 for submission with STARTTLS)"},
         {"smtp.username", "", "AUTH LOGIN user name; empty: no authentication"},
@@ -361,6 +364,9 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     auto catch_up = integerIn("scheduler.catch_up_days", values["scheduler.catch_up_days"], 1, 28);
     if (!catch_up.ok()) return std::move(catch_up).error();
     s.scheduler_catch_up_days = static_cast<int>(*catch_up);
+    auto lease = integerIn("scheduler.lease_seconds", values["scheduler.lease_seconds"], 10, 86400);
+    if (!lease.ok()) return std::move(lease).error();
+    s.scheduler_lease_seconds = *lease;
 
     s.smtp_host = values["smtp.host"];
     auto smtp_port = integerIn("smtp.port", values["smtp.port"], 1, 65535);

@@ -50,6 +50,7 @@ struct Settings {
     std::string platform_timezone;
     int scheduler_interval_seconds = 60;
     int scheduler_catch_up_days = 7;
+    std::int64_t scheduler_lease_seconds = 600;
     // Email delivery (docs/email.md); an empty smtp_host turns delivery off.
     std::string smtp_host;
     std::uint16_t smtp_port = 25;

@@ -58,10 +58,11 @@ void Scheduler::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
-                     services::Idempotency& idempotency) {
-    scheduler.add({"auto_generate_invoices", [&billing] { return billing.generateDueInvoices(); }});
-    scheduler.add({"overdue_sweep", [&billing] { return billing.sweepOverdue(); }});
+void addPlatformJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                     services::PlatformBilling& billing, services::Idempotency& idempotency) {
+    scheduler.add({"auto_generate_invoices",
+                   [&leases, &billing] { return billing.generateDueInvoices(leases); }});
+    scheduler.add({"overdue_sweep", [&leases, &billing] { return billing.sweepOverdue(leases); }});
     scheduler.add({"idempotency_expiry", [&idempotency] {
                        services::JobOutcome outcome;
                        outcome.processed = static_cast<int>(idempotency.purgeExpired());
@@ -69,9 +70,10 @@ void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
                    }});
 }
 
-void addContractJobs(Scheduler& scheduler, services::Contracts& contracts) {
-    scheduler.add({"contract_end_dates", [&contracts] {
-                       const services::ContractJobOutcome done = contracts.processEndDates();
+void addContractJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                     services::Contracts& contracts) {
+    scheduler.add({"contract_end_dates", [&leases, &contracts] {
+                       const services::ContractJobOutcome done = contracts.processEndDates(leases);
                        services::JobOutcome outcome;
                        outcome.processed = done.renewed + done.expired;
                        outcome.failed = done.failed;
@@ -79,16 +81,22 @@ void addContractJobs(Scheduler& scheduler, services::Contracts& contracts) {
                    }});
 }
 
-void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
-                      services::InvoiceRuns& runs, int catch_up_days) {
-    scheduler.add({"scheduled_invoice_runs",
-                   [&runs, catch_up_days] { return runs.startScheduledRuns(catch_up_days); }});
-    scheduler.add({"invoice_overdue_sweep", [&invoicing] { return invoicing.sweepOverdue(); }});
+void addInvoicingJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                      services::Invoicing& invoicing, services::InvoiceRuns& runs,
+                      int catch_up_days) {
+    scheduler.add({"scheduled_invoice_runs", [&leases, &runs, catch_up_days] {
+                       return runs.startScheduledRuns(leases, catch_up_days);
+                   }});
+    scheduler.add({"invoice_overdue_sweep",
+                   [&leases, &invoicing] { return invoicing.sweepOverdue(leases); }});
 }
 
-void addPaymentJobs(Scheduler& scheduler, services::Payments& payments) {
-    scheduler.add({"payment_collection", [&payments] { return payments.collectDue(); }});
-    scheduler.add({"payment_reconciliation", [&payments] { return payments.reconcile(); }});
+void addPaymentJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                    services::Payments& payments) {
+    scheduler.add(
+        {"payment_collection", [&leases, &payments] { return payments.collectDue(leases); }});
+    scheduler.add(
+        {"payment_reconciliation", [&leases, &payments] { return payments.reconcile(leases); }});
 }
 
 }  // namespace billwright::jobs

@@ -16,6 +16,7 @@
 #include "services/invoicing.h"
 #include "services/payments.h"
 #include "services/platform_billing.h"
+#include "services/work_leases.h"
 
 namespace billwright::jobs {
 
@@ -48,19 +49,25 @@ private:
     std::thread thread_;
 };
 
+// Every job but idempotency_expiry (one DELETE, harmless on several nodes at once) splits its
+// work with the other nodes through `leases` (this node's id and lease length).
+
 // The platform's jobs: invoice auto-generation, the overdue sweep, idempotency-key expiry.
-void addPlatformJobs(Scheduler& scheduler, services::PlatformBilling& billing,
-                     services::Idempotency& idempotency);
+void addPlatformJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                     services::PlatformBilling& billing, services::Idempotency& idempotency);
 // Hosting contracts' end dates: renewals and expiries (each run handles what is due today in
 // each tenant's time zone; running more often than daily is harmless).
-void addContractJobs(Scheduler& scheduler, services::Contracts& contracts);
+void addContractJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                     services::Contracts& contracts);
 // Customer invoicing: the scheduled invoice runs on each tenant's billing day and the overdue
 // sweep of customer invoices.
-void addInvoicingJobs(Scheduler& scheduler, services::Invoicing& invoicing,
-                      services::InvoiceRuns& runs, int catch_up_days);
+void addInvoicingJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                      services::Invoicing& invoicing, services::InvoiceRuns& runs,
+                      int catch_up_days);
 
 // Payments: auto-pay and the retry schedule (collections due), and the reconciliation of open
 // payments whose processor has not answered.
-void addPaymentJobs(Scheduler& scheduler, services::Payments& payments);
+void addPaymentJobs(Scheduler& scheduler, services::WorkLeases& leases,
+                    services::Payments& payments);
 
 }  // namespace billwright::jobs

@@ -772,16 +772,19 @@ core::Result<ContractView> Contracts::cancel(const Actor& actor, const std::stri
     });
 }
 
-ContractJobOutcome Contracts::processEndDates() {
+ContractJobOutcome Contracts::processEndDates(WorkLeases& leases) {
     ContractJobOutcome outcome;
     // No time zone is more than 14 hours ahead of UTC, so tomorrow in UTC bounds "today"
     // everywhere; each contract is then checked in its tenant's own zone.
     const core::Date bound = core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 1);
-    const auto candidates = store_.read(
-        [&](storage::UnitOfWork& uow) { return uow.contracts().activeEndingBy(bound); });
+    DueSubjects due;
+    for (const auto& ref : store_.read(
+             [&](storage::UnitOfWork& uow) { return uow.contracts().activeEndingBy(bound); }))
+        due.add(ref.tenant_id, ref.id);
     const Actor actor = Actor::system("contract_end_dates");
     enum class Done { kNothing, kRenewed, kExpired };
-    for (const auto& ref : candidates) {
+    const JobOutcome run = leases.run("contract_end_dates", due, [&](const JobSubject& subject) {
+        const storage::ContractRef ref{subject.tenant_id, subject.key};
         try {
             const auto done =
                 store_
@@ -825,11 +828,13 @@ ContractJobOutcome Contracts::processEndDates() {
                     .value();
             if (done == Done::kRenewed) ++outcome.renewed;
             if (done == Done::kExpired) ++outcome.expired;
+            return done == Done::kNothing ? Handled::kSkipped : Handled::kProcessed;
         } catch (const std::exception&) {
             // Counted and reported by the scheduler; the other contracts still run.
-            ++outcome.failed;
+            return Handled::kFailed;
         }
-    }
+    });
+    outcome.failed = run.failed;
     return outcome;
 }
 

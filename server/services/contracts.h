@@ -92,8 +92,9 @@ public:
 
     // The scheduler's daily pass: every active contract whose end date has come (in its
     // tenant's time zone) renews or expires (domain::actionAt); expiry releases equipment
-    // (a leased unit reverts to the tenant) and sites. Each contract is its own transaction.
-    ContractJobOutcome processEndDates();
+    // (a leased unit reverts to the tenant) and sites. Each contract is its own transaction, and
+    // the subject of a lease ("ten_1/con_2").
+    ContractJobOutcome processEndDates(WorkLeases& leases);
 
 private:
     storage::Store& store_;

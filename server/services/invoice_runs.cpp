@@ -389,50 +389,57 @@ bool InvoiceRuns::workOnce(std::size_t max_items) {
     return worked;
 }
 
-JobOutcome InvoiceRuns::startScheduledRuns(int catch_up_days) {
-    JobOutcome outcome;
-    const auto candidates = store_.read([&](storage::UnitOfWork& uow) {
-        return core::Result<std::vector<domain::TenantBillingSettings>>(
-            uow.tenantSettings().listAutoGenerating());
+std::optional<domain::Period> InvoiceRuns::scheduledPeriod(
+    const domain::TenantBillingSettings& settings, const domain::Tenant& tenant,
+    int catch_up_days) {
+    if (!settings.auto_generate || tenant.status != domain::TenantStatus::kActive)
+        return std::nullopt;
+    const core::Date today = invoicing_.todayFor(tenant);
+    const auto current = domain::customerPeriodContaining(settings.billing_day, today);
+    if (core::daysBetween(current.start, today) >= catch_up_days) return std::nullopt;
+    return domain::customerPeriodContaining(settings.billing_day, core::addDays(current.start, -1));
+}
+
+JobOutcome InvoiceRuns::startScheduledRuns(WorkLeases& leases, int catch_up_days) {
+    const auto due = store_.read([&](storage::UnitOfWork& uow) {
+        DueSubjects out;
+        for (const auto& settings : uow.tenantSettings().listAutoGenerating()) {
+            const auto tenant = uow.tenants().find(settings.tenant_id);
+            out.add(settings.tenant_id,
+                    tenant ? scheduledPeriod(settings, *tenant, catch_up_days) : std::nullopt);
+        }
+        return out;
     });
     const Actor actor = Actor::system("invoice_scheduler");
-    for (const auto& settings : *candidates) {
-        const auto tenant = store_.read([&](storage::UnitOfWork& uow) {
-            return core::Result<std::optional<domain::Tenant>>(
-                uow.tenants().find(settings.tenant_id));
-        });
-        if (!*tenant || (*tenant)->status != domain::TenantStatus::kActive) {
-            ++outcome.skipped;
-            continue;
-        }
-        const core::Date today = invoicing_.todayFor(**tenant);
-        const auto current = domain::customerPeriodContaining(settings.billing_day, today);
-        if (core::daysBetween(current.start, today) >= catch_up_days) {
-            ++outcome.skipped;
-            continue;
-        }
-        const auto ended = domain::customerPeriodContaining(settings.billing_day,
-                                                            core::addDays(current.start, -1));
-        const std::string key = settings.tenant_id + ":" + core::formatIsoDate(ended.start);
+    return leases.run("scheduled_invoice_runs", due, [&](const JobSubject& subject) {
+        const std::string& tenant_id = subject.tenant_id;
         try {
-            auto created = store_.write([&](storage::UnitOfWork& uow) -> core::Result<RunView> {
+            auto created = store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+                // Still owed: the tenant's settings or its today may have moved since the
+                // period was offered.
+                const auto settings = uow.tenantSettings().find(tenant_id);
+                const auto tenant = uow.tenants().find(tenant_id);
+                const auto ended = settings && tenant
+                                       ? scheduledPeriod(*settings, *tenant, catch_up_days)
+                                       : std::nullopt;
+                if (!ended || core::formatIsoDate(ended->start) != subject.key) return false;
                 InvoiceRun run;
-                run.tenant_id = settings.tenant_id;
-                run.period = ended;
-                run.auto_send = settings.auto_send;
+                run.tenant_id = tenant_id;
+                run.period = *ended;
+                run.auto_send = settings->auto_send;
                 run.trigger = "scheduler";
-                run.schedule_key = key;  // a second start of the period fails on its unique key
-                return insertRun(
-                    uow, actor, std::move(run),
-                    uow.contracts().billableCustomers(settings.tenant_id, ended.start, ended.end));
+                // A second start of the period fails on its unique key.
+                run.schedule_key = tenant_id + ":" + subject.key;
+                insertRun(uow, actor, std::move(run),
+                          uow.contracts().billableCustomers(tenant_id, ended->start, ended->end));
+                return true;
             });
-            if (created.ok()) ++outcome.processed;
+            return created.ok() && *created ? Handled::kProcessed : Handled::kSkipped;
         } catch (const storage::DbError& e) {
             if (e.kind() != storage::DbErrorKind::kUniqueViolation) throw;
-            ++outcome.skipped;  // this period's scheduled run exists
+            return Handled::kSkipped;  // this period's scheduled run exists
         }
-    }
-    return outcome;
+    });
 }
 
 JsonValue toJson(const RunView& v) {

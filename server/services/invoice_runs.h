@@ -70,9 +70,14 @@ public:
 
     // Scheduler: on each auto-generating tenant's billing day (in its zone, or up to
     // `catch_up_days` after it), starts the run of the period that just ended; once per period.
-    JobOutcome startScheduledRuns(int catch_up_days);
+    // The subject of a lease is the tenant's period ("ten_1/2026-04-01").
+    JobOutcome startScheduledRuns(WorkLeases& leases, int catch_up_days);
 
 private:
+    // The period whose scheduled run the tenant is owed now: the one that just ended, while its
+    // successor began less than `catch_up_days` ago (auto-generation on, the tenant active).
+    std::optional<domain::Period> scheduledPeriod(const domain::TenantBillingSettings& settings,
+                                                  const domain::Tenant& tenant, int catch_up_days);
     struct Claim {
         std::optional<storage::InvoiceRun> run;  // the run the items belong to
         std::vector<storage::RunItem> items;     // leased to this node

@@ -1164,21 +1164,20 @@ core::Result<Page<storage::CreditEntry>> Invoicing::listCredit(const std::string
     });
 }
 
-JobOutcome Invoicing::sweepOverdue() {
-    JobOutcome outcome;
+JobOutcome Invoicing::sweepOverdue(WorkLeases& leases) {
     // No zone's today is later than UTC's tomorrow, so invoices due before that are every
     // candidate; each is checked against its tenant's own today.
     const core::Date horizon =
         core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 1);
-    const auto refs = store_.read([&](storage::UnitOfWork& uow) {
-        return core::Result<std::vector<storage::InvoiceRef>>(
-            uow.invoices().issuedDueBefore(horizon));
-    });
+    DueSubjects due;
+    for (const auto& ref : store_.read(
+             [&](storage::UnitOfWork& uow) { return uow.invoices().issuedDueBefore(horizon); }))
+        due.add(ref.tenant_id, ref.id);
     const Actor actor = Actor::system("invoice_overdue_sweep");
-    for (const auto& ref : *refs) {
+    return leases.run("invoice_overdue_sweep", due, [&](const JobSubject& subject) {
         const auto changed = store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-            auto inv = uow.invoices().find(ref.tenant_id, ref.id);
-            const auto tenant = uow.tenants().find(ref.tenant_id);
+            auto inv = uow.invoices().find(subject.tenant_id, subject.key);
+            const auto tenant = uow.tenants().find(subject.tenant_id);
             if (!inv || !tenant || inv->status != InvoiceStatus::kIssued || !inv->due_date)
                 return false;
             if (!(*inv->due_date < todayFor(*tenant))) return false;
@@ -1186,17 +1185,12 @@ JobOutcome Invoicing::sweepOverdue() {
             inv->status = InvoiceStatus::kOverdue;
             inv->updated_at = clock_.nowSeconds();
             uow.invoices().update(*inv);
-            recordAudit(uow, actor, clock_, ref.tenant_id, "invoice.due_date_passed", "invoice",
+            recordAudit(uow, actor, clock_, subject.tenant_id, "invoice.due_date_passed", "invoice",
                         inv->id, toJson(before, false), toJson(*inv, false));
             return true;
         });
-        if (changed.ok() && *changed) {
-            ++outcome.processed;
-        } else {
-            ++outcome.skipped;
-        }
-    }
-    return outcome;
+        return changed.ok() && *changed ? Handled::kProcessed : Handled::kSkipped;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -151,8 +151,9 @@ public:
                                                         const std::string& customer_id,
                                                         const storage::PageRequest& page);
 
-    // Scheduler: issued invoices past their due date in their tenant's zone become overdue.
-    JobOutcome sweepOverdue();
+    // Scheduler: issued invoices past their due date in their tenant's zone become overdue. The
+    // subject of a lease is an invoice ("ten_1/inv_2").
+    JobOutcome sweepOverdue(WorkLeases& leases);
 
     // The billing period of the tenant's settings starting on `start` (422 naming `field` when
     // no period starts that day).

@@ -1165,25 +1165,29 @@ core::Result<WebhookOutcome> Payments::webhook(const std::string& tenant_id,
 // ---------------------------------------------------------------------------------------------
 // Jobs
 
-JobOutcome Payments::collectDue() {
-    JobOutcome outcome;
-    const auto now = clock_.nowSeconds();
-    const auto due = store_.read(
-        [&](storage::UnitOfWork& uow) { return uow.invoices().collectionsDue(now, kJobBatch); });
+JobOutcome Payments::collectDue(WorkLeases& leases) {
+    DueSubjects due;
+    for (const auto& ref : store_.read([&](storage::UnitOfWork& uow) {
+             return uow.invoices().collectionsDue(clock_.nowSeconds(), kJobBatch);
+         }))
+        due.add(ref.tenant_id, ref.id);
     const Actor actor = Actor::system("auto_pay");
-    for (const auto& ref : due) {
+    return leases.run("payment_collection", due, [&](const JobSubject& subject) {
+        const std::string& tenant_id = subject.tenant_id;
+        const std::string& invoice_id = subject.key;
+        const auto now = clock_.nowSeconds();
         // What to charge, or why not (then the collection is stopped).
         struct Plan {
             std::optional<PayRequest> request;
         };
         const auto plan = store_.write([&](storage::UnitOfWork& uow) -> core::Result<Plan> {
-            auto inv = uow.invoices().find(ref.tenant_id, ref.id);
+            auto inv = uow.invoices().find(tenant_id, invoice_id);
             if (!inv || !inv->collect_at || now < *inv->collect_at) return Plan{};
-            auto customer = uow.customers().find(ref.tenant_id, inv->customer_id);
+            auto customer = uow.customers().find(tenant_id, inv->customer_id);
             std::optional<domain::PaymentMethod> method;
             bool verifying = false;  // the default is being verified: try again tomorrow
             if (customer && customer->auto_pay) {
-                for (const auto& m : uow.paymentMethods().list(ref.tenant_id, inv->customer_id)) {
+                for (const auto& m : uow.paymentMethods().list(tenant_id, inv->customer_id)) {
                     if (m.is_default && m.status == domain::MethodStatus::kActive) method = m;
                     if (m.status == domain::MethodStatus::kPendingVerification) verifying = true;
                 }
@@ -1209,64 +1213,58 @@ JobOutcome Payments::collectDue() {
             uow.invoices().update(*inv);
             return Plan{r};
         });
-        if (!plan || !plan->request) {
-            ++outcome.skipped;
-            continue;
-        }
-        auto paid = pay(actor, ref.tenant_id, ref.id, *plan->request);
-        if (paid) {
-            ++outcome.processed;
-        } else {
-            ++outcome.failed;
-            log_.warning("auto-pay could not charge; trying again later",
-                         {{"tenant_id", ref.tenant_id},
-                          {"invoice_id", ref.id},
-                          {"error", paid.error().detail}});
-            // No attempt was made (the processor is not configured, another payment is still
-            // settling, ...): the collection stays on the schedule instead of being lost.
-            static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-                auto inv = uow.invoices().find(ref.tenant_id, ref.id);
-                if (inv && !inv->collect_at && takesPayments(inv->status) &&
-                    inv->amount_due_minor > 0) {
-                    inv->collect_at = now + kRetryLater;
-                    inv->updated_at = now;
-                    uow.invoices().update(*inv);
-                }
-                return core::Result<bool>(true);
-            }));
-        }
-    }
-    return outcome;
+        if (!plan || !plan->request) return Handled::kSkipped;
+        auto paid = pay(actor, tenant_id, invoice_id, *plan->request);
+        if (paid) return Handled::kProcessed;
+        log_.warning(
+            "auto-pay could not charge; trying again later",
+            {{"tenant_id", tenant_id}, {"invoice_id", invoice_id}, {"error", paid.error().detail}});
+        // No attempt was made (the processor is not configured, another payment is still
+        // settling, ...): the collection stays on the schedule instead of being lost.
+        static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+            auto inv = uow.invoices().find(tenant_id, invoice_id);
+            if (inv && !inv->collect_at && takesPayments(inv->status) &&
+                inv->amount_due_minor > 0) {
+                inv->collect_at = now + kRetryLater;
+                inv->updated_at = now;
+                uow.invoices().update(*inv);
+            }
+            return core::Result<bool>(true);
+        }));
+        return Handled::kFailed;
+    });
 }
 
-JobOutcome Payments::reconcile() {
-    JobOutcome outcome;
-    const auto open = store_.read([&](storage::UnitOfWork& uow) {
-        return uow.payments().openSince(clock_.nowSeconds() - kReconcileAfter, kJobBatch);
-    });
+JobOutcome Payments::reconcile(WorkLeases& leases) {
+    DueSubjects due;
+    for (const auto& p : store_.read([&](storage::UnitOfWork& uow) {
+             return uow.payments().openSince(clock_.nowSeconds() - kReconcileAfter, kJobBatch);
+         }))
+        due.add(p.tenant_id, p.id);
     const Actor actor = Actor::system("payment_reconciliation");
-    for (const auto& p : open) {
-        auto r = refresh(actor, p.tenant_id, p.id);
-        if (!r) {
-            ++outcome.failed;
-            continue;
-        }
-        if (r->updated_at == p.updated_at) {
-            // Nothing new: touch it so the next batch moves on to others.
-            static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-                auto again = uow.payments().find(p.tenant_id, p.id);
-                if (again && again->updated_at == p.updated_at) {
-                    again->updated_at = clock_.nowSeconds();
-                    uow.payments().update(*again);
-                }
-                return core::Result<bool>(true);
-            }));
-            ++outcome.skipped;
-        } else {
-            ++outcome.processed;
-        }
-    }
-    return outcome;
+    return leases.run("payment_reconciliation", due, [&](const JobSubject& subject) {
+        const std::string& tenant_id = subject.tenant_id;
+        const std::string& payment_id = subject.key;
+        // Still open and still untouched (another node may have just asked about it).
+        const auto p = store_.read(
+            [&](storage::UnitOfWork& uow) { return uow.payments().find(tenant_id, payment_id); });
+        if (!p || domain::isFinal(p->status) ||
+            p->updated_at > clock_.nowSeconds() - kReconcileAfter)
+            return Handled::kSkipped;
+        auto r = refresh(actor, tenant_id, payment_id);
+        if (!r) return Handled::kFailed;
+        if (r->updated_at != p->updated_at) return Handled::kProcessed;
+        // Nothing new: touch it so the next batch moves on to others.
+        static_cast<void>(store_.write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
+            auto again = uow.payments().find(tenant_id, payment_id);
+            if (again && again->updated_at == p->updated_at) {
+                again->updated_at = clock_.nowSeconds();
+                uow.payments().update(*again);
+            }
+            return core::Result<bool>(true);
+        }));
+        return Handled::kSkipped;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

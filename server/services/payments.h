@@ -122,9 +122,11 @@ public:
     // Scheduler: charges the default method of customers with auto-pay for each invoice whose
     // collection is due (when issued or on the due date, and the retries after a failure).
     // Exhausted retries move the invoice to overdue and put the customer in default.
-    JobOutcome collectDue();
-    // Scheduler: open payments unchanged for a while are refreshed.
-    JobOutcome reconcile();
+    // The subject of a lease is an invoice ("ten_1/inv_2").
+    JobOutcome collectDue(WorkLeases& leases);
+    // Scheduler: open payments unchanged for a while are refreshed. The subject of a lease is a
+    // payment ("ten_1/pay_2").
+    JobOutcome reconcile(WorkLeases& leases);
 
 private:
     struct Prepared;

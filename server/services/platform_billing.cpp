@@ -567,53 +567,68 @@ DashboardMetrics PlatformBilling::dashboard() {
     });
 }
 
-JobOutcome PlatformBilling::generateDueInvoices() {
-    JobOutcome outcome;
-    const auto configs = store_.read(
-        [](storage::UnitOfWork& uow) { return uow.billingConfigs().listAutoGenerating(); });
-    const Actor actor = Actor::system("auto_generate_invoices");
-    for (const auto& config : configs) {
-        const auto tenant = getTenant(config.tenant_id);
-        if (!tenant.ok() || tenant->status != domain::TenantStatus::kActive) {
-            ++outcome.skipped;
-            continue;
-        }
-        const core::Date today = todayIn(tenant->timezone);
-        const auto period = domain::periodContaining(
-            {config.billing_frequency, config.billing_day_of_month}, today);
-        // Catch up after downtime, but do not bill a period long after it began (for example
-        // when auto-generation is switched on mid-period).
-        if (core::daysBetween(period.start, today) >= catch_up_days_) {
-            ++outcome.skipped;
-            continue;
-        }
-        auto generated = generateInvoice(actor, config.tenant_id, period.start);
-        if (!generated.ok()) {
-            ++outcome.failed;
-        } else if (generated->created) {
-            ++outcome.processed;
-        } else {
-            ++outcome.skipped;
-        }
-    }
-    return outcome;
+std::optional<domain::Period> PlatformBilling::autoGenerationPeriod(
+    const domain::BillingConfig& config, const domain::Tenant& tenant) const {
+    if (!config.auto_generate_invoices || tenant.status != domain::TenantStatus::kActive)
+        return std::nullopt;
+    const core::Date today = todayIn(tenant.timezone);
+    const auto period =
+        domain::periodContaining({config.billing_frequency, config.billing_day_of_month}, today);
+    // Catch up after downtime, but do not bill a period long after it began (for example
+    // when auto-generation is switched on mid-period).
+    if (core::daysBetween(period.start, today) >= catch_up_days_) return std::nullopt;
+    return period;
 }
 
-JobOutcome PlatformBilling::sweepOverdue() {
-    JobOutcome outcome;
+JobOutcome PlatformBilling::generateDueInvoices(WorkLeases& leases) {
+    const auto due = store_.read([&](storage::UnitOfWork& uow) {
+        DueSubjects out;
+        for (const auto& config : uow.billingConfigs().listAutoGenerating()) {
+            const auto tenant = uow.tenants().find(config.tenant_id);
+            auto period = tenant ? autoGenerationPeriod(config, *tenant) : std::nullopt;
+            // A period already invoiced is not offered (it would be found done every tick).
+            if (period && uow.platformInvoices().findOverlapping(config.tenant_id, *period))
+                period.reset();
+            out.add(config.tenant_id, period);
+        }
+        return out;
+    });
+    const Actor actor = Actor::system("auto_generate_invoices");
+    return leases.run("auto_generate_invoices", due, [&](const JobSubject& subject) {
+        // Still owed: the tenant's settings or its today may have moved since it was
+        // offered. generateInvoice then checks for the period's invoice in its transaction.
+        const auto start = store_.read([&](storage::UnitOfWork& uow) {
+            const auto config = uow.billingConfigs().find(subject.tenant_id);
+            const auto tenant = uow.tenants().find(subject.tenant_id);
+            const auto period =
+                config && tenant ? autoGenerationPeriod(*config, *tenant) : std::nullopt;
+            return period && core::formatIsoDate(period->start) == subject.key
+                       ? std::optional<core::Date>(period->start)
+                       : std::nullopt;
+        });
+        if (!start) return Handled::kSkipped;
+        auto generated = generateInvoice(actor, subject.tenant_id, *start);
+        if (!generated.ok()) return Handled::kFailed;
+        return generated->created ? Handled::kProcessed : Handled::kSkipped;
+    });
+}
+
+JobOutcome PlatformBilling::sweepOverdue(WorkLeases& leases) {
     // No time zone is more than 14 hours ahead of UTC, so tomorrow in UTC bounds "today"
     // everywhere; each tenant's own date is checked below.
     const core::Date bound = core::addDays(core::TimeZone::utc().localDate(clock_.nowSeconds()), 1);
-    const auto candidates = store_.read([&](storage::UnitOfWork& uow) {
-        return uow.platformInvoices().listUnpaidDueBefore(bound);
-    });
+    DueSubjects due;
+    for (const auto& candidate : store_.read([&](storage::UnitOfWork& uow) {
+             return uow.platformInvoices().listUnpaidDueBefore(bound);
+         }))
+        due.add(candidate.tenant_id, candidate.id);
     const Actor actor = Actor::system("overdue_sweep");
-    for (const auto& candidate : candidates) {
+    return leases.run("overdue_sweep", due, [&](const JobSubject& subject) {
         const bool moved =
             store_
                 .write([&](storage::UnitOfWork& uow) -> core::Result<bool> {
-                    const auto tenant = uow.tenants().find(candidate.tenant_id);
-                    auto inv = uow.platformInvoices().find(candidate.tenant_id, candidate.id);
+                    const auto tenant = uow.tenants().find(subject.tenant_id);
+                    auto inv = uow.platformInvoices().find(subject.tenant_id, subject.key);
                     if (!tenant || !inv) return false;
                     const core::Date today = todayIn(tenant->timezone);
                     if (std::chrono::sys_days{inv->due_date} >= std::chrono::sys_days{today})
@@ -637,13 +652,8 @@ JobOutcome PlatformBilling::sweepOverdue() {
                     return true;
                 })
                 .value();
-        if (moved) {
-            ++outcome.processed;
-        } else {
-            ++outcome.skipped;
-        }
-    }
-    return outcome;
+        return moved ? Handled::kProcessed : Handled::kSkipped;
+    });
 }
 
 }  // namespace billwright::services

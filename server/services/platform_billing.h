@@ -14,6 +14,7 @@
 #include "domain/tenant.h"
 #include "services/actor.h"
 #include "services/plugins.h"
+#include "services/work_leases.h"
 #include "storage/repositories.h"
 
 namespace billwright::services {
@@ -97,12 +98,6 @@ struct DashboardMetrics {
     std::vector<RevenueFigure> monthly_revenue;
 };
 
-struct JobOutcome {
-    int processed = 0;
-    int skipped = 0;
-    int failed = 0;
-};
-
 // The platform billing its tenants (seed 004): tenants, their BillingConfig, platform invoices,
 // payments, the dashboard, and the two scheduler jobs (auto-generation and the overdue sweep).
 class PlatformBilling {
@@ -153,9 +148,11 @@ public:
 
     DashboardMetrics dashboard();
 
-    // Scheduler jobs; each is idempotent and safe to run at any time, any number of times.
-    JobOutcome generateDueInvoices();
-    JobOutcome sweepOverdue();
+    // Scheduler jobs; each is idempotent and safe to run at any time, any number of times, on
+    // any number of nodes, which split the work through `leases`. Auto-generation's subject is
+    // a tenant's period ("ten_1/2026-04-01"), the overdue sweep's an invoice ("ten_1/inv_2").
+    JobOutcome generateDueInvoices(WorkLeases& leases);
+    JobOutcome sweepOverdue(WorkLeases& leases);
 
     core::Date todayIn(const std::string& timezone) const;
 
@@ -166,6 +163,12 @@ private:
                                                      domain::PlatformInvoiceEvent event,
                                                      const PaymentDetails* payment,
                                                      const FailureDetails* failure);
+
+    // The period whose invoice auto-generation owes the tenant now: the one containing its
+    // local today, if auto-generation is on, the tenant active and the period began less than
+    // catch_up_days ago.
+    std::optional<domain::Period> autoGenerationPeriod(const domain::BillingConfig& config,
+                                                       const domain::Tenant& tenant) const;
 
     core::Result<std::int64_t> flatAmount(const domain::BillingConfig& config,
                                           const domain::Period& period,

@@ -718,6 +718,20 @@ const std::vector<Migration>& migrations() {
              "ALTER TABLE invoice_run_items ADD COLUMN lease_owner VARCHAR(80)",
              "ALTER TABLE invoice_run_items ADD COLUMN lease_until BIGINT",
          }},
+        {11,
+         "scheduler jobs shared between nodes: a row lease per job and subject while it is "
+         "offered or worked",
+         {
+             // No owner and lease_until 0: offered, free to claim. Rows are deleted when their
+             // subject is done, so the table holds only work in flight.
+             R"(CREATE TABLE work_leases (
+                 job VARCHAR(40) NOT NULL,
+                 subject VARCHAR(160) NOT NULL,
+                 lease_owner VARCHAR(80),
+                 lease_until BIGINT NOT NULL,
+                 PRIMARY KEY (job, subject))
+                 {clustered})",
+         }},
     };
     return kMigrations;
 }

@@ -21,6 +21,7 @@
 #include "storage/payment_repositories.h"
 #include "storage/revenue_guard_repositories.h"
 #include "storage/script_repositories.h"
+#include "storage/work_lease_repositories.h"
 
 namespace billwright::storage {
 
@@ -275,6 +276,7 @@ public:
     virtual PaymentMethodRepository& paymentMethods() = 0;
     virtual PaymentRepository& payments() = 0;
     virtual RevenueGuardRepository& revenueGuard() = 0;
+    virtual WorkLeaseRepository& workLeases() = 0;
 };
 
 class Store {

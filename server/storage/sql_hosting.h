@@ -47,5 +47,7 @@ std::unique_ptr<PaymentRepository> makeSqlPayments(Connection& c, const Dialect&
 std::unique_ptr<HashpriceRepository> makeSqlHashprices(Connection& c);
 // RevenueGuard: status history, webhook settings, summary figures (sql_revenue_guard.cpp).
 std::unique_ptr<RevenueGuardRepository> makeSqlRevenueGuard(Connection& c);
+// The scheduler jobs' row leases (sql_work_leases.cpp).
+std::unique_ptr<WorkLeaseRepository> makeSqlWorkLeases(Connection& c, const Dialect& dialect);
 
 }  // namespace billwright::storage

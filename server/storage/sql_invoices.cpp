@@ -586,17 +586,21 @@ public:
     std::vector<RunItem> claimItems(std::string_view tenant_id, std::string_view run_id,
                                     std::int64_t now, std::string_view owner,
                                     std::int64_t lease_until, std::size_t limit) override {
-        auto claimed = items(
-            "status = 'pending' AND (lease_until IS NULL OR lease_until < ?) "
-            "ORDER BY position LIMIT ? " +
-                text(dialect_.forUpdateSkipLocked()),
-            {text(tenant_id), text(run_id), now, static_cast<std::int64_t>(limit)});
-        for (auto& item : claimed) {
-            c_.execute(
-                "UPDATE invoice_run_items SET lease_owner = ?, lease_until = ? WHERE tenant_id = "
-                "? AND run_id = ? AND customer_id = ?",
-                {text(owner), lease_until, text(tenant_id), text(run_id), item.customer_id});
-            item.lease_owner = std::string(owner);
+        std::vector<RunItem> claimed;
+        for (const auto& r : claimRows(
+                 c_, dialect_,
+                 itemQuery("status = 'pending' AND (lease_until IS NULL OR lease_until < ?) "
+                           "ORDER BY position LIMIT ?"),
+                 {text(tenant_id), text(run_id), now, static_cast<std::int64_t>(limit)},
+                 [&](const SqlRow& row) {
+                     c_.execute(
+                         "UPDATE invoice_run_items SET lease_owner = ?, lease_until = ? WHERE "
+                         "tenant_id = ? AND run_id = ? AND customer_id = ?",
+                         {text(owner), lease_until, text(tenant_id), text(run_id),
+                          row.getString(0)});
+                 })) {
+            claimed.push_back(itemFrom(r));
+            claimed.back().lease_owner = std::string(owner);
         }
         return claimed;
     }
@@ -613,24 +617,26 @@ public:
     }
 
 private:
-    // The run's items matching `where` (after the tenant and run conditions, whose two
-    // parameters come first).
-    std::vector<RunItem> items(const std::string& where, const SqlParams& params) {
+    // The SELECT of the run's items matching `where` (after the tenant and run conditions, whose
+    // two parameters come first); customer_id is its first column.
+    static std::string itemQuery(std::string_view where) {
+        return "SELECT customer_id, position, status, invoice_id, reason, lease_owner FROM "
+               "invoice_run_items WHERE tenant_id = ? AND run_id = ? AND " +
+               text(where);
+    }
+    static RunItem itemFrom(const SqlRow& r) {
+        RunItem item;
+        item.customer_id = r.getString(0);
+        item.position = r.getInt(1);
+        item.status = r.getString(2);
+        item.invoice_id = r.getOptionalString(3);
+        item.reason = r.getOptionalString(4);
+        item.lease_owner = r.getOptionalString(5);
+        return item;
+    }
+    std::vector<RunItem> items(std::string_view where, const SqlParams& params) {
         std::vector<RunItem> out;
-        for (const auto& r :
-             c_.query("SELECT customer_id, position, status, invoice_id, reason, lease_owner FROM "
-                      "invoice_run_items WHERE tenant_id = ? AND run_id = ? AND " +
-                          where,
-                      params)) {
-            RunItem item;
-            item.customer_id = r.getString(0);
-            item.position = r.getInt(1);
-            item.status = r.getString(2);
-            item.invoice_id = r.getOptionalString(3);
-            item.reason = r.getOptionalString(4);
-            item.lease_owner = r.getOptionalString(5);
-            out.push_back(std::move(item));
-        }
+        for (const auto& r : c_.query(itemQuery(where), params)) out.push_back(itemFrom(r));
         return out;
     }
 

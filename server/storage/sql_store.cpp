@@ -607,16 +607,19 @@ public:
             params.emplace_back(channel);
         }
         params.emplace_back(static_cast<std::int64_t>(limit));
-        auto due = select(kColumns,
-                          "status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL "
-                          "OR lease_until < ?) AND channel IN (" +
-                              in + ") ORDER BY next_attempt_at, id LIMIT ? " +
-                              std::string(dialect_.forUpdateSkipLocked()),
-                          params);
-        for (auto& m : due) {
-            c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
-                       {unix(lease_until), m.id});
-            m.lease_until = lease_until;
+        std::vector<OutboxMessage> due;
+        for (const auto& r : claimRows(
+                 c_, dialect_,
+                 "SELECT " + text(kColumns) +
+                     " FROM outbox_messages WHERE status = 'pending' AND next_attempt_at <= ? "
+                     "AND (lease_until IS NULL OR lease_until < ?) AND channel IN (" +
+                     in + ") ORDER BY next_attempt_at, id LIMIT ?",
+                 params, [&](const SqlRow& row) {
+                     c_.execute("UPDATE outbox_messages SET lease_until = ? WHERE id = ?",
+                                {unix(lease_until), row.getString(0)});
+                 })) {
+            due.push_back(fromRow(r));
+            due.back().lease_until = lease_until;
         }
         return due;
     }
@@ -726,7 +729,8 @@ public:
           scripts_(makeSqlScripts(c)),
           payment_methods_(makeSqlPaymentMethods(c)),
           payments_(makeSqlPayments(c, dialect)),
-          revenue_guard_(makeSqlRevenueGuard(c)) {}
+          revenue_guard_(makeSqlRevenueGuard(c)),
+          work_leases_(makeSqlWorkLeases(c, dialect)) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -749,6 +753,7 @@ public:
     PaymentMethodRepository& paymentMethods() override { return *payment_methods_; }
     PaymentRepository& payments() override { return *payments_; }
     RevenueGuardRepository& revenueGuard() override { return *revenue_guard_; }
+    WorkLeaseRepository& workLeases() override { return *work_leases_; }
 
 private:
     SqlTenants tenants_;
@@ -766,6 +771,7 @@ private:
     std::unique_ptr<PaymentMethodRepository> payment_methods_;
     std::unique_ptr<PaymentRepository> payments_;
     std::unique_ptr<RevenueGuardRepository> revenue_guard_;
+    std::unique_ptr<WorkLeaseRepository> work_leases_;
 };
 
 class SqlStore final : public Store {

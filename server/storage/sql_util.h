@@ -84,6 +84,21 @@ inline void updateRow(Connection& c, std::string_view table, std::string_view co
               params);
 }
 
+// Claims rows for background work in the caller's write transaction (invoice-run items, outbox
+// messages, work leases): `select` picks free rows and ends in "LIMIT ?"; the dialect's FOR
+// UPDATE SKIP LOCKED is appended, so rows another transaction is claiming are skipped and nodes
+// claiming at once get different rows without waiting (SQLite's single writer needs no clause).
+// `lease(row)` then writes each row's lease. Returns the rows as selected.
+template <typename Lease>
+std::vector<SqlRow> claimRows(Connection& c, const Dialect& dialect, std::string select,
+                              const SqlParams& params, Lease&& lease) {
+    select += ' ';
+    select += dialect.forUpdateSkipLocked();
+    auto rows = c.query(select, params);
+    for (const SqlRow& row : rows) lease(row);
+    return rows;
+}
+
 // Appends "AND id < ?" for cursor pagination (ids sort by creation time, lists are newest first).
 inline void addCursor(std::string& sql, SqlParams& params, const PageRequest& page,
                       std::string_view column) {

@@ -204,7 +204,7 @@ BOOST_AUTO_TEST_CASE(help_lists_every_configuration_key_with_its_default) {
              "http.host", "http.port", "http.threads", "http.max_body_bytes", "tls.certificate",
              "tls.private_key", "database.url", "database.pool_size", "log.level", "log.format",
              "bootstrap.key_file", "bootstrap.demo_data", "platform.timezone",
-             "scheduler.interval_seconds", "scheduler.catch_up_days"}) {
+             "scheduler.interval_seconds", "scheduler.catch_up_days", "scheduler.lease_seconds"}) {
         BOOST_CHECK_MESSAGE(result.out.find(key + " (env BILLWRIGHT_") != std::string::npos, key);
     }
     BOOST_CHECK(result.out.find("default: 8080") != std::string::npos);
@@ -220,7 +220,7 @@ BOOST_AUTO_TEST_CASE(migrate_applies_the_schema_and_exits) {
     const TestDatabase db(makeTempDir());
     const auto result = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});
     BOOST_CHECK_EQUAL(result.exit_code, 0);
-    BOOST_CHECK(result.out.find("schema version 10") != std::string::npos);
+    BOOST_CHECK(result.out.find("schema version 11") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=1") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=2") != std::string::npos);
     const auto again = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});

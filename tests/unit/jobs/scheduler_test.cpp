@@ -44,7 +44,7 @@ BOOST_AUTO_TEST_CASE(the_platform_jobs_generate_and_sweep_as_the_clock_moves) {
     core::Logger log(core::LogLevel::kInfo, core::LogFormat::kText, sink);
     core::Metrics metrics;
     jobs::Scheduler s(log, metrics);
-    jobs::addPlatformJobs(s, billing, idempotency);
+    jobs::addPlatformJobs(s, *f.leases, billing, idempotency);
 
     const services::Actor actor{"key_x", "super", std::nullopt};
     const auto tenant =

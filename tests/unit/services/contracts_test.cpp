@@ -236,9 +236,9 @@ BOOST_AUTO_TEST_CASE(an_auto_renewing_contract_renews_on_its_end_date_in_the_ten
     active(t, draft.contract.id);
 
     setLocal("America/New_York", 2026, 3, 31, 23, 30);  // already April 1st in UTC
-    BOOST_CHECK_EQUAL(contracts.processEndDates().renewed, 0);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).renewed, 0);
     setLocal("America/New_York", 2026, 4, 1, 0, 5);
-    const auto outcome = contracts.processEndDates();
+    const auto outcome = contracts.processEndDates(*leases);
     BOOST_CHECK_EQUAL(outcome.renewed, 1);
     BOOST_CHECK_EQUAL(outcome.expired, 0);
     const auto renewed = read(t, draft.contract.id);
@@ -249,12 +249,12 @@ BOOST_AUTO_TEST_CASE(an_auto_renewing_contract_renews_on_its_end_date_in_the_ten
     BOOST_CHECK(*renewed.events.back().new_end_date == ymd(2026, 5, 1));
     BOOST_CHECK_EQUAL(renewed.events.back().actor, "system:contract_end_dates");
     // Running again the same day changes nothing.
-    BOOST_CHECK_EQUAL(contracts.processEndDates().renewed, 0);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).renewed, 0);
     BOOST_CHECK_EQUAL(read(t, draft.contract.id).events.size(), renewed.events.size());
 
     // A scheduler that was down for two months catches up one renewal per term.
     setLocal("America/New_York", 2026, 6, 15, 12, 0);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().renewed, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).renewed, 1);
     BOOST_CHECK(read(t, draft.contract.id).contract.end_date == ymd(2026, 7, 1));
 }
 
@@ -277,7 +277,7 @@ BOOST_AUTO_TEST_CASE(a_timely_notice_stops_the_renewal_and_expiry_releases_the_u
     BOOST_CHECK_EQUAL(json.find("expires_on")->asString(), "2026-04-01");
 
     setLocal("UTC", 2026, 4, 1, 0, 1);
-    const auto outcome = contracts.processEndDates();
+    const auto outcome = contracts.processEndDates(*leases);
     BOOST_CHECK_EQUAL(outcome.expired, 1);
     BOOST_CHECK_EQUAL(outcome.renewed, 0);
     const auto ended = read(t, draft.contract.id);
@@ -306,10 +306,10 @@ BOOST_AUTO_TEST_CASE(a_late_notice_lets_the_contract_renew_until_the_notice_wind
     BOOST_CHECK_EQUAL(json.find("expires_on")->asString(), "2026-05-01");
 
     setLocal("UTC", 2026, 4, 1, 0, 1);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().renewed, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).renewed, 1);
     BOOST_CHECK(read(t, draft.contract.id).contract.status == ContractStatus::kActive);
     setLocal("UTC", 2026, 5, 1, 0, 1);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().expired, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).expired, 1);
     const auto ended = read(t, draft.contract.id);
     BOOST_CHECK(ended.contract.status == ContractStatus::kExpired);
     BOOST_CHECK(*ended.contract.ended_on == ymd(2026, 5, 1));
@@ -333,7 +333,7 @@ BOOST_AUTO_TEST_CASE(a_withdrawn_notice_lets_the_contract_renew_again) {
     BOOST_REQUIRE(!ahead.ok());
     BOOST_CHECK_EQUAL(field(ahead.error()), "date");
     setLocal("UTC", 2026, 4, 1, 0, 1);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().renewed, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).renewed, 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_contract_without_auto_renew_expires_and_takes_no_notice) {
@@ -350,7 +350,7 @@ BOOST_AUTO_TEST_CASE(a_contract_without_auto_renew_expires_and_takes_no_notice) 
     BOOST_REQUIRE(!notice.ok());
     BOOST_CHECK_EQUAL(field(notice.error()), "auto_renew");
     setLocal("UTC", 2026, 3, 11, 0, 0);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().expired, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).expired, 1);
     BOOST_CHECK_EQUAL(*read(t, draft.contract.id).contract.end_reason, "term_ended");
 }
 
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(lease_expiry_returns_the_unit_so_it_can_join_another_contra
     BOOST_CHECK(!contracts.activate(actor, t, next.contract.id).ok());
 
     setLocal("UTC", 2026, 3, 31, 0, 0);
-    BOOST_CHECK_EQUAL(contracts.processEndDates().expired, 1);
+    BOOST_CHECK_EQUAL(contracts.processEndDates(*leases).expired, 1);
     const auto ended = read(t, first.contract.id);
     BOOST_CHECK(ended.contract.status == ContractStatus::kExpired);
     BOOST_CHECK(!holder(t, miner));
@@ -539,7 +539,7 @@ BOOST_AUTO_TEST_CASE(cancelling_releases_the_units_and_ends_the_lifecycle) {
     BOOST_CHECK(contracts.cancel(actor, t, draft.contract.id, std::nullopt).error().code ==
                 core::ErrorCode::kInvalidTransition);
     setLocal("UTC", 2026, 4, 2, 0, 0);
-    const auto outcome = contracts.processEndDates();
+    const auto outcome = contracts.processEndDates(*leases);
     BOOST_CHECK_EQUAL(outcome.expired + outcome.renewed, 0);
 }
 

@@ -352,24 +352,24 @@ BOOST_AUTO_TEST_CASE(scheduled_runs_start_once_per_period_on_the_billing_day) {
     };
     // Not auto-generating: nothing.
     at(ymd(2026, 5, 1), 6);
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 0);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 0);
     BOOST_CHECK_EQUAL(runCount(), 0U);
 
     settings([](domain::TenantBillingSettings& s) { s.auto_generate = true; });
     // Apr 20: 19 days into April's period: not a billing day, past catch-up.
     at(ymd(2026, 4, 20), 6);
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 0);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 0);
     BOOST_CHECK_EQUAL(runCount(), 0U);
     // May 3 (within catch-up): April's run starts, once.
     at(ymd(2026, 5, 3), 6);
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 1);
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 0);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 1);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 0);
     at(ymd(2026, 5, 7), 23);  // 6 days after: still within catch-up, but it exists
-    const auto again = runs.startScheduledRuns(7);
+    const auto again = runs.startScheduledRuns(*leases, 7);
     BOOST_CHECK_EQUAL(again.processed, 0);
     BOOST_CHECK_EQUAL(again.skipped, 1);
     at(ymd(2026, 5, 8), 0);  // 7 days after: past catch-up
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 0);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 0);
     BOOST_CHECK_EQUAL(runCount(), 1U);
     {
         storage::PageRequest page;
@@ -383,7 +383,7 @@ BOOST_AUTO_TEST_CASE(scheduled_runs_start_once_per_period_on_the_billing_day) {
     checkOneInvoiceEach(InvoiceStatus::kDraft);
     // June 1, the billing day: May's run (no customer has a contract in May: completed at once).
     at(ymd(2026, 6, 1), 0);
-    BOOST_CHECK_EQUAL(runs.startScheduledRuns(7).processed, 1);
+    BOOST_CHECK_EQUAL(runs.startScheduledRuns(*leases, 7).processed, 1);
     BOOST_CHECK_EQUAL(runCount(), 2U);
 }
 

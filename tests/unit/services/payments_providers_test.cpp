@@ -239,7 +239,7 @@ BOOST_AUTO_TEST_CASE(an_auto_pay_debit_returned_for_insufficient_funds_schedules
     enableAutoPay("on_issue", {1, 3});
     const auto inv = issuedInvoice(10000);
     BOOST_TEST(invoice(inv).collect_at.has_value());
-    BOOST_TEST(payments->collectDue().processed == 1);
+    BOOST_TEST(payments->collectDue(*leases).processed == 1);
     auto list = paymentsOf(inv);
     BOOST_REQUIRE_EQUAL(list.size(), 1u);
     const auto p = list[0];
@@ -251,7 +251,7 @@ BOOST_AUTO_TEST_CASE(an_auto_pay_debit_returned_for_insufficient_funds_schedules
     BOOST_TEST(posts[0].body.find("off_session=true") != std::string::npos);
     // While the debit settles nothing is scheduled.
     BOOST_TEST(!invoice(inv).collect_at.has_value());
-    BOOST_TEST(payments->collectDue().processed == 0);
+    BOOST_TEST(payments->collectDue(*leases).processed == 0);
 
     deliverStripeEvents();
     advanceDays(2);
@@ -270,7 +270,7 @@ BOOST_AUTO_TEST_CASE(an_auto_pay_debit_returned_for_insufficient_funds_schedules
 
     // The retry debits again, with its own key.
     advanceDays(1);
-    BOOST_TEST(payments->collectDue().processed == 1);
+    BOOST_TEST(payments->collectDue(*leases).processed == 1);
     list = paymentsOf(inv);
     BOOST_REQUIRE_EQUAL(list.size(), 2u);
     const auto retry_posts = stripe.requests("POST", "/v1/payment_intents");

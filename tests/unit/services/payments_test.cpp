@@ -8,6 +8,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <string>
+#include <vector>
 
 #include "fakes/fake_stripe.h"
 #include "services/payments_fixture.h"
@@ -202,7 +203,7 @@ BOOST_AUTO_TEST_CASE(auto_pay_on_issue_charges_the_default_card_at_once) {
     enableAutoPay("on_issue");
     const auto inv = issuedInvoice(4200);
     BOOST_TEST(invoice(inv).collect_at.has_value());
-    const auto outcome = payments->collectDue();
+    const auto outcome = payments->collectDue(*leases);
     BOOST_TEST(outcome.processed == 1);
     const auto after = invoice(inv);
     BOOST_TEST((after.status == InvoiceStatus::kPaid));
@@ -216,17 +217,53 @@ BOOST_AUTO_TEST_CASE(auto_pay_on_issue_charges_the_default_card_at_once) {
     BOOST_TEST(posts[0].body.find("off_session=true") != std::string::npos);
 }
 
+// Auto-pay on two nodes: a dead node holds the lease on one of four due invoices; node A
+// charges the other three, node B finds nothing free, and once the dead node's lease expires B
+// charges the fourth. Each invoice is paid by one charge.
+BOOST_AUTO_TEST_CASE(two_nodes_collect_each_invoice_once_and_take_over_a_dead_nodes) {
+    card("pm_card_visa");
+    enableAutoPay("on_issue");
+    std::vector<std::string> due;
+    for (int i = 0; i < 4; ++i) due.push_back(issuedInvoice(4200 + i));
+    store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+        const std::int64_t now = unixOf(clock.nowSeconds());
+        uow.workLeases().offer("payment_collection", {services::JobSubject{tenant, due[2]}.text()});
+        BOOST_TEST(uow.workLeases().claim("payment_collection", now, "D", now + 60, 4).size() ==
+                   1u);
+        return true;
+    });
+    services::Payments node_a(*store, clock, *host->service, host->log, host->metrics);
+    services::WorkLeases leases_a(*store, clock, {"A", 60, 2});
+    services::WorkLeases leases_b(*store, clock, {"B", 60, 2});
+    BOOST_TEST(node_a.collectDue(leases_a).processed == 3);
+    BOOST_TEST(payments->collectDue(leases_b).processed == 0);
+    BOOST_TEST((invoice(due[2]).status == InvoiceStatus::kIssued));
+    BOOST_TEST(stripe.counts().charges == 3);
+
+    clock.advance(std::chrono::seconds{61});
+    syncFakes();
+    BOOST_TEST(payments->collectDue(leases_b).processed == 1);
+    BOOST_TEST(node_a.collectDue(leases_a).processed == 0);
+    for (const auto& inv : due) {
+        BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
+        BOOST_TEST(payments->list(tenant, {std::nullopt, inv, std::nullopt}, {10, {}})
+                       .value()
+                       .items.size() == 1u);
+    }
+    BOOST_TEST(stripe.counts().charges == 4);
+}
+
 BOOST_AUTO_TEST_CASE(auto_pay_on_the_due_date_waits_for_it) {
     card("pm_card_visa");
     enableAutoPay("on_due_date");
     const auto inv = issuedInvoice(4200);
     const auto due = *invoice(inv).due_date;
-    payments->collectDue();
+    payments->collectDue(*leases);
     BOOST_TEST((invoice(inv).status == InvoiceStatus::kIssued));
     BOOST_TEST(stripe.counts().charges == 0);
     clock.set(std::chrono::sys_days{due} + std::chrono::hours{1});
     syncFakes();
-    payments->collectDue();
+    payments->collectDue(*leases);
     BOOST_TEST((invoice(inv).status == InvoiceStatus::kPaid));
     BOOST_TEST(stripe.counts().succeeded_charges == 1);
 }
@@ -236,23 +273,23 @@ BOOST_AUTO_TEST_CASE(failed_collections_retry_on_schedule_then_overdue_default_a
     enableAutoPay("on_issue", {1, 3});
     const auto inv = issuedInvoice(3000);
     const auto first_failure = clock.nowSeconds();
-    payments->collectDue();
+    payments->collectDue(*leases);
     auto after = invoice(inv);
     BOOST_TEST(after.collection_failures == 1);
     BOOST_REQUIRE(after.collect_at.has_value());
     BOOST_TEST(unixOf(*after.collect_at) == unixOf(first_failure + std::chrono::days{1}));
     // Nothing is due before the retry.
     advanceDays(0);
-    BOOST_TEST(payments->collectDue().processed == 0);
+    BOOST_TEST(payments->collectDue(*leases).processed == 0);
     advanceDays(1);
-    payments->collectDue();
+    payments->collectDue(*leases);
     after = invoice(inv);
     BOOST_TEST(after.collection_failures == 2);
     BOOST_TEST(unixOf(*after.collect_at) == unixOf(first_failure + std::chrono::days{3}));
     BOOST_TEST((after.status == InvoiceStatus::kIssued));
     BOOST_TEST(!customerNow().in_default);
     advanceDays(2);
-    payments->collectDue();
+    payments->collectDue(*leases);
     after = invoice(inv);
     BOOST_TEST(after.collection_failures == 3);
     BOOST_TEST(!after.collect_at.has_value());

@@ -64,11 +64,11 @@ BOOST_AUTO_TEST_CASE(
     configure(t, 15, true);
     setLocal("America/New_York", 2026, 3, 14, 23,
              30);  // 03:30Z on the 15th: still the 14th in New York
-    BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 0);
+    BOOST_CHECK_EQUAL(billing.generateDueInvoices(*leases).processed, 0);
     BOOST_CHECK(invoices(t).empty());
 
     setLocal("America/New_York", 2026, 3, 15, 0, 5);
-    BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 1);
+    BOOST_CHECK_EQUAL(billing.generateDueInvoices(*leases).processed, 1);
     const auto list = invoices(t);
     BOOST_REQUIRE_EQUAL(list.size(), 1U);
     BOOST_CHECK(list[0].period.start == ymd(2026, 3, 15));
@@ -80,7 +80,7 @@ BOOST_AUTO_TEST_CASE(
 
     // Running again, later that day or the next, changes nothing.
     clock.advance(std::chrono::hours(20));
-    const auto again = billing.generateDueInvoices();
+    const auto again = billing.generateDueInvoices(*leases);
     BOOST_CHECK_EQUAL(again.processed, 0);
     BOOST_CHECK_EQUAL(invoices(t).size(), 1U);
     const auto events = audit(t);
@@ -92,9 +92,9 @@ BOOST_AUTO_TEST_CASE(auto_generation_uses_the_last_day_of_a_short_month_for_bill
     const auto t = tenant("UTC");
     configure(t, 31, true);
     setLocal("UTC", 2026, 2, 27, 12, 0);
-    BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 0);
+    BOOST_CHECK_EQUAL(billing.generateDueInvoices(*leases).processed, 0);
     setLocal("UTC", 2026, 2, 28, 0, 1);
-    BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 1);
+    BOOST_CHECK_EQUAL(billing.generateDueInvoices(*leases).processed, 1);
     const auto list = invoices(t);
     BOOST_REQUIRE_EQUAL(list.size(), 1U);
     BOOST_CHECK(list[0].period.start == ymd(2026, 2, 28));
@@ -106,11 +106,11 @@ BOOST_AUTO_TEST_CASE(
     const auto t = tenant("UTC");
     configure(t, 1, true);
     setLocal("UTC", 2026, 3, 7, 9, 0);  // six days late: still generated
-    BOOST_CHECK_EQUAL(billing.generateDueInvoices().processed, 1);
+    BOOST_CHECK_EQUAL(billing.generateDueInvoices(*leases).processed, 1);
     const auto late = tenant("UTC");
     configure(late, 1, true);
     setLocal("UTC", 2026, 3, 20, 9, 0);  // switched on mid-period: waits for April
-    const auto outcome = billing.generateDueInvoices();
+    const auto outcome = billing.generateDueInvoices(*leases);
     BOOST_CHECK(invoices(late).empty());
     BOOST_CHECK_GE(outcome.skipped, 1);
 }
@@ -124,7 +124,7 @@ BOOST_AUTO_TEST_CASE(auto_generation_skips_tenants_with_it_switched_off_or_suspe
     change.status = domain::TenantStatus::kSuspended;
     BOOST_REQUIRE(billing.updateTenant(actor, suspended, change).ok());
     setLocal("UTC", 2026, 3, 1, 8, 0);
-    billing.generateDueInvoices();
+    billing.generateDueInvoices(*leases);
     BOOST_CHECK(invoices(off).empty());
     BOOST_CHECK(invoices(suspended).empty());
 }
@@ -156,11 +156,11 @@ BOOST_AUTO_TEST_CASE(the_overdue_sweep_moves_unpaid_invoices_past_their_due_date
     BOOST_CHECK(inv.due_date == ymd(2026, 3, 16));
 
     setLocal("Asia/Tokyo", 2026, 3, 16, 23, 59);  // the due date itself: not overdue yet
-    BOOST_CHECK_EQUAL(billing.sweepOverdue().processed, 0);
+    BOOST_CHECK_EQUAL(billing.sweepOverdue(*leases).processed, 0);
     setLocal("Asia/Tokyo", 2026, 3, 17, 0, 1);
-    BOOST_CHECK_EQUAL(billing.sweepOverdue().processed, 1);
+    BOOST_CHECK_EQUAL(billing.sweepOverdue(*leases).processed, 1);
     BOOST_CHECK(billing.getInvoice(t, inv.id).value().status == PlatformInvoiceStatus::kOverdue);
-    BOOST_CHECK_EQUAL(billing.sweepOverdue().processed, 0);
+    BOOST_CHECK_EQUAL(billing.sweepOverdue(*leases).processed, 0);
 
     const auto messages = outbox(t);
     BOOST_REQUIRE_EQUAL(messages.size(), 2U);
@@ -193,7 +193,7 @@ BOOST_AUTO_TEST_CASE(the_overdue_sweep_also_covers_failed_invoices_and_leaves_pa
     const auto paid = billing.generateInvoice(actor, t, ymd(2026, 2, 1)).value().invoice;
     BOOST_REQUIRE(billing.recordPayment(actor, t, paid.id, {}).ok());
     setLocal("UTC", 2026, 4, 1, 0, 0);
-    BOOST_CHECK_EQUAL(billing.sweepOverdue().processed, 1);
+    BOOST_CHECK_EQUAL(billing.sweepOverdue(*leases).processed, 1);
     BOOST_CHECK(billing.getInvoice(t, failed.id).value().status == PlatformInvoiceStatus::kOverdue);
     BOOST_CHECK(billing.getInvoice(t, paid.id).value().status == PlatformInvoiceStatus::kPaid);
     BOOST_CHECK(outbox(t).empty());  // notifications are off

@@ -20,6 +20,7 @@
 #include "services/platform_billing.h"
 #include "services/plugins.h"
 #include "services/telemetry.h"
+#include "services/work_leases.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "storage/repositories.h"
@@ -78,7 +79,8 @@ private:
 };
 
 // A real database, migrated, with a ManualClock: SQLite in a temporary directory, or a fresh
-// MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h).
+// MariaDB database under BILLWRIGHT_TEST_DATABASE=mysql (support/test_database.h). `leases` is
+// the one node that runs scheduler jobs unless a test makes more.
 struct StoreFixture {
     std::string dir;
     std::unique_ptr<TestDatabase> test_database;
@@ -87,6 +89,7 @@ struct StoreFixture {
     std::unique_ptr<storage::Store> store;
     core::ManualClock clock{std::chrono::sys_days{
         core::Date{std::chrono::year{2026}, std::chrono::March, std::chrono::day{1}}}};
+    std::unique_ptr<services::WorkLeases> leases;
 
     StoreFixture() {
         dir = (std::filesystem::temp_directory_path() /
@@ -98,8 +101,11 @@ struct StoreFixture {
         static_cast<void>(storage::applyMigrations(*db, 0));
         counted = std::make_unique<CountingDatabase>(*db);
         store = storage::makeSqlStore(*counted);
+        leases = std::make_unique<services::WorkLeases>(*store, clock,
+                                                        services::LeaseOptions{"node", 60, 4});
     }
     ~StoreFixture() {
+        leases.reset();
         store.reset();
         counted.reset();
         db.reset();

@@ -5,15 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "services/service_fixture.h"
+#include "storage/overlapping_claims.h"
 
 using namespace billwright;
 using namespace billwright::testing;
@@ -250,42 +248,24 @@ BOOST_AUTO_TEST_CASE(concurrent_claims_of_one_run_get_different_items, *testing:
         for (int i = 1; i <= 8; ++i) customers.push_back("cus_" + std::to_string(i));
         uow.invoiceRuns().insertItems("ten_a", "run_1", customers, at);
     });
-    std::mutex m;
-    std::condition_variable cv;
-    bool first_claimed = false, second_done = false, done_while_open = false;
     std::vector<std::string> a, b;
-    std::thread first([&] {
-        write(*store, [&](storage::UnitOfWork& uow) {
+    const bool without_waiting = secondClaimFinishesWhileFirstIsOpen(
+        *store,
+        [&](storage::UnitOfWork& uow) {
             a.clear();
             for (const auto& item :
                  uow.invoiceRuns().claimItems("ten_a", "run_1", 1000, "A", 1060, 3))
                 a.push_back(item.customer_id);
-            std::unique_lock lock(m);
-            first_claimed = true;
-            cv.notify_all();
-            // Held open until the other claim is done (bounded, so a failure cannot hang).
-            done_while_open =
-                cv.wait_for(lock, std::chrono::seconds{10}, [&] { return second_done; });
+        },
+        [&](storage::UnitOfWork& uow) {
+            b.clear();
+            for (const auto& item :
+                 uow.invoiceRuns().claimItems("ten_a", "run_1", 1000, "B", 1060, 3))
+                b.push_back(item.customer_id);
         });
-    });
-    {
-        std::unique_lock lock(m);
-        cv.wait(lock, [&] { return first_claimed; });
-    }
-    write(*store, [&](storage::UnitOfWork& uow) {
-        b.clear();
-        for (const auto& item : uow.invoiceRuns().claimItems("ten_a", "run_1", 1000, "B", 1060, 3))
-            b.push_back(item.customer_id);
-    });
-    {
-        std::lock_guard lock(m);
-        second_done = true;
-    }
-    cv.notify_all();
-    first.join();
     BOOST_CHECK(a == (std::vector<std::string>{"cus_1", "cus_2", "cus_3"}));
     BOOST_CHECK(b == (std::vector<std::string>{"cus_4", "cus_5", "cus_6"}));
-    BOOST_CHECK(done_while_open);
+    BOOST_CHECK(without_waiting);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
