@@ -1,6 +1,7 @@
 #include "services/invoicing.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "core/random.h"
 #include "core/time_zone.h"
@@ -1202,46 +1203,36 @@ void writeMoney(core::JsonWriter& w, std::int64_t minor, const domain::Currency&
     w.string(domain::formatMinorUnits(minor, c));
 }
 
-void writeOptionalMoney(core::JsonWriter& w, const std::optional<std::int64_t>& minor,
-                        const domain::Currency& c) {
-    if (minor) {
-        writeMoney(w, *minor, c);
+// `write` for a value, null for none.
+template <typename T, typename Write>
+void writeOptional(core::JsonWriter& w, const std::optional<T>& value, Write&& write) {
+    if (value) {
+        write(*value);
     } else {
         w.null();
     }
+}
+
+void writeOptionalMoney(core::JsonWriter& w, const std::optional<std::int64_t>& minor,
+                        const domain::Currency& c) {
+    writeOptional(w, minor, [&](std::int64_t v) { writeMoney(w, v, c); });
 }
 
 void writeOptionalFixed(core::JsonWriter& w, const std::optional<std::int64_t>& value,
                         int decimals) {
-    if (value) {
-        w.string(domain::formatFixed(*value, decimals));
-    } else {
-        w.null();
-    }
+    writeOptional(w, value, [&](std::int64_t v) { w.string(domain::formatFixed(v, decimals)); });
 }
 
 void writeOptionalInt(core::JsonWriter& w, const std::optional<std::int64_t>& value) {
-    if (value) {
-        w.number(*value);
-    } else {
-        w.null();
-    }
+    writeOptional(w, value, [&](std::int64_t v) { w.number(v); });
 }
 
 void writeOptionalDate(core::JsonWriter& w, const std::optional<core::Date>& date) {
-    if (date) {
-        w.string(core::formatIsoDate(*date));
-    } else {
-        w.null();
-    }
+    writeOptional(w, date, [&](core::Date d) { w.string(core::formatIsoDate(d)); });
 }
 
 void writeOptionalTimestamp(core::JsonWriter& w, const std::optional<core::SysSeconds>& t) {
-    if (t) {
-        w.string(core::formatTimestamp(*t));
-    } else {
-        w.null();
-    }
+    writeOptional(w, t, [&](core::SysSeconds v) { w.string(core::formatTimestamp(v)); });
 }
 
 void writeLine(core::JsonWriter& w, const InvoiceLine& l, const domain::Currency& c) {
@@ -1298,18 +1289,11 @@ void writeLine(core::JsonWriter& w, const InvoiceLine& l, const domain::Currency
 void writeVariance(core::JsonWriter& w, std::int64_t billed_wh,
                    const std::optional<std::int64_t>& pdu_wh) {
     const auto v = pdu_wh ? domain::energyVariance(billed_wh, *pdu_wh) : std::nullopt;
+    using Variance = std::decay_t<decltype(*v)>;
     w.key("variance_percent");
-    if (v) {
-        w.string(domain::formatFixed(v->bp, 2));
-    } else {
-        w.null();
-    }
+    writeOptional(w, v, [&](const Variance& x) { w.string(domain::formatFixed(x.bp, 2)); });
     w.key("variance_class");
-    if (v) {
-        w.string(domain::varianceClassName(v->cls));
-    } else {
-        w.null();
-    }
+    writeOptional(w, v, [&](const Variance& x) { w.string(domain::varianceClassName(x.cls)); });
 }
 
 void writeContractSummary(core::JsonWriter& w, const domain::InvoiceContractSummary& s) {

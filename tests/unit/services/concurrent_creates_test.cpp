@@ -87,28 +87,8 @@ struct ConcurrentFixture : PaymentsFixture {
     // A draft (of October unless told) for `owner` in `tenant_id`, written as the engine would.
     std::string draft(const std::string& tenant_id, const std::string& owner, std::int64_t amount,
                       core::Date period_start = ymd(2026, 10, 1)) {
-        domain::Invoice inv;
-        inv.id = core::newId("inv", ++serial);
-        inv.tenant_id = tenant_id;
-        inv.customer_id = owner;
-        inv.period.start = period_start;
-        inv.period.end = core::addDays(period_start, 30);
-        inv.due_days = 15;
-        inv.created_at = inv.updated_at = clock.nowSeconds();
-        domain::InvoiceLine line;
-        line.id = core::newId("inl", serial);
-        line.position = 1;
-        line.kind = domain::LineKind::kAdjustment;
-        line.description = "Hosting";
-        line.amount_minor = amount;
-        line.taxable = false;
-        inv.lines.push_back(line);
-        BOOST_REQUIRE(domain::computeTotals(inv).ok());
-        store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
-            uow.invoices().insert(inv);
-            return true;
-        });
-        return inv.id;
+        ++serial;
+        return insertDraft(tenant_id, owner, amount, period_start, serial);
     }
 
     std::int64_t countRows(const std::string& sql) {

@@ -61,15 +61,16 @@ struct PaymentsFixture : InvoicingFixture {
         BOOST_REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().detail));
     }
 
-    // A draft of `amount_minor` for October, written as the engine would, then issued through
-    // Invoicing (which schedules auto-pay).
-    std::string issuedInvoice(std::int64_t amount_minor, const std::string& cus = "") {
-        const std::string owner = cus.empty() ? customer_id : cus;
+    // A one-line draft of `amount_minor` for `owner` in `tenant_id` from `period_start` (30
+    // days), written straight into the store as the engine would; `id_time` seeds its id.
+    std::string insertDraft(const std::string& tenant_id, const std::string& owner,
+                            std::int64_t amount_minor, core::Date period_start,
+                            std::int64_t id_time) {
         domain::Invoice inv;
-        inv.id = core::newId("inv", unixOf(clock.nowSeconds()) * 1000 + ++serial);
-        inv.tenant_id = tenant;
+        inv.id = core::newId("inv", id_time);
+        inv.tenant_id = tenant_id;
         inv.customer_id = owner;
-        inv.period.start = core::addDays(ymd(2026, 10, 1), serial * 40);
+        inv.period.start = period_start;
         inv.period.end = core::addDays(inv.period.start, 30);
         inv.due_days = 15;
         inv.created_at = inv.updated_at = clock.nowSeconds();
@@ -86,12 +87,23 @@ struct PaymentsFixture : InvoicingFixture {
             uow.invoices().insert(inv);
             return true;
         });
+        return inv.id;
+    }
+
+    // A draft of `amount_minor` (insertDraft), then issued through Invoicing (which schedules
+    // auto-pay).
+    std::string issuedInvoice(std::int64_t amount_minor, const std::string& cus = "") {
+        const std::string owner = cus.empty() ? customer_id : cus;
+        ++serial;
+        const std::string id =
+            insertDraft(tenant, owner, amount_minor, core::addDays(ymd(2026, 10, 1), serial * 40),
+                        unixOf(clock.nowSeconds()) * 1000 + serial);
         services::StatusChange issue;
         issue.target = domain::InvoiceStatus::kIssued;
         issue.send_email = false;
-        auto issued = invoicing.changeStatus(actor, tenant, inv.id, issue);
+        auto issued = invoicing.changeStatus(actor, tenant, id, issue);
         BOOST_REQUIRE_MESSAGE(issued.ok(), (issued.ok() ? "" : issued.error().detail));
-        return inv.id;
+        return id;
     }
 
     domain::Invoice invoice(const std::string& id) { return invoicing.get(tenant, id).value(); }
