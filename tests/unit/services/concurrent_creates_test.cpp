@@ -57,6 +57,18 @@ void checkNoFailures(const std::vector<std::string>& failures) {
                                                           << (failures.empty() ? "" : failures[0]));
 }
 
+// An Infinity contract (billed from nameplate power, no telemetry needed) for `quantity` S19s.
+void infinityS19(domain::Contract& c, std::int64_t quantity) {
+    c.type = ContractType::kInfinity;
+    c.miner_model = "S19";
+    c.miner_hashrate_mth = 100000;
+    c.miner_efficiency_mjth = 30000;
+    c.quantity = quantity;
+    c.connector_fee_bp = 0;
+    c.payout_wallet = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+    c.rate_micro = 50000;
+}
+
 struct ConcurrentFixture : PaymentsFixture {
     // Each create moves the clock on by a millisecond, so ids grow as on a real clock (new rows
     // land at the end of each index, where concurrent creators meet).
@@ -122,17 +134,7 @@ BOOST_AUTO_TEST_CASE(contracts_activated_on_creation_at_once_are_all_created_and
         keep(made, refusals, n,
              contracts.create(
                  actor, tenant, owners[static_cast<std::size_t>(n)],
-                 [](domain::Contract& c) {
-                     c.type = ContractType::kInfinity;
-                     c.miner_model = "S19";
-                     c.miner_hashrate_mth = 100000;
-                     c.miner_efficiency_mjth = 30000;
-                     c.quantity = 2;
-                     c.connector_fee_bp = 0;
-                     c.payout_wallet = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
-                     c.rate_micro = 50000;
-                 },
-                 true));
+                 [](domain::Contract& c) { infinityS19(c, 2); }, true));
     });
     checkNoFailures(failures);
     BOOST_CHECK_EQUAL(refusalsIn(refusals).size(), 0U);
@@ -402,18 +404,7 @@ BOOST_AUTO_TEST_CASE(invoices_generated_at_once_for_many_customers_are_each_crea
     const auto owners = customers(kAll);
     for (const auto& owner : owners) {
         auto v = contracts.create(
-            actor, tenant, owner,
-            [](domain::Contract& c) {
-                c.type = ContractType::kInfinity;
-                c.miner_model = "S19";
-                c.miner_hashrate_mth = 100000;
-                c.miner_efficiency_mjth = 30000;
-                c.quantity = 1;
-                c.connector_fee_bp = 0;
-                c.payout_wallet = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
-                c.rate_micro = 50000;
-            },
-            true);
+            actor, tenant, owner, [](domain::Contract& c) { infinityS19(c, 1); }, true);
         BOOST_REQUIRE_MESSAGE(v.ok(), (v.ok() ? "" : v.error().detail));
     }
     at(ymd(2026, 11, 2), 9);
