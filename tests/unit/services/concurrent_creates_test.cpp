@@ -10,6 +10,8 @@
 #include <barrier>
 #include <boost/test/unit_test.hpp>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -103,6 +105,11 @@ struct ConcurrentFixture : PaymentsFixture {
         return insertDraft(tenant_id, owner, amount, period_start, serial);
     }
 
+    // Issues each of `drafts` on its own thread at once (draft n in tenant_of(n)): every one is
+    // issued, none refused, no transaction started over. The issued invoices, in draft order.
+    std::vector<domain::Invoice> issueTogether(const std::vector<std::string>& drafts,
+                                               const std::function<std::string(int)>& tenant_of);
+
     std::int64_t countRows(const std::string& sql) {
         std::int64_t n = 0;
         db->transact(storage::TxMode::kRead, [&](storage::Connection& c) {
@@ -118,6 +125,40 @@ std::vector<std::string> refusalsIn(const std::vector<std::string>& refusals) {
     for (const auto& r : refusals)
         if (!r.empty()) out.push_back(r);
     return out;
+}
+
+std::vector<domain::Invoice> ConcurrentFixture::issueTogether(
+    const std::vector<std::string>& drafts, const std::function<std::string(int)>& tenant_of) {
+    const auto reruns_before = counted->reruns();
+    std::vector<std::optional<domain::Invoice>> issued(drafts.size());
+    std::vector<std::string> refusals(drafts.size());
+    const auto failures = together([&](int n) {
+        services::StatusChange issue;
+        issue.target = domain::InvoiceStatus::kIssued;
+        keep(issued, refusals, n,
+             invoicing.changeStatus(actor, tenant_of(n), drafts[static_cast<std::size_t>(n)],
+                                    issue));
+    });
+    checkNoFailures(failures);
+    BOOST_CHECK_MESSAGE(refusalsIn(refusals).empty(),
+                        (refusalsIn(refusals).empty() ? "" : refusalsIn(refusals)[0]));
+    BOOST_CHECK_EQUAL(counted->reruns() - reruns_before, 0);
+    std::vector<domain::Invoice> out;
+    for (auto& inv : issued) {
+        BOOST_REQUIRE(inv);
+        out.push_back(std::move(*inv));
+    }
+    return out;
+}
+
+// The invoices hold the numbers 1..count of 2026, each once.
+void checkNumberedOneTo(const std::vector<domain::Invoice>& invoices, int count) {
+    std::set<std::string> numbers;
+    for (const auto& inv : invoices) numbers.insert(inv.invoice_number.value_or(""));
+    std::set<std::string> expected;
+    for (int i = 1; i <= count; ++i)
+        expected.insert(domain::formatInvoiceNumber(domain::kCustomerInvoicePrefix, 2026, i));
+    BOOST_CHECK_EQUAL_COLLECTIONS(numbers.begin(), numbers.end(), expected.begin(), expected.end());
 }
 
 }  // namespace
@@ -322,27 +363,9 @@ BOOST_AUTO_TEST_CASE(drafts_issued_at_once_are_numbered_without_gaps_or_repeats)
     std::vector<std::string> drafts;
     for (int n = 0; n < kAll; ++n)
         drafts.push_back(draft(tenant, owners[static_cast<std::size_t>(n)], 1000 + n));
-    const auto reruns_before = counted->reruns();
-    std::vector<std::optional<domain::Invoice>> issued(kAll);
-    std::vector<std::string> refusals(kAll);
-    const auto failures = together([&](int n) {
-        services::StatusChange issue;
-        issue.target = domain::InvoiceStatus::kIssued;
-        keep(issued, refusals, n,
-             invoicing.changeStatus(actor, tenant, drafts[static_cast<std::size_t>(n)], issue));
-    });
-    checkNoFailures(failures);
-    BOOST_CHECK_EQUAL(refusalsIn(refusals).size(), 0U);
-    BOOST_CHECK_EQUAL(counted->reruns() - reruns_before, 0);
-    std::set<std::string> numbers;
-    for (const auto& inv : issued) {
-        BOOST_REQUIRE(inv);
-        numbers.insert(inv->invoice_number.value_or(""));
-    }
-    std::set<std::string> expected;
-    for (int i = 1; i <= kAll; ++i)
-        expected.insert(domain::formatInvoiceNumber(domain::kCustomerInvoicePrefix, 2026, i));
-    BOOST_CHECK_EQUAL_COLLECTIONS(numbers.begin(), numbers.end(), expected.begin(), expected.end());
+    const auto issued = issueTogether(drafts, [&](int) { return tenant; });
+    BOOST_CHECK_EQUAL(issued.size(), static_cast<std::size_t>(kAll));
+    checkNumberedOneTo(issued, kAll);
     BOOST_CHECK_EQUAL(countRows("SELECT COUNT(*) FROM outbox_messages WHERE tenant_id = ?"), kAll);
 }
 
@@ -369,32 +392,12 @@ BOOST_AUTO_TEST_CASE(drafts_of_many_tenants_issued_at_once_are_numbered_per_tena
         for (int i = 0; i < kEach; ++i)
             drafts.push_back(draft(id, owner, 1000 + i, core::addDays(ymd(2025, 1, 1), 31 * i)));
     }
-    const auto reruns_before = counted->reruns();
-    std::vector<std::optional<domain::Invoice>> issued(kAll);
-    std::vector<std::string> refusals(kAll);
-    const auto failures = together([&](int n) {
-        services::StatusChange issue;
-        issue.target = domain::InvoiceStatus::kIssued;
-        keep(issued, refusals, n,
-             invoicing.changeStatus(actor, tenants[static_cast<std::size_t>(n / kEach)],
-                                    drafts[static_cast<std::size_t>(n)], issue));
-    });
-    checkNoFailures(failures);
-    BOOST_CHECK_MESSAGE(refusalsIn(refusals).empty(),
-                        (refusalsIn(refusals).empty() ? "" : refusalsIn(refusals)[0]));
-    BOOST_CHECK_EQUAL(counted->reruns() - reruns_before, 0);
+    const auto issued =
+        issueTogether(drafts, [&](int n) { return tenants[static_cast<std::size_t>(n / kEach)]; });
+    BOOST_REQUIRE_EQUAL(issued.size(), static_cast<std::size_t>(kAll));
     for (int t = 0; t < kThreads; ++t) {
-        std::set<std::string> numbers;
-        for (int i = 0; i < kEach; ++i) {
-            const auto& inv = issued[static_cast<std::size_t>(t * kEach + i)];
-            BOOST_REQUIRE(inv);
-            numbers.insert(inv->invoice_number.value_or(""));
-        }
-        std::set<std::string> expected;
-        for (int i = 1; i <= kEach; ++i)
-            expected.insert(domain::formatInvoiceNumber(domain::kCustomerInvoicePrefix, 2026, i));
-        BOOST_CHECK_EQUAL_COLLECTIONS(numbers.begin(), numbers.end(), expected.begin(),
-                                      expected.end());
+        const auto first = issued.begin() + t * kEach;
+        checkNumberedOneTo(std::vector<domain::Invoice>(first, first + kEach), kEach);
     }
 }
 
