@@ -211,6 +211,10 @@ protected:
 private:
     int serve(const Settings& settings) {
         log_.configure(settings.log_level, settings.log_format);
+        log_.startWriter(std::chrono::milliseconds{settings.log_flush_ms});
+        // Queued lines are written when serve() ends, however it ends.
+        const std::unique_ptr<core::Logger, void (*)(core::Logger*)> writer_stop(
+            &log_, [](core::Logger* log) { log->stopWriter(); });
         core::SystemClock clock;
         storage::DatabaseOptions db_options;
         db_options.pool_size = settings.database_pool_size;

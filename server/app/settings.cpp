@@ -129,6 +129,10 @@ const std::vector<SettingSpec>& settingSpecs() {
          "the environment variable over the file"},
         {"log.level", "info", "debug, info, warning or error"},
         {"log.format", "text", "text (key=value) or json (one object per line)"},
+        {"log.flush_ms", "10",
+         "debug and info lines (one per request) are written together at most this long after "
+         "they were logged, by one thread in one write; warnings and errors at once; 0: each "
+         "line written at once by the thread that logged it"},
         {"bootstrap.key_file", "",
          "when set and no super key exists, write the first one here (mode 0600)"},
         {"bootstrap.demo_data", "false",
@@ -348,6 +352,9 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
     if (!core::parseLogFormat(values["log.format"], s.log_format)) {
         return badValue("log.format", "must be text or json");
     }
+    auto log_flush = integerIn("log.flush_ms", values["log.flush_ms"], 0, 1000);
+    if (!log_flush.ok()) return std::move(log_flush).error();
+    s.log_flush_ms = static_cast<int>(*log_flush);
     s.bootstrap_key_file = values["bootstrap.key_file"];
     auto demo = boolean("bootstrap.demo_data", values["bootstrap.demo_data"]);
     if (!demo.ok()) return std::move(demo).error();

@@ -45,6 +45,7 @@ struct Settings {
     std::string secrets_master_key;  // validated by services::SecretBox at start
     core::LogLevel log_level = core::LogLevel::kInfo;
     core::LogFormat log_format = core::LogFormat::kText;
+    int log_flush_ms = 10;
     std::string bootstrap_key_file;
     bool bootstrap_demo_data = false;
     std::string platform_timezone;

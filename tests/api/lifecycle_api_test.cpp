@@ -13,6 +13,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "api/api_fixture.h"
 
@@ -271,6 +272,36 @@ BOOST_AUTO_TEST_CASE(log_format_json_writes_one_json_object_per_line) {
         }
     }
     BOOST_CHECK_EQUAL(requests, 1);
+}
+
+BOOST_AUTO_TEST_CASE(by_default_request_lines_are_written_by_the_log_writer_and_all_by_shutdown) {
+    ServerProcess server({"log.flush_ms=10"});  // the default, which other tests turn off
+    const auto request_lines = [&] {
+        std::istringstream lines(server.stderrText());
+        int count = 0;
+        for (std::string line; std::getline(lines, line);) {
+            if (line.find(" info request ") != std::string::npos &&
+                line.find("route=/v1/tenants") != std::string::npos) {
+                ++count;
+            }
+        }
+        return count;
+    };
+    for (int i = 0; i < 20; ++i) {
+        BOOST_REQUIRE_EQUAL(server.get("/v1/tenants", server.superKey()).status, 200);
+    }
+    // Written within the delay while the server runs, not only at shutdown.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (request_lines() < 20 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    BOOST_CHECK_EQUAL(request_lines(), 20);
+    BOOST_CHECK_EQUAL(server.get("/v1/tenants", server.superKey()).status, 200);
+    BOOST_CHECK_EQUAL(server.stop(), 0);
+    BOOST_CHECK_EQUAL(request_lines(), 21);  // the last one written by the shutdown at the latest
+    const std::string log = server.stderrText();
+    BOOST_CHECK(log.find("stopped") != std::string::npos);
+    BOOST_CHECK_GT(log.find("stopped"), log.rfind("route=/v1/tenants"));
 }
 
 BOOST_AUTO_TEST_CASE(with_a_certificate_and_key_the_server_speaks_https_only) {
