@@ -117,6 +117,9 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"database.checkpoint_pages", "20000",
          "SQLite: WAL pages a commit may leave before it checkpoints them (SQLite's own default "
          "is 1000)"},
+        {"database.mmap_mb", "1024",
+         "SQLite: how much of the database file (MiB) every connection reads through one shared "
+         "memory map instead of read(2) into its own cache; 0: no map"},
         {"plugins.directories", "",
          "comma-separated directories whose *.so plugins are loaded at start; empty means "
          "<directory of billwrightd>/../lib/billwright/plugins"},
@@ -324,6 +327,9 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         integerIn("database.checkpoint_pages", values["database.checkpoint_pages"], 100, 1000000);
     if (!checkpoint.ok()) return std::move(checkpoint).error();
     s.database_checkpoint_pages = static_cast<int>(*checkpoint);
+    auto mmap_mb = integerIn("database.mmap_mb", values["database.mmap_mb"], 0, 2047);
+    if (!mmap_mb.ok()) return std::move(mmap_mb).error();
+    s.database_mmap_mb = static_cast<int>(*mmap_mb);
 
     s.plugin_directories = splitNonEmpty(values["plugins.directories"], ',');
     // plugin_id=host,host;plugin_id=host

@@ -221,7 +221,8 @@ private:
 // connection's statement cache (above).
 class SqliteConnection final : public Connection {
 public:
-    SqliteConnection(const std::string& path, int busy_timeout_ms, int checkpoint_pages)
+    SqliteConnection(const std::string& path, int busy_timeout_ms, int checkpoint_pages,
+                     std::int64_t mmap_bytes)
         : session_(Poco::Data::SQLite::Connector::KEY, path),
           cache_(
               std::make_unique<StatementCache>(Poco::Data::SQLite::Utility::dbHandle(session_))) {
@@ -233,6 +234,10 @@ public:
         execute("PRAGMA foreign_keys = ON", {});
         execute("PRAGMA synchronous = NORMAL", {});  // safe with WAL: a crash loses no committed tx
         query("PRAGMA journal_mode = WAL", {});
+        // Pages of the database file are read through one shared memory map instead of a
+        // read(2) into each connection's own cache (pages written since the last checkpoint
+        // still come from the WAL). Writes still go through write(2) (sqlite.org/mmap.html).
+        query("PRAGMA mmap_size = " + std::to_string(mmap_bytes), {});
     }
     ~SqliteConnection() override {
         cache_.reset();  // every statement finalized before the session closes the handle
@@ -296,7 +301,14 @@ SqliteDatabase::SqliteDatabase(std::string path, const DatabaseOptions& options)
         // because a connection belongs to one transaction, and so to one thread, at a time: the
         // pool hands it out and takes it back. Set before the first connection opens (it
         // restarts the library). Should that fail, serialized mode stays: slower, as safe.
-        Poco::Data::SQLite::Utility::setThreadMode(Poco::Data::SQLite::Utility::THREAD_MODE_MULTI);
+        //
+        // Memory statistics off: with them on, every allocation inside SQLite takes one global
+        // mutex, which 64 request threads queued on (a quarter of the server's futex calls
+        // under the load test; bench/README.md, "Load"). Nothing here reads those statistics.
+        sqlite3_shutdown();
+        sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        sqlite3_initialize();
         Poco::Data::SQLite::Connector::registerConnector();
     });
     const auto parent = std::filesystem::path(path_).parent_path();
@@ -328,7 +340,8 @@ std::unique_ptr<SqliteConnection> SqliteDatabase::acquire() {
     lock.unlock();
     try {
         return std::make_unique<SqliteConnection>(path_, options_.busy_timeout_ms,
-                                                  options_.checkpoint_pages);
+                                                  options_.checkpoint_pages,
+                                                  std::int64_t{options_.mmap_mb} * 1024 * 1024);
     } catch (...) {
         std::lock_guard relock(mutex_);
         --open_count_;

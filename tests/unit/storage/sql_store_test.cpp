@@ -328,3 +328,56 @@ BOOST_AUTO_TEST_CASE(an_unusable_database_url_is_refused) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(sqlite_driver)
+
+// database.mmap_mb: every connection reads the file through the map, and what one connection
+// commits the others read (through the map and the WAL) at once.
+BOOST_AUTO_TEST_CASE(connections_read_through_the_memory_map_they_are_given) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("bwunit-mmap-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    for (const int mmap_mb : {0, 64}) {
+        storage::DatabaseOptions options;
+        options.mmap_mb = mmap_mb;
+        options.checkpoint_pages = 100;  // pages reach the database file (and the map) early
+        const auto path = (dir / ("m" + std::to_string(mmap_mb) + ".db")).string();
+        auto db = storage::openDatabase("sqlite:" + path, options);
+        db->transact(storage::TxMode::kWrite, [](storage::Connection& c) {
+            c.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)");
+            auto insert = c.prepare("INSERT INTO t (k, v) VALUES (?, ?)");
+            for (int k = 0; k < 5000; ++k) {
+                insert->bind(1, std::int64_t{k});
+                insert->bind(2, std::string(100, static_cast<char>('a' + k % 26)));
+                insert->run();
+            }
+            return true;
+        });
+        // Two connections at once: one holds a read transaction while the other checks.
+        db->transact(storage::TxMode::kRead, [&](storage::Connection& outer) {
+            BOOST_CHECK_EQUAL(outer.query("PRAGMA mmap_size").at(0).getInt(0),
+                              std::int64_t{mmap_mb} * 1024 * 1024);
+            db->transact(storage::TxMode::kRead, [&](storage::Connection& inner) {
+                BOOST_CHECK_EQUAL(inner.query("PRAGMA mmap_size").at(0).getInt(0),
+                                  std::int64_t{mmap_mb} * 1024 * 1024);
+                BOOST_CHECK_EQUAL(inner.query("SELECT v FROM t WHERE k = 4321").at(0).getString(0),
+                                  std::string(100, static_cast<char>('a' + 4321 % 26)));
+                return true;
+            });
+            BOOST_CHECK_EQUAL(outer.query("SELECT COUNT(*) FROM t").at(0).getInt(0), 5000);
+            return true;
+        });
+        db->transact(storage::TxMode::kWrite, [](storage::Connection& c) {
+            c.execute("UPDATE t SET v = 'changed' WHERE k = 17");
+            return true;
+        });
+        db->transact(storage::TxMode::kRead, [](storage::Connection& c) {
+            BOOST_CHECK_EQUAL(c.query("SELECT v FROM t WHERE k = 17").at(0).getString(0),
+                              "changed");
+            return true;
+        });
+    }
+    std::filesystem::remove_all(dir);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
