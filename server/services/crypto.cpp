@@ -24,9 +24,13 @@ std::string hex(const unsigned char* digest, unsigned int length) {
 }  // namespace
 
 std::string sha256Hex(std::string_view data) {
+    // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up in its provider store,
+    // under a lock, on every digest (every authenticated request hashes its key).
+    static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int length = 0;
-    if (EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr) != 1) {
+    if (kSha256 == nullptr ||
+        EVP_Digest(data.data(), data.size(), digest, &length, kSha256, nullptr) != 1) {
         throw std::runtime_error("SHA-256 failed");
     }
     return hex(digest, length);

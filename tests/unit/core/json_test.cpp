@@ -523,6 +523,31 @@ BOOST_AUTO_TEST_CASE(output_escapes_control_characters_and_line_separators) {
     BOOST_TEST(printable(toJson(JsonValue::string("x\xE2\x80"))) == printable("\"x\xE2\x80\""));
 }
 
+BOOST_AUTO_TEST_CASE(a_character_to_escape_is_found_wherever_it_stands_in_a_long_string) {
+    // Strings are scanned eight bytes at a time: put each special byte at every offset of
+    // every word, and next to bytes >= 0x80 (which must not be taken for special ones).
+    const std::vector<std::pair<std::string, std::string>> specials = {
+        {"\"", "\\\""},      {"\\", "\\\\"},
+        {"\n", "\\n"},       {std::string(1, '\0'), "\\u0000"},
+        {"\x1f", "\\u001f"}, {"\xE2\x80\xA8", "\\u2028"}};
+    for (const auto& [special, escaped] : specials) {
+        for (std::size_t at = 0; at < 20; ++at) {
+            const std::string raw = std::string(at, 'a') + special + "\xC3\xA9 \x7f" + "zzzzzzzzz";
+            const std::string expected =
+                "\"" + std::string(at, 'a') + escaped + "\xC3\xA9 \x7f" + "zzzzzzzzz\"";
+            BOOST_TEST(printable(toJson(JsonValue::string(raw))) == printable(expected));
+            BOOST_TEST((parseOk(toJson(JsonValue::string(raw))).asString() == raw));
+        }
+    }
+    // Nothing to escape, long and with bytes of every value from 0x20 but 0xE2 ('"' and '\\'
+    // aside): copied as it is.
+    std::string plain;
+    for (int c = 0x20; c < 0x100; ++c) {
+        if (c != '"' && c != '\\' && c != 0xE2) plain.push_back(static_cast<char>(c));
+    }
+    BOOST_TEST(printable(toJson(JsonValue::string(plain))) == printable("\"" + plain + "\""));
+}
+
 BOOST_AUTO_TEST_CASE(append_json_string_appends_to_existing_output) {
     std::string out = "key=";
     billwright::core::appendJsonString(out, "a\"b\n");
