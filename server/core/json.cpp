@@ -669,9 +669,23 @@ JsonWriter& JsonWriter::endArray() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-    beforeValue();
-    appendJsonString(out_, name);
-    out_.push_back(':');
+    std::size_t plain = 0;
+    while (plain < name.size() && !kJsonStringSpecial[byteAt(name, plain)]) ++plain;
+    if (plain == name.size()) {  // nearly every name: [,]"name": in one step
+        const std::size_t at = out_.size();
+        const std::size_t comma = comma_ ? 1 : 0;
+        out_.resize(at + comma + name.size() + 3);
+        char* p = out_.data() + at;
+        if (comma != 0) *p++ = ',';
+        *p++ = '"';
+        if (!name.empty()) std::memcpy(p, name.data(), name.size());
+        p[name.size()] = '"';
+        p[name.size() + 1] = ':';
+    } else {
+        beforeValue();
+        appendJsonString(out_, name);
+        out_.push_back(':');
+    }
     comma_ = false;  // the member's value comes next, without a comma
     return *this;
 }

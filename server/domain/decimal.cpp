@@ -1,5 +1,7 @@
 #include "domain/decimal.h"
 
+#include <charconv>
+
 #include <limits>
 
 namespace billwright::domain {
@@ -83,19 +85,29 @@ std::optional<std::int64_t> parseFixed(std::string_view text, int decimals,
 }
 
 std::string formatFixed(std::int64_t minor, int decimals) {
-    // Work on the unsigned magnitude so INT64_MIN formats correctly.
+    // Work on the unsigned magnitude so INT64_MIN formats correctly. One string, built in place
+    // (money and quantities are formatted for every field of every representation).
     const bool negative = minor < 0;
     const std::uint64_t magnitude = negative ? static_cast<std::uint64_t>(-(minor + 1)) + 1U
                                              : static_cast<std::uint64_t>(minor);
-    std::string digits = std::to_string(magnitude);
+    char digits[24];
+    const auto digits_end = std::to_chars(digits, digits + sizeof digits, magnitude).ptr;
+    const auto count = static_cast<std::size_t>(digits_end - digits);
     const auto exponent = static_cast<std::size_t>(decimals < 0 ? 0 : decimals);
-    if (digits.size() <= exponent) digits.insert(0, exponent + 1 - digits.size(), '0');
-    std::string out = negative ? "-" : "";
-    out += digits.substr(0, digits.size() - exponent);
-    if (exponent > 0) {
-        out.push_back('.');
-        out += digits.substr(digits.size() - exponent);
+    const std::size_t integral = count > exponent ? count - exponent : 1;  // at least "0"
+    std::string out((negative ? 1 : 0) + integral + (exponent > 0 ? 1 + exponent : 0), '0');
+    char* p = out.data();
+    if (negative) *p++ = '-';
+    // The digits fill the end of the integral part and the fraction; the zeros before them stay.
+    char* const point = p + integral;
+    char* const end = out.data() + out.size();
+    std::size_t left = count;
+    for (char* q = end; left > 0; --left) {
+        --q;
+        if (q == point) --q;  // skip the decimal point's place
+        *q = digits[left - 1];
     }
+    if (exponent > 0) *point = '.';
     return out;
 }
 

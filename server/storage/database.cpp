@@ -12,15 +12,17 @@ bool SqlRow::isNull(std::size_t i) const {
     return std::holds_alternative<std::monostate>(values_.at(i));
 }
 
+std::int64_t integerFromText(std::string_view text, std::size_t column) {
+    std::int64_t out = 0;
+    const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (ec == std::errc{} && ptr == text.data() + text.size()) return out;
+    throw DbError(DbErrorKind::kOther, "column " + std::to_string(column) + " is not an integer");
+}
+
 std::int64_t SqlRow::getInt(std::size_t i) const {
     const SqlValue& v = values_.at(i);
     if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
-    if (const auto* s = std::get_if<std::string>(&v)) {
-        std::int64_t out = 0;
-        const auto [ptr, ec] = std::from_chars(s->data(), s->data() + s->size(), out);
-        if (ec == std::errc{} && ptr == s->data() + s->size()) return out;
-        throw DbError(DbErrorKind::kOther, "column " + std::to_string(i) + " is not an integer");
-    }
+    if (const auto* s = std::get_if<std::string>(&v)) return integerFromText(*s, i);
     return 0;  // NULL reads as 0 only where the caller asked for a plain integer (SUM of nothing)
 }
 
@@ -31,14 +33,19 @@ std::string SqlRow::getString(std::size_t i) const {
     return {};
 }
 
-std::optional<std::int64_t> SqlRow::getOptionalInt(std::size_t i) const {
+std::optional<std::int64_t> RowView::getOptionalInt(std::size_t i) const {
     if (isNull(i)) return std::nullopt;
     return getInt(i);
 }
 
-std::optional<std::string> SqlRow::getOptionalString(std::size_t i) const {
+std::optional<std::string> RowView::getOptionalString(std::size_t i) const {
     if (isNull(i)) return std::nullopt;
     return getString(i);
+}
+
+void Connection::forEachRow(std::string_view sql, const SqlParams& params,
+                            const std::function<void(const RowView&)>& row) {
+    for (const SqlRow& r : query(sql, params)) row(r);
 }
 
 bool Database::ping() {

@@ -25,16 +25,31 @@ SqlValue sqlOptional(const std::optional<T>& v) {
     return SqlValue{*v};
 }
 
-class SqlRow {
+// One result row, read column by column (0-based). Integers may come back from a driver as text
+// (aggregates in SQLite); both are accepted, and text that is not an integer is a DbError. NULL
+// reads as 0 and "" through the plain getters.
+class RowView {
+public:
+    virtual ~RowView() = default;
+    virtual bool isNull(std::size_t i) const = 0;
+    virtual std::int64_t getInt(std::size_t i) const = 0;
+    virtual std::string getString(std::size_t i) const = 0;
+    std::optional<std::int64_t> getOptionalInt(std::size_t i) const;
+    std::optional<std::string> getOptionalString(std::size_t i) const;
+};
+
+// Text read from an integer column (the drivers' getInt); a DbError naming `column` unless the
+// whole text is a decimal integer.
+std::int64_t integerFromText(std::string_view text, std::size_t column);
+
+// A row copied out of the driver (Connection::query).
+class SqlRow final : public RowView {
 public:
     explicit SqlRow(std::vector<SqlValue> values) : values_(std::move(values)) {}
     std::size_t size() const { return values_.size(); }
-    bool isNull(std::size_t i) const;
-    // Integers may come back from a driver as text (aggregates in SQLite); both are accepted.
-    std::int64_t getInt(std::size_t i) const;
-    std::string getString(std::size_t i) const;
-    std::optional<std::int64_t> getOptionalInt(std::size_t i) const;
-    std::optional<std::string> getOptionalString(std::size_t i) const;
+    bool isNull(std::size_t i) const override;
+    std::int64_t getInt(std::size_t i) const override;
+    std::string getString(std::size_t i) const override;
 
 private:
     std::vector<SqlValue> values_;
@@ -82,6 +97,11 @@ class Connection {
 public:
     virtual ~Connection() = default;
     virtual std::vector<SqlRow> query(std::string_view sql, const SqlParams& params = {}) = 0;
+    // The same query with each row handed to `row` as the driver holds it, valid only during
+    // the call: no row is copied first (the hot reads: an invoice with its lines). This default
+    // goes through query(); the SQLite driver reads the statement's columns directly.
+    virtual void forEachRow(std::string_view sql, const SqlParams& params,
+                            const std::function<void(const RowView&)>& row);
     // Returns the number of rows changed.
     virtual std::int64_t execute(std::string_view sql, const SqlParams& params = {}) = 0;
     // The statement lives no longer than the transaction that prepared it.

@@ -39,7 +39,7 @@ inline domain::Currency currencyFrom(const std::string& code) {
     return *c;
 }
 inline std::int64_t boolInt(bool b) { return b ? 1 : 0; }
-inline bool boolFrom(const SqlRow& r, std::size_t i) { return r.getInt(i) != 0; }
+inline bool boolFrom(const RowView& r, std::size_t i) { return r.getInt(i) != 0; }
 inline std::string text(std::string_view v) { return std::string(v); }
 inline SqlValue optionalTime(const std::optional<SysSeconds>& t) {
     return t ? SqlValue{unix(*t)} : sqlNull();

@@ -168,6 +168,35 @@ std::string columnString(sqlite3_stmt* stmt, int column) {
                        static_cast<std::size_t>(sqlite3_column_bytes(stmt, column)));
 }
 
+// The current row of a stepped statement (Connection::forEachRow), read column by column with
+// the same rules as SqlRow.
+class StatementRow final : public RowView {
+public:
+    explicit StatementRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    bool isNull(std::size_t i) const override {
+        return sqlite3_column_type(stmt_, column(i)) == SQLITE_NULL;
+    }
+    std::int64_t getInt(std::size_t i) const override {
+        switch (sqlite3_column_type(stmt_, column(i))) {
+            case SQLITE_INTEGER:
+                return sqlite3_column_int64(stmt_, column(i));
+            case SQLITE_NULL:
+                return 0;
+            default:
+                return integerFromText(columnString(stmt_, column(i)), i);
+        }
+    }
+    std::string getString(std::size_t i) const override { return columnString(stmt_, column(i)); }
+
+private:
+    int column(std::size_t i) const {
+        if (i >= static_cast<std::size_t>(sqlite3_column_count(stmt_)))
+            throw std::out_of_range("no column " + std::to_string(i));
+        return static_cast<int>(i);
+    }
+    sqlite3_stmt* stmt_;
+};
+
 // The bulk path's statement: a lease held for the statement's life.
 class SqlitePrepared final : public PreparedStatement {
 public:
@@ -272,6 +301,15 @@ public:
             rows.emplace_back(std::move(values));
         }
         return rows;
+    }
+
+    void forEachRow(std::string_view sql, const SqlParams& params,
+                    const std::function<void(const RowView&)>& row) override {
+        sqlite3* db = cache_->db();
+        Lease lease(*cache_, sql);
+        bindAll(db, lease.get(), params);
+        const StatementRow current(lease.get());
+        while (stepChecked(db, lease.get()) == SQLITE_ROW) row(current);
     }
 
     std::int64_t execute(std::string_view sql, const SqlParams& params) override {

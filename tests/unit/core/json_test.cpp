@@ -680,6 +680,7 @@ BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
         .set("items", std::move(items))
         .set("nested", JsonValue::array().push(JsonValue::array()).push(JsonValue::object()))
         .set("ok", JsonValue::boolean(true))
+        .set("q\"k\n", JsonValue::string("v"))  // a name that must be escaped
         .set("", JsonValue::string(""));
     // ...and the same members written.
     std::string text;
@@ -714,6 +715,8 @@ BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
         .endArray()
         .key("ok")
         .boolean(true)
+        .key("q\"k\n")
+        .string("v")
         .key("")
         .string("")
         .endObject();

@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "domain/currency.h"
+#include "domain/decimal.h"
 
 namespace billwright::domain {
 namespace {
@@ -294,6 +295,21 @@ BOOST_AUTO_TEST_CASE(format_minor_units_writes_exactly_the_currency_decimals) {
             BOOST_TEST(formatMoney(Money{c.minor, c.currency}) == c.text);
         }
     }
+}
+
+BOOST_AUTO_TEST_CASE(format_fixed_pads_with_zeros_for_any_number_of_decimals) {
+    using billwright::domain::formatFixed;
+    BOOST_TEST(formatFixed(0, 0) == "0");
+    BOOST_TEST(formatFixed(42, -1) == "42");  // no decimals below zero
+    BOOST_TEST(formatFixed(5, 6) == "0.000005");
+    BOOST_TEST(formatFixed(-5, 6) == "-0.000005");
+    BOOST_TEST(formatFixed(1000000, 6) == "1.000000");
+    BOOST_TEST(formatFixed(-1234567, 6) == "-1.234567");
+    BOOST_TEST(formatFixed(123456, 3) == "123.456");
+    BOOST_TEST(formatFixed(1, 19) == "0.0000000000000000001");
+    BOOST_TEST(formatFixed(kInt64Min, 18) == "-9.223372036854775808");
+    BOOST_TEST(formatFixed(kInt64Max, 19) == "0.9223372036854775807");
+    BOOST_TEST(formatFixed(kInt64Min, 25) == "-0.0000009223372036854775808");
 }
 
 BOOST_AUTO_TEST_CASE(formatted_amounts_parse_back_to_the_same_minor_units_in_every_exponent) {
