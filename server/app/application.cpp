@@ -220,6 +220,7 @@ private:
         db_options.pool_size = settings.database_pool_size;
         db_options.checkpoint_pages = settings.database_checkpoint_pages;
         db_options.mmap_mb = settings.database_mmap_mb;
+        db_options.cache_mb = settings.database_cache_mb;
         auto database = storage::openDatabase(settings.database_url, db_options);
         const auto now = clock.nowSeconds().time_since_epoch().count();
         const auto report = storage::applyMigrations(*database, now);

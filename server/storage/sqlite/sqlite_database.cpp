@@ -251,7 +251,7 @@ private:
 class SqliteConnection final : public Connection {
 public:
     SqliteConnection(const std::string& path, int busy_timeout_ms, int checkpoint_pages,
-                     std::int64_t mmap_bytes)
+                     std::int64_t mmap_bytes, int cache_kib)
         : session_(Poco::Data::SQLite::Connector::KEY, path),
           cache_(
               std::make_unique<StatementCache>(Poco::Data::SQLite::Utility::dbHandle(session_))) {
@@ -263,10 +263,13 @@ public:
         execute("PRAGMA foreign_keys = ON", {});
         execute("PRAGMA synchronous = NORMAL", {});  // safe with WAL: a crash loses no committed tx
         query("PRAGMA journal_mode = WAL", {});
-        // Pages of the database file are read through one shared memory map instead of a
-        // read(2) into each connection's own cache (pages written since the last checkpoint
-        // still come from the WAL). Writes still go through write(2) (sqlite.org/mmap.html).
+        // database.mmap_mb: pages of the database file read through one shared memory map
+        // instead of read(2) into each connection's cache (writes still use write(2),
+        // sqlite.org/mmap.html). Off by default: a mapped page is looked up in the WAL on every
+        // read, which cost an invoice read 7% more instructions than a cache hit (bench/README.md,
+        // "Load"); the page cache (database.cache_mb) is sized to hold the pages read most.
         query("PRAGMA mmap_size = " + std::to_string(mmap_bytes), {});
+        execute("PRAGMA cache_size = -" + std::to_string(cache_kib), {});
     }
     ~SqliteConnection() override {
         cache_.reset();  // every statement finalized before the session closes the handle
@@ -377,9 +380,9 @@ std::unique_ptr<SqliteConnection> SqliteDatabase::acquire() {
     ++open_count_;
     lock.unlock();
     try {
-        return std::make_unique<SqliteConnection>(path_, options_.busy_timeout_ms,
-                                                  options_.checkpoint_pages,
-                                                  std::int64_t{options_.mmap_mb} * 1024 * 1024);
+        return std::make_unique<SqliteConnection>(
+            path_, options_.busy_timeout_ms, options_.checkpoint_pages,
+            std::int64_t{options_.mmap_mb} * 1024 * 1024, options_.cache_mb * 1024);
     } catch (...) {
         std::lock_guard relock(mutex_);
         --open_count_;

@@ -331,8 +331,8 @@ BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(sqlite_driver)
 
-// database.mmap_mb: every connection reads the file through the map, and what one connection
-// commits the others read (through the map and the WAL) at once.
+// database.cache_mb and database.mmap_mb reach every connection, and what one connection
+// commits the others read at once (through the map and the WAL when there is a map).
 BOOST_AUTO_TEST_CASE(connections_read_through_the_memory_map_they_are_given) {
     const auto dir =
         std::filesystem::temp_directory_path() / ("bwunit-mmap-" + std::to_string(::getpid()));
@@ -340,6 +340,7 @@ BOOST_AUTO_TEST_CASE(connections_read_through_the_memory_map_they_are_given) {
     for (const int mmap_mb : {0, 64}) {
         storage::DatabaseOptions options;
         options.mmap_mb = mmap_mb;
+        options.cache_mb = 3 + mmap_mb;
         options.checkpoint_pages = 100;  // pages reach the database file (and the map) early
         const auto path = (dir / ("m" + std::to_string(mmap_mb) + ".db")).string();
         auto db = storage::openDatabase("sqlite:" + path, options);
@@ -357,6 +358,8 @@ BOOST_AUTO_TEST_CASE(connections_read_through_the_memory_map_they_are_given) {
         db->transact(storage::TxMode::kRead, [&](storage::Connection& outer) {
             BOOST_CHECK_EQUAL(outer.query("PRAGMA mmap_size").at(0).getInt(0),
                               std::int64_t{mmap_mb} * 1024 * 1024);
+            BOOST_CHECK_EQUAL(outer.query("PRAGMA cache_size").at(0).getInt(0),
+                              -std::int64_t{3 + mmap_mb} * 1024);  // negative: KiB
             db->transact(storage::TxMode::kRead, [&](storage::Connection& inner) {
                 BOOST_CHECK_EQUAL(inner.query("PRAGMA mmap_size").at(0).getInt(0),
                                   std::int64_t{mmap_mb} * 1024 * 1024);
