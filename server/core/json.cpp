@@ -669,24 +669,27 @@ JsonWriter& JsonWriter::endArray() {
 }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-    std::size_t plain = 0;
-    while (plain < name.size() && !kJsonStringSpecial[byteAt(name, plain)]) ++plain;
-    if (plain == name.size()) {  // nearly every name: [,]"name": in one step
-        const std::size_t at = out_.size();
-        const std::size_t comma = comma_ ? 1 : 0;
-        out_.resize(at + comma + name.size() + 3);
-        char* p = out_.data() + at;
-        if (comma != 0) *p++ = ',';
-        *p++ = '"';
-        if (!name.empty()) std::memcpy(p, name.data(), name.size());
-        p[name.size()] = '"';
-        p[name.size() + 1] = ':';
-    } else {
-        beforeValue();
-        appendJsonString(out_, name);
-        out_.push_back(':');
-    }
+    beforeValue();
+    appendJsonString(out_, name);
+    out_.push_back(':');
     comma_ = false;  // the member's value comes next, without a comma
+    return *this;
+}
+
+JsonWriter& JsonWriter::key(JsonName name) {
+    // [,]"name": put together here and appended in one copy.
+    const std::string_view text = name.text();
+    char buffer[64];
+    if (text.size() + 4 > sizeof buffer) return key(text);
+    std::size_t n = 0;
+    if (comma_) buffer[n++] = ',';
+    buffer[n++] = '"';
+    std::memcpy(buffer + n, text.data(), text.size());
+    n += text.size();
+    buffer[n++] = '"';
+    buffer[n++] = ':';
+    out_.append(buffer, n);
+    comma_ = false;
     return *this;
 }
 

@@ -110,6 +110,30 @@ void appendJsonString(std::string& out, std::string_view s);
 // text toJson would give for the same members. Commas are placed for the caller; it keeps the
 // nesting right (every begin has its end, a key before each member's value) and gives
 // numberLiteral only text of its own formatting.
+// A member name written as a literal, "id"_name (json_literals): checked when compiled to be
+// printable ASCII without '"' or '\\', so the writer copies it without looking at each byte.
+class JsonName {
+public:
+    consteval JsonName(const char* text, std::size_t size) : text_(text, size) {
+        for (const char c : text_) {
+            const auto byte = static_cast<unsigned char>(c);
+            if (byte < 0x20 || byte >= 0x7F || c == '"' || c == '\\') {
+                throw "a JSON name literal must be printable ASCII without quotes or backslashes";
+            }
+        }
+    }
+    std::string_view text() const { return text_; }
+
+private:
+    std::string_view text_;
+};
+
+namespace json_literals {
+consteval JsonName operator""_name(const char* text, std::size_t size) {
+    return JsonName(text, size);
+}
+}  // namespace json_literals
+
 class JsonWriter {
 public:
     explicit JsonWriter(std::string& out) : out_(out) {}
@@ -120,6 +144,7 @@ public:
     JsonWriter& endArray();
     // The name of the next member of the enclosing object; its value follows.
     JsonWriter& key(std::string_view name);
+    JsonWriter& key(JsonName name);  // a literal: no escaping to look for
 
     JsonWriter& string(std::string_view s);
     JsonWriter& optionalString(const std::optional<std::string>& s);  // null when empty

@@ -29,20 +29,28 @@ std::string withLabel(const std::string& rendered, std::string_view key, std::st
 
 std::string Metrics::renderLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
     if (labels.empty()) return {};
-    std::string out = "{";
+    std::size_t size = 2;
+    for (const auto& [key, value] : labels) size += key.size() + value.size() + 4;
+    std::string out;
+    out.reserve(size);
+    out.push_back('{');
     bool first = true;
     for (const auto& [key, value] : labels) {
         if (!first) out.push_back(',');
         first = false;
         out += key;
         out += "=\"";
-        for (const char c : value) {
-            if (c == '\\' || c == '"') out.push_back('\\');
-            if (c == '\n') {
-                out += "\\n";
-                continue;
+        if (value.find_first_of("\\\"\n") == std::string::npos) {
+            out += value;  // nearly every value: route templates, methods, statuses
+        } else {
+            for (const char c : value) {
+                if (c == '\\' || c == '"') out.push_back('\\');
+                if (c == '\n') {
+                    out += "\\n";
+                    continue;
+                }
+                out.push_back(c);
             }
-            out.push_back(c);
         }
         out.push_back('"');
     }

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/random.h"
+#include "domain/decimal.h"
 #include "http/problem.h"
 #include "services/audit.h"
 #include "services/crypto.h"
@@ -134,9 +135,8 @@ Response Api::handle(const RawRequest& raw) {
     } else if (const auto it = request.params.find("tenant_id"); it != request.params.end()) {
         tenant = it->second;
     }
-    char duration[32];
-    std::snprintf(duration, sizeof duration, "%lld.%03lld", static_cast<long long>(micros / 1000),
-                  static_cast<long long>(micros % 1000));
+    // Milliseconds with three decimals ("12.345").
+    const std::string duration = domain::formatFixed(micros, 3);
     ctx_.log.info("request", {{"method", raw.method},
                               {"route", route_name},
                               {"status", status},

@@ -57,15 +57,18 @@ public:
         }
         for (const auto& [name, value] : request) raw.headers[lower(name)] = value;
 
-        const std::size_t max_body = raw.bad_uri ? 0 : api_.bodyLimit(raw.method, raw.path);
-        if (request.hasContentLength() &&
+        // A request with neither Content-Length nor chunked encoding has no body (RFC 9112,
+        // 6.3): nearly every GET, read without matching its route a second time for the limit.
+        const bool has_body = request.hasContentLength() || request.getChunkedTransferEncoding();
+        const std::size_t max_body =
+            raw.bad_uri || !has_body ? 0 : api_.bodyLimit(raw.method, raw.path);
+        if (has_body && request.hasContentLength() &&
             request.getContentLength64() > static_cast<Poco::Int64>(max_body)) {
             raw.body_too_large = true;
-        } else {
+        } else if (has_body) {
             // Read at most one byte past the limit, so a chunked body cannot exhaust memory.
-            // Without a Content-Length (a GET, or a chunked body) the buffer grows as data
-            // comes, from 16 KiB: sizing it to the limit up front zeroed a megabyte for every
-            // bodiless request.
+            // Without a Content-Length (a chunked body) the buffer grows as data comes, from
+            // 16 KiB: sizing it to the limit up front zeroed a megabyte for every request.
             const std::size_t want = std::min<std::size_t>(
                 max_body + 1, request.hasContentLength()
                                   ? static_cast<std::size_t>(request.getContentLength64()) + 1

@@ -15,6 +15,8 @@
 
 namespace billwright::services {
 
+using namespace core::json_literals;
+
 using core::Error;
 using core::ErrorCode;
 using core::JsonValue;
@@ -1237,49 +1239,49 @@ void writeOptionalTimestamp(core::JsonWriter& w, const std::optional<core::SysSe
 
 void writeLine(core::JsonWriter& w, const InvoiceLine& l, const domain::Currency& c) {
     w.beginObject()
-        .key("id")
+        .key("id"_name)
         .string(l.id)
-        .key("position")
+        .key("position"_name)
         .number(l.position)
-        .key("kind")
+        .key("kind"_name)
         .string(domain::lineKindName(l.kind))
-        .key("formula")
+        .key("formula"_name)
         .string(domain::lineFormulaName(l.formula))
-        .key("description")
+        .key("description"_name)
         .string(l.description)
-        .key("contract_id")
+        .key("contract_id"_name)
         .optionalString(l.contract_id)
-        .key("method")
+        .key("method"_name)
         .optionalString(l.method)
-        .key("plugin_id")
+        .key("plugin_id"_name)
         .optionalString(l.plugin_id)
-        .key("kwh");
+        .key("kwh"_name);
     writeOptionalFixed(w, l.wh, 3);
-    w.key("rate_per_kwh");
+    w.key("rate_per_kwh"_name);
     writeOptionalFixed(w, l.rate_micro, 6);
-    w.key("equipment_hours");
+    w.key("equipment_hours"_name);
     writeOptionalInt(w, l.equipment_hours);
-    w.key("quantity");
+    w.key("quantity"_name);
     writeOptionalInt(w, l.quantity);
-    w.key("unit_amount");
+    w.key("unit_amount"_name);
     writeOptionalMoney(w, l.unit_amount_minor, c);
-    w.key("days");
+    w.key("days"_name);
     writeOptionalInt(w, l.days);
-    w.key("period_days");
+    w.key("period_days"_name);
     writeOptionalInt(w, l.period_days);
-    w.key("percent");
+    w.key("percent"_name);
     writeOptionalFixed(w, l.percent_bp, 2);
-    w.key("base_amount");
+    w.key("base_amount"_name);
     writeOptionalMoney(w, l.base_minor, c);
-    w.key("amount");
+    w.key("amount"_name);
     writeMoney(w, l.amount_minor, c);
-    w.key("taxable").boolean(l.taxable).key("tax");
+    w.key("taxable"_name).boolean(l.taxable).key("tax"_name);
     writeMoney(w, l.tax_minor, c);
-    w.key("manual").boolean(l.manual).key("script");
+    w.key("manual"_name).boolean(l.manual).key("script"_name);
     if (l.script_name) {
-        w.beginObject().key("name").string(*l.script_name).key("version");
+        w.beginObject().key("name"_name).string(*l.script_name).key("version"_name);
         writeOptionalInt(w, l.script_version);
-        w.key("fallback").optionalString(l.script_fallback).endObject();
+        w.key("fallback"_name).optionalString(l.script_fallback).endObject();
     } else {
         w.null();
     }
@@ -1290,34 +1292,34 @@ void writeVariance(core::JsonWriter& w, std::int64_t billed_wh,
                    const std::optional<std::int64_t>& pdu_wh) {
     const auto v = pdu_wh ? domain::energyVariance(billed_wh, *pdu_wh) : std::nullopt;
     using Variance = std::decay_t<decltype(*v)>;
-    w.key("variance_percent");
+    w.key("variance_percent"_name);
     writeOptional(w, v, [&](const Variance& x) { w.string(domain::formatFixed(x.bp, 2)); });
-    w.key("variance_class");
+    w.key("variance_class"_name);
     writeOptional(w, v, [&](const Variance& x) { w.string(domain::varianceClassName(x.cls)); });
 }
 
 void writeContractSummary(core::JsonWriter& w, const domain::InvoiceContractSummary& s) {
     w.beginObject()
-        .key("contract_id")
+        .key("contract_id"_name)
         .string(s.contract_id)
-        .key("contract_number")
+        .key("contract_number"_name)
         .optionalString(s.contract_number)
-        .key("contract_type")
+        .key("contract_type"_name)
         .string(s.contract_type)
-        .key("kwh_billed")
+        .key("kwh_billed"_name)
         .string(domain::formatFixed(s.billed_wh, 3))
-        .key("pdu_kwh");
+        .key("pdu_kwh"_name);
     writeOptionalFixed(w, s.pdu_wh, 3);
     writeVariance(w, s.billed_wh, s.pdu_wh);
-    w.key("power_cap_kw");
+    w.key("power_cap_kw"_name);
     writeOptionalFixed(w, s.power_cap_w, 3);
-    w.key("cap_exceeded_hours")
+    w.key("cap_exceeded_hours"_name)
         .number(s.cap_exceeded_hours)
-        .key("peak_kw")
+        .key("peak_kw"_name)
         .string(domain::formatFixed(s.peak_w, 3))
-        .key("excess_kwh")
+        .key("excess_kwh"_name)
         .string(domain::formatFixed(s.excess_wh, 3))
-        .key("unbilled_equipment_hours")
+        .key("unbilled_equipment_hours"_name)
         .number(s.unbilled_equipment_hours)
         .endObject();
 }
@@ -1337,71 +1339,71 @@ JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
 void writeInvoice(core::JsonWriter& w, const domain::Invoice& inv, bool with_lines) {
     const auto& c = inv.currency;
     w.beginObject()
-        .key("id")
+        .key("id"_name)
         .string(inv.id)
-        .key("object")
+        .key("object"_name)
         .string("invoice")
-        .key("customer_id")
+        .key("customer_id"_name)
         .string(inv.customer_id)
-        .key("invoice_number")
+        .key("invoice_number"_name)
         .optionalString(inv.invoice_number)
-        .key("status")
+        .key("status"_name)
         .string(domain::invoiceStatusName(inv.status))
-        .key("period_start")
+        .key("period_start"_name)
         .string(core::formatIsoDate(inv.period.start))
-        .key("period_end")
+        .key("period_end"_name)
         .string(core::formatIsoDate(inv.period.end))
-        .key("last_day")
+        .key("last_day"_name)
         .string(core::formatIsoDate(core::addDays(inv.period.end, -1)))
-        .key("currency")
+        .key("currency"_name)
         .string(c.code)
-        .key("issue_date");
+        .key("issue_date"_name);
     writeOptionalDate(w, inv.issue_date);
-    w.key("due_date");
+    w.key("due_date"_name);
     writeOptionalDate(w, inv.due_date);
-    w.key("due_days").number(inv.due_days).key("paid_date");
+    w.key("due_days"_name).number(inv.due_days).key("paid_date"_name);
     writeOptionalDate(w, inv.paid_date);
-    w.key("tax_rate_percent")
+    w.key("tax_rate_percent"_name)
         .string(domain::formatFixed(inv.tax_rate_milli_pct, 3))
-        .key("tax_display")
+        .key("tax_display"_name)
         .string(domain::taxDisplayName(inv.tax_display))
-        .key("subtotal");
+        .key("subtotal"_name);
     writeMoney(w, inv.subtotal_minor, c);
-    w.key("discount");
+    w.key("discount"_name);
     writeMoney(w, inv.discount_minor, c);
-    w.key("tax");
+    w.key("tax"_name);
     writeMoney(w, inv.tax_minor, c);
-    w.key("total");
+    w.key("total"_name);
     writeMoney(w, inv.total_minor, c);
-    w.key("credit_applied");
+    w.key("credit_applied"_name);
     writeMoney(w, inv.credit_applied_minor, c);
-    w.key("amount_paid");
+    w.key("amount_paid"_name);
     writeMoney(w, inv.amount_paid_minor, c);
-    w.key("amount_due");
+    w.key("amount_due"_name);
     writeMoney(w, inv.amount_due_minor, c);
-    w.key("kwh_billed").string(domain::formatFixed(inv.billed_wh, 3)).key("pdu_kwh");
+    w.key("kwh_billed"_name).string(domain::formatFixed(inv.billed_wh, 3)).key("pdu_kwh"_name);
     writeOptionalFixed(w, inv.pdu_wh, 3);
     writeVariance(w, inv.billed_wh, inv.pdu_wh);
-    w.key("run_id")
+    w.key("run_id"_name)
         .optionalString(inv.run_id)
-        .key("held_reason")
+        .key("held_reason"_name)
         .optionalString(inv.held_reason)
-        .key("status_reason")
+        .key("status_reason"_name)
         .optionalString(inv.status_reason)
-        .key("emailed_at");
+        .key("emailed_at"_name);
     writeOptionalTimestamp(w, inv.emailed_at);
-    w.key("next_collection_at");
+    w.key("next_collection_at"_name);
     writeOptionalTimestamp(w, inv.collect_at);
-    w.key("collection_failures")
+    w.key("collection_failures"_name)
         .number(inv.collection_failures)
-        .key("created_at")
+        .key("created_at"_name)
         .string(core::formatTimestamp(inv.created_at))
-        .key("updated_at")
+        .key("updated_at"_name)
         .string(core::formatTimestamp(inv.updated_at));
     if (with_lines) {
-        w.key("lines").beginArray();
+        w.key("lines"_name).beginArray();
         for (const auto& l : inv.lines) writeLine(w, l, c);
-        w.endArray().key("contracts").beginArray();
+        w.endArray().key("contracts"_name).beginArray();
         for (const auto& s : inv.contracts) writeContractSummary(w, s);
         w.endArray();
     }

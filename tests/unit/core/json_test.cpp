@@ -685,8 +685,9 @@ BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
     // ...and the same members written.
     std::string text;
     billwright::core::JsonWriter w(text);
+    using namespace billwright::core::json_literals;
     w.beginObject()
-        .key("id")
+        .key("id"_name)
         .string("inv_1")
         .key("missing")
         .optionalString(std::nullopt)
@@ -713,7 +714,7 @@ BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
         .beginObject()
         .endObject()
         .endArray()
-        .key("ok")
+        .key("ok"_name)
         .boolean(true)
         .key("q\"k\n")
         .string("v")
