@@ -27,8 +27,8 @@ std::string withLabel(const std::string& rendered, std::string_view key, std::st
 
 }  // namespace
 
-std::string Metrics::renderLabels(const std::vector<std::pair<std::string, std::string>>& labels) {
-    if (labels.empty()) return {};
+std::string Metrics::renderLabels(Labels labels) {
+    if (labels.size() == 0) return {};
     std::size_t size = 2;
     for (const auto& [key, value] : labels) size += key.size() + value.size() + 4;
     std::string out;
@@ -40,7 +40,7 @@ std::string Metrics::renderLabels(const std::vector<std::pair<std::string, std::
         first = false;
         out += key;
         out += "=\"";
-        if (value.find_first_of("\\\"\n") == std::string::npos) {
+        if (value.find_first_of("\\\"\n") == std::string_view::npos) {
             out += value;  // nearly every value: route templates, methods, statuses
         } else {
             for (const char c : value) {
@@ -65,9 +65,7 @@ void Metrics::describe(std::string_view name, std::string_view type, std::string
     family.help = std::string(help);
 }
 
-void Metrics::increment(std::string_view name,
-                        const std::vector<std::pair<std::string, std::string>>& labels,
-                        std::int64_t by) {
+void Metrics::increment(std::string_view name, Labels labels, std::int64_t by) {
     const std::string key = renderLabels(labels);
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);
@@ -75,9 +73,7 @@ void Metrics::increment(std::string_view name,
     it->second.counters[key] += by;
 }
 
-void Metrics::observeMicros(std::string_view name,
-                            const std::vector<std::pair<std::string, std::string>>& labels,
-                            std::int64_t micros) {
+void Metrics::observeMicros(std::string_view name, Labels labels, std::int64_t micros) {
     const std::string key = renderLabels(labels);
     std::lock_guard lock(mutex_);
     auto it = families_.find(name);

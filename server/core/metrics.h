@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -14,13 +15,12 @@ namespace billwright::core {
 // bounded by construction (route templates, status codes, job names), never raw paths.
 class Metrics {
 public:
-    void increment(std::string_view name,
-                   const std::vector<std::pair<std::string, std::string>>& labels,
-                   std::int64_t by = 1);
+    // Label names and values, e.g. {{"route", route}, {"status", "200"}}; read during the call.
+    using Labels = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+
+    void increment(std::string_view name, Labels labels, std::int64_t by = 1);
     // Records one observation in a latency histogram (seconds buckets from 1 ms to 10 s).
-    void observeMicros(std::string_view name,
-                       const std::vector<std::pair<std::string, std::string>>& labels,
-                       std::int64_t micros);
+    void observeMicros(std::string_view name, Labels labels, std::int64_t micros);
     void describe(std::string_view name, std::string_view type, std::string_view help);
     std::string render() const;
 
@@ -39,7 +39,7 @@ private:
         std::map<std::string, std::int64_t> counters;  // key: rendered label set
         std::map<std::string, Histogram> histograms;
     };
-    static std::string renderLabels(const std::vector<std::pair<std::string, std::string>>& labels);
+    static std::string renderLabels(Labels labels);
 
     mutable std::mutex mutex_;
     std::map<std::string, Family, std::less<>> families_;

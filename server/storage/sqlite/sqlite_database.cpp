@@ -169,32 +169,44 @@ std::string columnString(sqlite3_stmt* stmt, int column) {
 }
 
 // The current row of a stepped statement (Connection::forEachRow), read column by column with
-// the same rules as SqlRow.
+// the same rules as SqlRow. Each read takes the column's value once (sqlite3_column_value; its
+// type and content are then read without the per-call bookkeeping of sqlite3_column_*). The
+// value is "unprotected" (not guarded by the connection's mutex), which is safe because a
+// connection is used by one thread at a time and the value is read before the next step.
 class StatementRow final : public RowView {
 public:
-    explicit StatementRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    explicit StatementRow(sqlite3_stmt* stmt)
+        : stmt_(stmt), columns_(static_cast<std::size_t>(sqlite3_column_count(stmt))) {}
     bool isNull(std::size_t i) const override {
-        return sqlite3_column_type(stmt_, column(i)) == SQLITE_NULL;
+        return sqlite3_value_type(value(i)) == SQLITE_NULL;
     }
     std::int64_t getInt(std::size_t i) const override {
-        switch (sqlite3_column_type(stmt_, column(i))) {
+        sqlite3_value* v = value(i);
+        switch (sqlite3_value_type(v)) {
             case SQLITE_INTEGER:
-                return sqlite3_column_int64(stmt_, column(i));
+                return sqlite3_value_int64(v);
             case SQLITE_NULL:
                 return 0;
             default:
-                return integerFromText(columnString(stmt_, column(i)), i);
+                return integerFromText(text(v), i);
         }
     }
-    std::string getString(std::size_t i) const override { return columnString(stmt_, column(i)); }
+    std::string getString(std::size_t i) const override { return std::string(text(value(i))); }
 
 private:
-    int column(std::size_t i) const {
-        if (i >= static_cast<std::size_t>(sqlite3_column_count(stmt_)))
-            throw std::out_of_range("no column " + std::to_string(i));
-        return static_cast<int>(i);
+    sqlite3_value* value(std::size_t i) const {
+        if (i >= columns_) throw std::out_of_range("no column " + std::to_string(i));
+        return sqlite3_column_value(stmt_, static_cast<int>(i));
+    }
+    // A value as text, as SQLite prints it; NULL is empty.
+    static std::string_view text(sqlite3_value* v) {
+        const auto* chars = sqlite3_value_text(v);
+        if (chars == nullptr) return {};
+        return {reinterpret_cast<const char*>(chars),
+                static_cast<std::size_t>(sqlite3_value_bytes(v))};
     }
     sqlite3_stmt* stmt_;
+    std::size_t columns_;
 };
 
 // The bulk path's statement: a lease held for the statement's life.
