@@ -40,6 +40,45 @@ void readBody(std::istream& in, std::size_t want, std::string& body) {
     }
 }
 
+}  // namespace
+
+void parseRequestTarget(const std::string& target, std::string& path,
+                        std::map<std::string, std::string>& query) {
+    if (target.empty() || target[0] != '/') {
+        const Poco::URI uri(target);
+        path = uri.getPath();
+        for (const auto& [key, value] : uri.getQueryParameters()) query[key] = value;
+        return;
+    }
+    std::string_view rest(target);
+    rest = rest.substr(0, rest.find('#'));
+    const std::size_t mark = rest.find('?');
+    path.clear();
+    Poco::URI::decode(std::string(rest.substr(0, mark)), path);
+    if (mark == std::string_view::npos) return;
+    const std::string_view raw = rest.substr(mark + 1);
+    std::size_t at = 0;
+    while (at < raw.size()) {
+        std::size_t amp = raw.find('&', at);
+        if (amp == std::string_view::npos) amp = raw.size();
+        const std::string_view part = raw.substr(at, amp - at);
+        const std::size_t eq = part.find('=');
+        // An unencoded '+' is a space (form encoding); "%2B" is the plus.
+        const auto decoded = [](std::string_view text) {
+            std::string spaced(text);
+            std::replace(spaced.begin(), spaced.end(), '+', ' ');
+            std::string out;
+            Poco::URI::decode(spaced, out);
+            return out;
+        };
+        query[decoded(part.substr(0, eq))] =
+            eq == std::string_view::npos ? std::string() : decoded(part.substr(eq + 1));
+        at = amp + 1;
+    }
+}
+
+namespace {
+
 class ApiRequestHandler final : public Poco::Net::HTTPRequestHandler {
 public:
     explicit ApiRequestHandler(Api& api) : api_(api) {}
@@ -49,9 +88,7 @@ public:
         RawRequest raw;
         raw.method = request.getMethod();
         try {
-            const Poco::URI uri(request.getURI());
-            raw.path = uri.getPath();
-            for (const auto& [key, value] : uri.getQueryParameters()) raw.query[key] = value;
+            parseRequestTarget(request.getURI(), raw.path, raw.query);
         } catch (const Poco::Exception&) {
             raw.bad_uri = true;
         }

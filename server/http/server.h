@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,13 @@ struct ServerOptions {
     std::string tls_certificate;  // both set: HTTPS
     std::string tls_private_key;
 };
+
+// Splits a request target into its percent-decoded path and query parameters (a later
+// parameter of the same name wins), as Poco::URI does (unencoded '+' in the query is a space;
+// the fragment is dropped). Throws Poco::SyntaxException for a malformed escape. Origin-form
+// targets ("/v1/...") are split here without building a Poco::URI; any other form goes through it.
+void parseRequestTarget(const std::string& target, std::string& path,
+                        std::map<std::string, std::string>& query);
 
 // Poco::Net adapter: reads each request within the body limit, hands it to Api, writes the
 // response. Api does everything else.
