@@ -117,9 +117,9 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"database.checkpoint_pages", "20000",
          "SQLite: WAL pages a commit may leave before it checkpoints them (SQLite's own default "
          "is 1000)"},
-        {"database.cache_mb", "16",
-         "SQLite: each pooled connection's page cache (MiB; SQLite's own default is 2): pages "
-         "found there cost no read(2); size it to the pages read most (invoices, lines)"},
+        {"database.cache_mb", "2",
+         "SQLite: each pooled connection's page cache (MiB): pages found there cost no read(2); "
+         "worth raising when the pages read most outgrow it and memory is plentiful"},
         {"database.mmap_mb", "0",
          "SQLite: read up to this much of the database file (MiB, at most 2047) through one "
          "memory map shared by all connections instead of read(2); each page then costs a WAL "

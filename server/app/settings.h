@@ -35,7 +35,7 @@ struct Settings {
     std::string database_url;
     std::size_t database_pool_size = 8;
     int database_checkpoint_pages = 20000;
-    int database_cache_mb = 16;
+    int database_cache_mb = 2;
     int database_mmap_mb = 0;
     std::vector<std::string> plugin_directories;  // empty: next to the executable
     std::map<std::string, std::vector<std::string>> plugin_http_allowlist;

@@ -173,7 +173,7 @@ struct DatabaseOptions {
     // timeout; MySQL's innodb_lock_wait_timeout, in whole seconds, at least 1).
     int busy_timeout_ms = 10000;
     int checkpoint_pages = 20000;  // SQLite: WAL pages before a commit checkpoints
-    int cache_mb = 16;             // SQLite: each connection's page cache
+    int cache_mb = 2;              // SQLite: each connection's page cache
     int mmap_mb = 0;               // SQLite: how much of the database file is read mapped
 };
 

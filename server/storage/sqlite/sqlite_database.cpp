@@ -279,7 +279,7 @@ public:
         // instead of read(2) into each connection's cache (writes still use write(2),
         // sqlite.org/mmap.html). Off by default: a mapped page is looked up in the WAL on every
         // read, which cost an invoice read 7% more instructions than a cache hit (bench/README.md,
-        // "Load"); the page cache (database.cache_mb) is sized to hold the pages read most.
+        // "Load"); the page cache (database.cache_mb) serves repeated pages.
         query("PRAGMA mmap_size = " + std::to_string(mmap_bytes), {});
         execute("PRAGMA cache_size = -" + std::to_string(cache_kib), {});
     }
