@@ -677,18 +677,8 @@ JsonWriter& JsonWriter::key(std::string_view name) {
 }
 
 JsonWriter& JsonWriter::key(JsonName name) {
-    // [,]"name": put together here and appended in one copy.
-    const std::string_view text = name.text();
-    char buffer[64];
-    if (text.size() + 4 > sizeof buffer) return key(text);
-    std::size_t n = 0;
-    if (comma_) buffer[n++] = ',';
-    buffer[n++] = '"';
-    std::memcpy(buffer + n, text.data(), text.size());
-    n += text.size();
-    buffer[n++] = '"';
-    buffer[n++] = ':';
-    out_.append(buffer, n);
+    if (comma_) out_.push_back(',');
+    out_.append(name.member());
     comma_ = false;
     return *this;
 }

@@ -111,26 +111,46 @@ void appendJsonString(std::string& out, std::string_view s);
 // nesting right (every begin has its end, a key before each member's value) and gives
 // numberLiteral only text of its own formatting.
 // A member name written as a literal, "id"_name (json_literals): checked when compiled to be
-// printable ASCII without '"' or '\\', so the writer copies it without looking at each byte.
+// printable ASCII without '"' or '\\', and kept with its quotes and colon ("id":) so the writer
+// appends it in one copy.
 class JsonName {
 public:
-    consteval JsonName(const char* text, std::size_t size) : text_(text, size) {
-        for (const char c : text_) {
-            const auto byte = static_cast<unsigned char>(c);
-            if (byte < 0x20 || byte >= 0x7F || c == '"' || c == '\\') {
-                throw "a JSON name literal must be printable ASCII without quotes or backslashes";
-            }
-        }
-    }
-    std::string_view text() const { return text_; }
+    // `member` is "name": as the writer puts it out.
+    consteval explicit JsonName(std::string_view member) : member_(member) {}
+    std::string_view text() const { return member_.substr(1, member_.size() - 3); }
+    std::string_view member() const { return member_; }
 
 private:
-    std::string_view text_;
+    std::string_view member_;
 };
 
 namespace json_literals {
-consteval JsonName operator""_name(const char* text, std::size_t size) {
-    return JsonName(text, size);
+template <std::size_t N>
+struct JsonNameText {
+    consteval JsonNameText(const char (&text)[N]) {  // NOLINT(google-explicit-constructor)
+        for (std::size_t i = 0; i + 1 < N; ++i) {
+            const auto byte = static_cast<unsigned char>(text[i]);
+            if (byte < 0x20 || byte >= 0x7F || text[i] == '"' || text[i] == '\\') {
+                throw "a JSON name literal must be printable ASCII without quotes or backslashes";
+            }
+            member[i + 1] = text[i];
+        }
+    }
+    // "name": and no terminator
+    char member[N + 2] = {'"'};
+};
+
+template <JsonNameText Text>
+inline constexpr auto kJsonMember = [] {
+    auto member = Text;
+    member.member[sizeof member.member - 2] = '"';
+    member.member[sizeof member.member - 1] = ':';
+    return member;
+}();
+
+template <JsonNameText Text>
+consteval JsonName operator""_name() {
+    return JsonName(std::string_view(kJsonMember<Text>.member, sizeof kJsonMember<Text>.member));
 }
 }  // namespace json_literals
 

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <initializer_list>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -18,7 +19,11 @@ enum class LogFormat { kText, kJson };
 bool parseLogLevel(std::string_view text, LogLevel& out);
 bool parseLogFormat(std::string_view text, LogFormat& out);
 
-using LogFields = std::vector<std::pair<std::string, std::string>>;
+// Field names and values, read during the call (a request's access line copies nothing before
+// it is formatted). A value made for the call (std::to_string) lives to the end of the call's
+// full expression, which is long enough; a LogFields kept in a variable must not point at such
+// temporaries.
+using LogFields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
 // One line per event, to stderr by default. Callers pass only values that are safe to log:
 // never an API key, a secret or a request body.

@@ -36,10 +36,12 @@ private:
     struct Family {
         std::string type = "counter";
         std::string help;
-        std::map<std::string, std::int64_t> counters;  // key: rendered label set
-        std::map<std::string, Histogram> histograms;
+        std::map<std::string, std::int64_t, std::less<>> counters;  // key: rendered label set
+        std::map<std::string, Histogram, std::less<>> histograms;
     };
-    static std::string renderLabels(Labels labels);
+    static void renderLabels(std::string& out, Labels labels);  // {a="b",...}, or empty
+    static std::string& scratchKey(Labels labels);
+    Family& familyFor(std::string_view name, std::string_view type);  // mutex_ held
 
     mutable std::mutex mutex_;
     std::map<std::string, Family, std::less<>> families_;

@@ -115,15 +115,14 @@ DeliveryOutcome OutboxDelivery::runOnce() {
             ++(dead ? outcome.dead : outcome.retrying);
             metrics_.increment("billwright_outbox_messages_total",
                                {{"result", dead ? "dead" : "retrying"}});
-            const core::LogFields fields{{"message_id", message.id},
-                                         {"channel", message.channel},
-                                         {"attempts", std::to_string(message.attempts + 1)},
-                                         {"error", result.error}};
-            if (dead) {
-                log_.error("outbox message failed for the last time", fields);
-            } else {
-                log_.warning("outbox message not sent; will retry", fields);
-            }
+            const std::string attempts = std::to_string(message.attempts + 1);
+            log_.log(dead ? core::LogLevel::kError : core::LogLevel::kWarning,
+                     dead ? "outbox message failed for the last time"
+                          : "outbox message not sent; will retry",
+                     {{"message_id", message.id},
+                      {"channel", message.channel},
+                      {"attempts", attempts},
+                      {"error", result.error}});
         }
         if (claimed.size() < options_.batch_size) break;
     }

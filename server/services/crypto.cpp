@@ -12,11 +12,10 @@ namespace {
 
 std::string hex(const unsigned char* digest, unsigned int length) {
     static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(length * 2);
-    for (unsigned int i = 0; i < length; ++i) {
-        out.push_back(kHex[digest[i] >> 4]);
-        out.push_back(kHex[digest[i] & 0x0F]);
+    std::string out(std::size_t{length} * 2, '0');  // filled in place: push_back checked each byte
+    for (std::size_t i = 0; i < length; ++i) {
+        out[2 * i] = kHex[digest[i] >> 4];
+        out[2 * i + 1] = kHex[digest[i] & 0x0F];
     }
     return out;
 }

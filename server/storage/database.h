@@ -34,8 +34,9 @@ public:
     virtual bool isNull(std::size_t i) const = 0;
     virtual std::int64_t getInt(std::size_t i) const = 0;
     virtual std::string getString(std::size_t i) const = 0;
-    std::optional<std::int64_t> getOptionalInt(std::size_t i) const;
-    std::optional<std::string> getOptionalString(std::size_t i) const;
+    // Null as nullopt; a driver may read the column once for both questions.
+    virtual std::optional<std::int64_t> getOptionalInt(std::size_t i) const;
+    virtual std::optional<std::string> getOptionalString(std::size_t i) const;
 };
 
 // Text read from an integer column (the drivers' getInt); a DbError naming `column` unless the

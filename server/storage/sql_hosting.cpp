@@ -1123,14 +1123,24 @@ private:
 
 }  // namespace
 
-HostingRepositories::HostingRepositories(Connection& c, const Dialect& dialect)
-    : customers(std::make_unique<SqlCustomers>(c)),
-      sites(std::make_unique<SqlSites>(c)),
-      equipment(std::make_unique<SqlEquipment>(c, dialect)),
-      telemetry(std::make_unique<SqlTelemetry>(c, dialect)),
-      contracts(std::make_unique<SqlContracts>(c)),
-      tenant_settings(std::make_unique<SqlTenantSettings>(c, dialect)) {}
-
-HostingRepositories::~HostingRepositories() = default;
+std::unique_ptr<CustomerRepository> makeSqlCustomers(Connection& c) {
+    return std::make_unique<SqlCustomers>(c);
+}
+std::unique_ptr<SiteRepository> makeSqlSites(Connection& c) {
+    return std::make_unique<SqlSites>(c);
+}
+std::unique_ptr<EquipmentRepository> makeSqlEquipment(Connection& c, const Dialect& dialect) {
+    return std::make_unique<SqlEquipment>(c, dialect);
+}
+std::unique_ptr<TelemetryRepository> makeSqlTelemetry(Connection& c, const Dialect& dialect) {
+    return std::make_unique<SqlTelemetry>(c, dialect);
+}
+std::unique_ptr<ContractRepository> makeSqlContracts(Connection& c) {
+    return std::make_unique<SqlContracts>(c);
+}
+std::unique_ptr<TenantSettingsRepository> makeSqlTenantSettings(Connection& c,
+                                                                const Dialect& dialect) {
+    return std::make_unique<SqlTenantSettings>(c, dialect);
+}
 
 }  // namespace billwright::storage

@@ -1,7 +1,7 @@
 #pragma once
 
-// The SQL implementations of the hosting repositories (storage-internal), owned by a unit of
-// work for one transaction.
+// The SQL repositories kept outside sql_store.cpp (storage-internal): each made on first use by
+// a unit of work, for one transaction.
 
 #include <memory>
 
@@ -11,30 +11,18 @@
 
 namespace billwright::storage {
 
-struct HostingRepositories {
-    HostingRepositories(Connection& c, const Dialect& dialect);
-    ~HostingRepositories();
-    HostingRepositories(const HostingRepositories&) = delete;
-    HostingRepositories& operator=(const HostingRepositories&) = delete;
-
-    std::unique_ptr<CustomerRepository> customers;
-    std::unique_ptr<SiteRepository> sites;
-    std::unique_ptr<EquipmentRepository> equipment;
-    std::unique_ptr<TelemetryRepository> telemetry;
-    std::unique_ptr<ContractRepository> contracts;
-    std::unique_ptr<TenantSettingsRepository> tenant_settings;
-};
-
-struct InvoicingRepositories {
-    InvoicingRepositories(Connection& c, const Dialect& dialect);
-    ~InvoicingRepositories();
-    InvoicingRepositories(const InvoicingRepositories&) = delete;
-    InvoicingRepositories& operator=(const InvoicingRepositories&) = delete;
-
-    std::unique_ptr<InvoiceRepository> invoices;
-    std::unique_ptr<CreditLedgerRepository> credit_ledger;
-    std::unique_ptr<InvoiceRunRepository> runs;
-};
+// The hosting repositories (sql_hosting.cpp).
+std::unique_ptr<CustomerRepository> makeSqlCustomers(Connection& c);
+std::unique_ptr<SiteRepository> makeSqlSites(Connection& c);
+std::unique_ptr<EquipmentRepository> makeSqlEquipment(Connection& c, const Dialect& dialect);
+std::unique_ptr<TelemetryRepository> makeSqlTelemetry(Connection& c, const Dialect& dialect);
+std::unique_ptr<ContractRepository> makeSqlContracts(Connection& c);
+std::unique_ptr<TenantSettingsRepository> makeSqlTenantSettings(Connection& c,
+                                                                const Dialect& dialect);
+// Customer invoices, the credit ledger and invoice runs (sql_invoices.cpp).
+std::unique_ptr<InvoiceRepository> makeSqlInvoices(Connection& c, const Dialect& dialect);
+std::unique_ptr<CreditLedgerRepository> makeSqlCreditLedger(Connection& c);
+std::unique_ptr<InvoiceRunRepository> makeSqlInvoiceRuns(Connection& c, const Dialect& dialect);
 
 // The plugin configuration repository (sql_plugins.cpp).
 std::unique_ptr<PluginSettingsRepository> makeSqlPluginSettings(Connection& c);

@@ -299,79 +299,82 @@ private:
         inv.lines.clear();
         // Ordered here rather than by the query: SQLite would sort through a temporary b-tree
         // (no index has position), the dearest part of reading an invoice's lines.
-        c_.forEachRow(
+        static const std::string kLines =
             "SELECT " + text(kLineColumns) +
-                " FROM invoice_lines WHERE tenant_id = ? AND invoice_id = ?",
-            {inv.tenant_id, inv.id}, [&](const RowView& r) {
-                domain::InvoiceLine l;
-                l.id = r.getString(2);
-                l.position = static_cast<int>(r.getInt(3));
-                const auto kind = domain::parseLineKind(r.getString(4));
-                if (!kind) throw DbError(DbErrorKind::kOther, "stored line has an unknown kind");
-                l.kind = *kind;
-                // An unknown formula must not quietly become "fixed": the amount would no longer
-                // follow from the stored inputs.
-                const auto formula = r.getString(5);
-                bool known = false;
-                for (const auto f : {domain::LineFormula::kEnergy, domain::LineFormula::kProrated,
-                                     domain::LineFormula::kPercent, domain::LineFormula::kFixed}) {
-                    if (domain::lineFormulaName(f) == formula) {
-                        l.formula = f;
-                        known = true;
-                    }
+            " FROM invoice_lines WHERE tenant_id = ? AND invoice_id = ?";
+        static const std::string kSummaries =
+            "SELECT " + text(kSummaryColumns) +
+            " FROM invoice_contracts WHERE tenant_id = ? AND invoice_id = ? ORDER BY contract_id";
+        const SqlParams params{inv.tenant_id, inv.id};
+        c_.forEachRow(kLines, params, [&](const RowView& r) {
+            domain::InvoiceLine l;
+            l.id = r.getString(2);
+            l.position = static_cast<int>(r.getInt(3));
+            const auto kind = domain::parseLineKind(r.getString(4));
+            if (!kind) throw DbError(DbErrorKind::kOther, "stored line has an unknown kind");
+            l.kind = *kind;
+            // An unknown formula must not quietly become "fixed": the amount would no longer
+            // follow from the stored inputs.
+            const auto formula = r.getString(5);
+            bool known = false;
+            for (const auto f : {domain::LineFormula::kEnergy, domain::LineFormula::kProrated,
+                                 domain::LineFormula::kPercent, domain::LineFormula::kFixed}) {
+                if (domain::lineFormulaName(f) == formula) {
+                    l.formula = f;
+                    known = true;
                 }
-                if (!known)
-                    throw DbError(DbErrorKind::kOther, "stored line has an unknown formula");
-                l.description = r.getString(6);
-                l.contract_id = r.getOptionalString(7);
-                l.method = r.getOptionalString(8);
-                l.plugin_id = r.getOptionalString(9);
-                l.wh = r.getOptionalInt(10);
-                l.rate_micro = r.getOptionalInt(11);
-                l.equipment_hours = r.getOptionalInt(12);
-                l.quantity = r.getOptionalInt(13);
-                l.unit_amount_minor = r.getOptionalInt(14);
-                l.days = r.getOptionalInt(15);
-                l.period_days = r.getOptionalInt(16);
-                l.percent_bp = r.getOptionalInt(17);
-                l.base_minor = r.getOptionalInt(18);
-                l.amount_minor = r.getInt(19);
-                l.taxable = boolFrom(r, 20);
-                l.tax_minor = r.getInt(21);
-                l.manual = boolFrom(r, 22);
-                l.script_name = r.getOptionalString(23);
-                l.script_version = r.getOptionalInt(24);
-                l.script_fallback = r.getOptionalString(25);
-                inv.lines.push_back(std::move(l));
-            });
+            }
+            if (!known) throw DbError(DbErrorKind::kOther, "stored line has an unknown formula");
+            l.description = r.getString(6);
+            l.contract_id = r.getOptionalString(7);
+            l.method = r.getOptionalString(8);
+            l.plugin_id = r.getOptionalString(9);
+            l.wh = r.getOptionalInt(10);
+            l.rate_micro = r.getOptionalInt(11);
+            l.equipment_hours = r.getOptionalInt(12);
+            l.quantity = r.getOptionalInt(13);
+            l.unit_amount_minor = r.getOptionalInt(14);
+            l.days = r.getOptionalInt(15);
+            l.period_days = r.getOptionalInt(16);
+            l.percent_bp = r.getOptionalInt(17);
+            l.base_minor = r.getOptionalInt(18);
+            l.amount_minor = r.getInt(19);
+            l.taxable = boolFrom(r, 20);
+            l.tax_minor = r.getInt(21);
+            l.manual = boolFrom(r, 22);
+            l.script_name = r.getOptionalString(23);
+            l.script_version = r.getOptionalInt(24);
+            l.script_fallback = r.getOptionalString(25);
+            inv.lines.push_back(std::move(l));
+        });
         std::sort(inv.lines.begin(), inv.lines.end(), [](const auto& a, const auto& b) {
             return a.position != b.position ? a.position < b.position : a.id < b.id;
         });
         inv.contracts.clear();
-        c_.forEachRow("SELECT " + text(kSummaryColumns) +
-                          " FROM invoice_contracts WHERE tenant_id = ? AND invoice_id = ? ORDER BY "
-                          "contract_id",
-                      {inv.tenant_id, inv.id}, [&](const RowView& r) {
-                          domain::InvoiceContractSummary s;
-                          s.contract_id = r.getString(2);
-                          s.contract_number = r.getOptionalString(3);
-                          s.contract_type = r.getString(4);
-                          s.billed_wh = r.getInt(5);
-                          s.pdu_wh = r.getOptionalInt(6);
-                          s.power_cap_w = r.getOptionalInt(7);
-                          s.cap_exceeded_hours = r.getInt(8);
-                          s.peak_w = r.getInt(9);
-                          s.excess_wh = r.getInt(10);
-                          s.unbilled_equipment_hours = r.getInt(11);
-                          inv.contracts.push_back(std::move(s));
-                      });
+        c_.forEachRow(kSummaries, params, [&](const RowView& r) {
+            domain::InvoiceContractSummary s;
+            s.contract_id = r.getString(2);
+            s.contract_number = r.getOptionalString(3);
+            s.contract_type = r.getString(4);
+            s.billed_wh = r.getInt(5);
+            s.pdu_wh = r.getOptionalInt(6);
+            s.power_cap_w = r.getOptionalInt(7);
+            s.cap_exceeded_hours = r.getInt(8);
+            s.peak_w = r.getInt(9);
+            s.excess_wh = r.getInt(10);
+            s.unbilled_equipment_hours = r.getInt(11);
+            inv.contracts.push_back(std::move(s));
+        });
     }
 
     std::optional<domain::Invoice> findRow(std::string_view tenant_id, std::string_view id,
                                            std::string_view lock) {
+        // Built once: an invoice read is the commonest request.
+        static const std::string kFind =
+            "SELECT " + text(kColumns) + " FROM invoices WHERE tenant_id = ? AND id = ?";
+        const std::string locked = lock.empty() ? std::string() : kFind + " " + text(lock);
         std::optional<domain::Invoice> inv;
-        c_.forEachRow("SELECT " + text(kColumns) +
-                          " FROM invoices WHERE tenant_id = ? AND id = ? " + text(lock),
+        c_.forEachRow(lock.empty() ? std::string_view(kFind) : std::string_view(locked),
                       {text(tenant_id), text(id)}, [&](const RowView& r) { inv = fromRow(r); });
         if (inv) loadDetails(*inv);
         return inv;
@@ -645,11 +648,14 @@ private:
 
 }  // namespace
 
-InvoicingRepositories::InvoicingRepositories(Connection& c, const Dialect& dialect)
-    : invoices(std::make_unique<SqlInvoices>(c, dialect)),
-      credit_ledger(std::make_unique<SqlCreditLedger>(c)),
-      runs(std::make_unique<SqlInvoiceRuns>(c, dialect)) {}
-
-InvoicingRepositories::~InvoicingRepositories() = default;
+std::unique_ptr<InvoiceRepository> makeSqlInvoices(Connection& c, const Dialect& dialect) {
+    return std::make_unique<SqlInvoices>(c, dialect);
+}
+std::unique_ptr<CreditLedgerRepository> makeSqlCreditLedger(Connection& c) {
+    return std::make_unique<SqlCreditLedger>(c);
+}
+std::unique_ptr<InvoiceRunRepository> makeSqlInvoiceRuns(Connection& c, const Dialect& dialect) {
+    return std::make_unique<SqlInvoiceRuns>(c, dialect);
+}
 
 }  // namespace billwright::storage

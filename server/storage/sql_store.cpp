@@ -712,25 +712,33 @@ private:
     Connection& c_;
 };
 
+// A repository made on its first use in a transaction: most transactions touch two or three of
+// the two dozen, and making all of them cost an allocation each for every request.
+template <class Repository>
+class Lazy {
+public:
+    template <class Make>
+    Repository& get(Make make) {
+        if (!repository_) repository_ = make();
+        return *repository_;
+    }
+
+private:
+    std::unique_ptr<Repository> repository_;
+};
+
 class SqlUnitOfWork final : public UnitOfWork {
 public:
     SqlUnitOfWork(Connection& c, const Dialect& dialect)
-        : tenants_(c),
+        : c_(c),
+          dialect_(dialect),
+          tenants_(c),
           configs_(c),
           invoices_(c, dialect),
           keys_(c),
           audit_(c),
           outbox_(c, dialect),
-          idempotency_(c),
-          hosting_(c, dialect),
-          plugin_settings_(makeSqlPluginSettings(c)),
-          hashprices_(makeSqlHashprices(c)),
-          invoicing_(c, dialect),
-          scripts_(makeSqlScripts(c)),
-          payment_methods_(makeSqlPaymentMethods(c)),
-          payments_(makeSqlPayments(c, dialect)),
-          revenue_guard_(makeSqlRevenueGuard(c)),
-          work_leases_(makeSqlWorkLeases(c, dialect)) {}
+          idempotency_(c) {}
     TenantRepository& tenants() override { return tenants_; }
     BillingConfigRepository& billingConfigs() override { return configs_; }
     PlatformInvoiceRepository& platformInvoices() override { return invoices_; }
@@ -738,24 +746,58 @@ public:
     AuditRepository& audit() override { return audit_; }
     OutboxRepository& outbox() override { return outbox_; }
     IdempotencyRepository& idempotency() override { return idempotency_; }
-    CustomerRepository& customers() override { return *hosting_.customers; }
-    SiteRepository& sites() override { return *hosting_.sites; }
-    EquipmentRepository& equipment() override { return *hosting_.equipment; }
-    TelemetryRepository& telemetry() override { return *hosting_.telemetry; }
-    ContractRepository& contracts() override { return *hosting_.contracts; }
-    TenantSettingsRepository& tenantSettings() override { return *hosting_.tenant_settings; }
-    PluginSettingsRepository& pluginSettings() override { return *plugin_settings_; }
-    HashpriceRepository& hashprices() override { return *hashprices_; }
-    InvoiceRepository& invoices() override { return *invoicing_.invoices; }
-    CreditLedgerRepository& creditLedger() override { return *invoicing_.credit_ledger; }
-    InvoiceRunRepository& invoiceRuns() override { return *invoicing_.runs; }
-    ScriptRepository& scripts() override { return *scripts_; }
-    PaymentMethodRepository& paymentMethods() override { return *payment_methods_; }
-    PaymentRepository& payments() override { return *payments_; }
-    RevenueGuardRepository& revenueGuard() override { return *revenue_guard_; }
-    WorkLeaseRepository& workLeases() override { return *work_leases_; }
+    CustomerRepository& customers() override {
+        return customers_.get([&] { return makeSqlCustomers(c_); });
+    }
+    SiteRepository& sites() override {
+        return sites_.get([&] { return makeSqlSites(c_); });
+    }
+    EquipmentRepository& equipment() override {
+        return equipment_.get([&] { return makeSqlEquipment(c_, dialect_); });
+    }
+    TelemetryRepository& telemetry() override {
+        return telemetry_.get([&] { return makeSqlTelemetry(c_, dialect_); });
+    }
+    ContractRepository& contracts() override {
+        return contracts_.get([&] { return makeSqlContracts(c_); });
+    }
+    TenantSettingsRepository& tenantSettings() override {
+        return tenant_settings_.get([&] { return makeSqlTenantSettings(c_, dialect_); });
+    }
+    PluginSettingsRepository& pluginSettings() override {
+        return plugin_settings_.get([&] { return makeSqlPluginSettings(c_); });
+    }
+    HashpriceRepository& hashprices() override {
+        return hashprices_.get([&] { return makeSqlHashprices(c_); });
+    }
+    InvoiceRepository& invoices() override {
+        return customer_invoices_.get([&] { return makeSqlInvoices(c_, dialect_); });
+    }
+    CreditLedgerRepository& creditLedger() override {
+        return credit_ledger_.get([&] { return makeSqlCreditLedger(c_); });
+    }
+    InvoiceRunRepository& invoiceRuns() override {
+        return invoice_runs_.get([&] { return makeSqlInvoiceRuns(c_, dialect_); });
+    }
+    ScriptRepository& scripts() override {
+        return scripts_.get([&] { return makeSqlScripts(c_); });
+    }
+    PaymentMethodRepository& paymentMethods() override {
+        return payment_methods_.get([&] { return makeSqlPaymentMethods(c_); });
+    }
+    PaymentRepository& payments() override {
+        return payments_.get([&] { return makeSqlPayments(c_, dialect_); });
+    }
+    RevenueGuardRepository& revenueGuard() override {
+        return revenue_guard_.get([&] { return makeSqlRevenueGuard(c_); });
+    }
+    WorkLeaseRepository& workLeases() override {
+        return work_leases_.get([&] { return makeSqlWorkLeases(c_, dialect_); });
+    }
 
 private:
+    Connection& c_;
+    const Dialect& dialect_;
     SqlTenants tenants_;
     SqlBillingConfigs configs_;
     SqlPlatformInvoices invoices_;
@@ -763,15 +805,22 @@ private:
     SqlAudit audit_;
     SqlOutbox outbox_;
     SqlIdempotency idempotency_;
-    HostingRepositories hosting_;
-    std::unique_ptr<PluginSettingsRepository> plugin_settings_;
-    std::unique_ptr<HashpriceRepository> hashprices_;
-    InvoicingRepositories invoicing_;
-    std::unique_ptr<ScriptRepository> scripts_;
-    std::unique_ptr<PaymentMethodRepository> payment_methods_;
-    std::unique_ptr<PaymentRepository> payments_;
-    std::unique_ptr<RevenueGuardRepository> revenue_guard_;
-    std::unique_ptr<WorkLeaseRepository> work_leases_;
+    Lazy<CustomerRepository> customers_;
+    Lazy<SiteRepository> sites_;
+    Lazy<EquipmentRepository> equipment_;
+    Lazy<TelemetryRepository> telemetry_;
+    Lazy<ContractRepository> contracts_;
+    Lazy<TenantSettingsRepository> tenant_settings_;
+    Lazy<PluginSettingsRepository> plugin_settings_;
+    Lazy<HashpriceRepository> hashprices_;
+    Lazy<InvoiceRepository> customer_invoices_;
+    Lazy<CreditLedgerRepository> credit_ledger_;
+    Lazy<InvoiceRunRepository> invoice_runs_;
+    Lazy<ScriptRepository> scripts_;
+    Lazy<PaymentMethodRepository> payment_methods_;
+    Lazy<PaymentRepository> payments_;
+    Lazy<RevenueGuardRepository> revenue_guard_;
+    Lazy<WorkLeaseRepository> work_leases_;
 };
 
 class SqlStore final : public Store {

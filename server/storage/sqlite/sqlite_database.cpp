@@ -180,8 +180,25 @@ public:
     bool isNull(std::size_t i) const override {
         return sqlite3_value_type(value(i)) == SQLITE_NULL;
     }
-    std::int64_t getInt(std::size_t i) const override {
+    std::int64_t getInt(std::size_t i) const override { return integer(value(i), i); }
+    std::string getString(std::size_t i) const override { return std::string(text(value(i))); }
+    std::optional<std::int64_t> getOptionalInt(std::size_t i) const override {
         sqlite3_value* v = value(i);
+        if (sqlite3_value_type(v) == SQLITE_NULL) return std::nullopt;
+        return integer(v, i);
+    }
+    std::optional<std::string> getOptionalString(std::size_t i) const override {
+        sqlite3_value* v = value(i);
+        if (sqlite3_value_type(v) == SQLITE_NULL) return std::nullopt;
+        return std::string(text(v));
+    }
+
+private:
+    sqlite3_value* value(std::size_t i) const {
+        if (i >= columns_) throw std::out_of_range("no column " + std::to_string(i));
+        return sqlite3_column_value(stmt_, static_cast<int>(i));
+    }
+    static std::int64_t integer(sqlite3_value* v, std::size_t i) {
         switch (sqlite3_value_type(v)) {
             case SQLITE_INTEGER:
                 return sqlite3_value_int64(v);
@@ -190,13 +207,6 @@ public:
             default:
                 return integerFromText(text(v), i);
         }
-    }
-    std::string getString(std::size_t i) const override { return std::string(text(value(i))); }
-
-private:
-    sqlite3_value* value(std::size_t i) const {
-        if (i >= columns_) throw std::out_of_range("no column " + std::to_string(i));
-        return sqlite3_column_value(stmt_, static_cast<int>(i));
     }
     // A value as text, as SQLite prints it; NULL is empty.
     static std::string_view text(sqlite3_value* v) {

@@ -727,4 +727,17 @@ BOOST_AUTO_TEST_CASE(writer_gives_the_text_toJson_gives_for_the_same_members) {
     BOOST_TEST((*parsed == tree));
 }
 
+BOOST_AUTO_TEST_CASE(name_literals_carry_their_quotes_and_colon) {
+    using namespace billwright::core::json_literals;
+    constexpr auto id = "id"_name;
+    BOOST_TEST(id.text() == "id");
+    BOOST_TEST(id.member() == "\"id\":");
+    BOOST_TEST(("billed_wh"_name.member() == "\"billed_wh\":"));
+    BOOST_TEST(("x"_name.text() == "x"));
+    std::string text;
+    billwright::core::JsonWriter w(text);
+    w.beginObject().key("a"_name).number(1).key("bc"_name).string("d").endObject();
+    BOOST_TEST(text == R"({"a":1,"bc":"d"})");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -383,4 +383,40 @@ BOOST_AUTO_TEST_CASE(connections_read_through_the_memory_map_they_are_given) {
     std::filesystem::remove_all(dir);
 }
 
+// The statement cache hashes a long SQL text by its length and sampled words (string_hash.h):
+// two texts of one length that differ only between the samples share a bucket, and each must
+// still run as itself. Rows read in place give NULL as nullopt and values as they are.
+BOOST_AUTO_TEST_CASE(long_statements_alike_but_for_unsampled_bytes_each_run_as_themselves) {
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("bwunit-stmt-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto db = storage::openDatabase("sqlite:" + (dir / "s.db").string(), {});
+    const std::string filler(300, 'f');
+    // Byte 9 of each text is its letter; its 326 bytes are sampled at 0-7, 21-28, 42-49, ...
+    const auto sql = [&](char letter) {
+        return std::string("SELECT 'a") + letter + filler + "', NULL, 42, 'x'";
+    };
+    BOOST_TEST_REQUIRE(sql('b').size() == sql('c').size());
+    BOOST_TEST_REQUIRE(sql('b')[9] == 'b');
+    db->transact(storage::TxMode::kRead, [&](storage::Connection& c) {
+        for (int round = 0; round < 3; ++round) {  // the second and third come from the cache
+            for (const char letter : {'b', 'c', 'd'}) {
+                int rows = 0;
+                c.forEachRow(sql(letter), {}, [&](const storage::RowView& r) {
+                    ++rows;
+                    BOOST_TEST(r.getString(0) == std::string("a") + letter + filler);
+                    BOOST_TEST(!r.getOptionalString(1).has_value());
+                    BOOST_TEST(!r.getOptionalInt(1).has_value());
+                    BOOST_TEST(r.getOptionalInt(2).value_or(0) == 42);
+                    BOOST_TEST(r.getOptionalString(3).value_or("") == "x");
+                    BOOST_CHECK_THROW(r.getOptionalInt(3), storage::DbError);
+                });
+                BOOST_TEST(rows == 1);
+            }
+        }
+        return true;
+    });
+    std::filesystem::remove_all(dir);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
