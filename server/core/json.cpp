@@ -1,5 +1,6 @@
 #include "core/json.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdio>
@@ -637,91 +638,49 @@ void appendJsonString(std::string& out, std::string_view s) {
     out.push_back('"');
 }
 
-void JsonWriter::beforeValue() {
-    if (comma_) out_.push_back(',');
-    comma_ = true;
-}
-
-JsonWriter& JsonWriter::beginObject() {
-    beforeValue();
-    out_.push_back('{');
-    comma_ = false;
-    return *this;
-}
-
-JsonWriter& JsonWriter::endObject() {
-    out_.push_back('}');
-    comma_ = true;
-    return *this;
-}
-
-JsonWriter& JsonWriter::beginArray() {
-    beforeValue();
-    out_.push_back('[');
-    comma_ = false;
-    return *this;
-}
-
-JsonWriter& JsonWriter::endArray() {
-    out_.push_back(']');
-    comma_ = true;
-    return *this;
-}
+void JsonWriter::grow(std::size_t n) { buffer_.resize(std::max(buffer_.size() * 2, at_ + n)); }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
-    beforeValue();
-    appendJsonString(out_, name);
-    out_.push_back(':');
+    if (comma_) put(',');
+    std::string quoted;
+    appendJsonString(quoted, name);
+    put(quoted);
+    put(':');
     comma_ = false;  // the member's value comes next, without a comma
-    return *this;
-}
-
-JsonWriter& JsonWriter::key(JsonName name) {
-    if (comma_) out_.push_back(',');
-    out_.append(name.member());
-    comma_ = false;
     return *this;
 }
 
 JsonWriter& JsonWriter::string(std::string_view s) {
     beforeValue();
-    appendJsonString(out_, s);
+    std::size_t i = 0;
+    while (i < s.size() && !kJsonStringSpecial[byteAt(s, i)]) ++i;
+    if (i == s.size()) {  // nothing to escape (nearly every string)
+        char* at = room(s.size() + 2);
+        at[0] = '"';
+        if (!s.empty()) std::memcpy(at + 1, s.data(), s.size());
+        at[s.size() + 1] = '"';
+        at_ += s.size() + 2;
+        return *this;
+    }
+    std::string quoted;
+    appendJsonString(quoted, s);
+    put(quoted);
     return *this;
-}
-
-JsonWriter& JsonWriter::optionalString(const std::optional<std::string>& s) {
-    return s ? string(*s) : null();
 }
 
 JsonWriter& JsonWriter::number(std::int64_t n) {
     beforeValue();
-    char digits[24];
-    const auto end = std::to_chars(digits, digits + sizeof digits, n).ptr;
-    out_.append(digits, static_cast<std::size_t>(end - digits));
-    return *this;
-}
-
-JsonWriter& JsonWriter::numberLiteral(std::string_view literal) {
-    beforeValue();
-    out_.append(literal);
-    return *this;
-}
-
-JsonWriter& JsonWriter::boolean(bool b) {
-    beforeValue();
-    out_ += b ? "true" : "false";
-    return *this;
-}
-
-JsonWriter& JsonWriter::null() {
-    beforeValue();
-    out_ += "null";
+    constexpr std::size_t kMaxDigits = 20;  // "-9223372036854775808"
+    char* at = room(kMaxDigits);
+    at_ += static_cast<std::size_t>(std::to_chars(at, at + kMaxDigits, n).ptr - at);
     return *this;
 }
 
 JsonWriter& JsonWriter::value(const JsonValue& v) {
     beforeValue();
-    writeJson(out_, v);
+    std::string text;
+    writeJson(text, v);
+    put(text);
     return *this;
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -105,9 +106,9 @@ std::string toJson(const JsonValue& v);
 // JavaScript embedding); all other bytes pass through unchanged.
 void appendJsonString(std::string& out, std::string_view s);
 
-// Writes compact JSON straight into `out`, member by member, for representations read often
-// enough that building a JsonValue tree first (an allocation per key and value) shows: the same
-// text toJson would give for the same members. Commas are placed for the caller; it keeps the
+// Writes compact JSON member by member, for representations read often enough that building a
+// JsonValue tree first (an allocation per key and value) shows: the same text toJson would give
+// for the same members (std::move(writer).take()). Commas are placed for the caller; it keeps the
 // nesting right (every begin has its end, a key before each member's value) and gives
 // numberLiteral only text of its own formatting.
 // A member name written as a literal, "id"_name (json_literals): checked when compiled to be
@@ -156,28 +157,93 @@ consteval JsonName operator""_name() {
 
 class JsonWriter {
 public:
-    explicit JsonWriter(std::string& out) : out_(out) {}
+    // `capacity`: the bytes expected (the buffer grows past it when needed).
+    explicit JsonWriter(std::size_t capacity = 1024) : buffer_(capacity, '\0') {}
 
-    JsonWriter& beginObject();
-    JsonWriter& endObject();
-    JsonWriter& beginArray();
-    JsonWriter& endArray();
+    // The text written so far; the writer is spent.
+    std::string take() && {
+        buffer_.resize(at_);
+        return std::move(buffer_);
+    }
+
+    JsonWriter& beginObject() {
+        beforeValue();
+        put('{');
+        comma_ = false;
+        return *this;
+    }
+    JsonWriter& endObject() {
+        put('}');
+        comma_ = true;
+        return *this;
+    }
+    JsonWriter& beginArray() {
+        beforeValue();
+        put('[');
+        comma_ = false;
+        return *this;
+    }
+    JsonWriter& endArray() {
+        put(']');
+        comma_ = true;
+        return *this;
+    }
     // The name of the next member of the enclosing object; its value follows.
     JsonWriter& key(std::string_view name);
-    JsonWriter& key(JsonName name);  // a literal: no escaping to look for
+    // A literal: no escaping to look for, and its length is known where it is written.
+    JsonWriter& key(JsonName name) {
+        if (comma_) put(',');
+        put(name.member());
+        comma_ = false;
+        return *this;
+    }
 
     JsonWriter& string(std::string_view s);
-    JsonWriter& optionalString(const std::optional<std::string>& s);  // null when empty
+    JsonWriter& optionalString(const std::optional<std::string>& s) {  // null when empty
+        return s ? string(*s) : null();
+    }
     JsonWriter& number(std::int64_t n);
-    JsonWriter& numberLiteral(std::string_view literal);
-    JsonWriter& boolean(bool b);
-    JsonWriter& null();
+    JsonWriter& numberLiteral(std::string_view literal) {
+        beforeValue();
+        put(literal);
+        return *this;
+    }
+    JsonWriter& boolean(bool b) {
+        beforeValue();
+        put(b ? std::string_view("true") : std::string_view("false"));
+        return *this;
+    }
+    JsonWriter& null() {
+        beforeValue();
+        put(std::string_view("null"));
+        return *this;
+    }
     JsonWriter& value(const JsonValue& v);
 
 private:
-    void beforeValue();
+    void beforeValue() {
+        if (comma_) put(',');
+        comma_ = true;
+    }
+    // Room for `n` more bytes after at_. The buffer is kept at its full size and written in
+    // place: std::string's append checked and copied out of line for every piece, the dearest
+    // part of writing an invoice.
+    char* room(std::size_t n) {
+        if (buffer_.size() - at_ < n) grow(n);
+        return buffer_.data() + at_;
+    }
+    void grow(std::size_t n);
+    void put(char c) {
+        *room(1) = c;
+        ++at_;
+    }
+    void put(std::string_view text) {
+        if (!text.empty()) std::memcpy(room(text.size()), text.data(), text.size());
+        at_ += text.size();
+    }
 
-    std::string& out_;
+    std::string buffer_;  // [0, at_) written; the rest is room
+    std::size_t at_ = 0;
     bool comma_ = false;  // a value or member came before at this level
 };
 

@@ -1328,10 +1328,9 @@ void writeContractSummary(core::JsonWriter& w, const domain::InvoiceContractSumm
 JsonValue parseOwnJson(const std::string& text) { return core::parseJson(text).value(); }
 
 JsonValue lineJson(const InvoiceLine& l, const domain::Currency& c) {
-    std::string text;
-    core::JsonWriter w(text);
+    core::JsonWriter w(256);
     writeLine(w, l, c);
-    return parseOwnJson(text);
+    return parseOwnJson(std::move(w).take());
 }
 
 }  // namespace
@@ -1411,11 +1410,9 @@ void writeInvoice(core::JsonWriter& w, const domain::Invoice& inv, bool with_lin
 }
 
 std::string invoiceJsonText(const domain::Invoice& inv, bool with_lines) {
-    std::string text;
-    text.reserve(with_lines ? 2048 : 1024);
-    core::JsonWriter w(text);
+    core::JsonWriter w(with_lines ? 2048 : 1024);
     writeInvoice(w, inv, with_lines);
-    return text;
+    return std::move(w).take();
 }
 
 JsonValue toJson(const domain::Invoice& inv, bool with_lines) {

@@ -112,11 +112,10 @@ HandlerResult listInvoices(ApiContext& ctx, Request& r) {
     }
     if (!errors.fields.empty()) return errors;
     const auto result = ctx.invoicing.list(*tenant, filter);
-    std::string body;
-    core::JsonWriter w(body);
+    core::JsonWriter w(1024 * (result.items.size() + 1));
     writeList(w, result.items, result.has_more,
               [](core::JsonWriter& out, const auto& x) { services::writeInvoice(out, x, false); });
-    return Response::jsonText(200, std::move(body));
+    return Response::jsonText(200, std::move(w).take());
 }
 
 // JSON by default; HTML or CSV by ?format= or the Accept header.
