@@ -300,6 +300,7 @@ private:
         script_defaults.quarantine_after = settings.scripts_quarantine_after;
         services::Scripts scripts(*store, clock, metrics, script_defaults);
         services::Invoicing invoicing(*store, clock, chain, &scripts);
+        invoicing.keepTexts(static_cast<std::size_t>(settings.invoices_cache_mb) << 20);
         // This process's name as the owner of every lease it takes (run items, job subjects).
         const std::string node_id = nodeId();
         services::RunWorkerOptions run_options;

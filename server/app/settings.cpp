@@ -170,6 +170,10 @@ const std::vector<SettingSpec>& settingSpecs() {
         {"outbox.max_backoff_seconds", "3600", "longest wait between two attempts"},
         {"webhooks.timeout_ms", "10000",
          "connect, send and receive timeout of one RevenueGuard webhook POST"},
+        {"invoices.cache_mb", "16",
+         "JSON of customer invoices kept in memory for GET /v1/invoices/{id} (MiB); each read "
+         "still checks the invoice's revision in the database, so a change is never missed; 0 "
+         "turns it off"},
         {"invoice_runs.threads", "2", "customers an invoice run computes at once"},
         {"invoice_runs.lease_seconds", "60",
          "a batch of a run whose node stopped is taken over by another after this long"},
@@ -415,6 +419,7 @@ core::Result<Settings> loadSettings(const SettingSources& sources) {
         {"outbox.backoff_seconds", &s.outbox_backoff_seconds, 1, 86400},
         {"outbox.max_backoff_seconds", &s.outbox_max_backoff_seconds, 1, 7 * 86400},
         {"webhooks.timeout_ms", &s.webhooks_timeout_ms, 100, 600000},
+        {"invoices.cache_mb", &s.invoices_cache_mb, 0, 4096},
         {"invoice_runs.threads", &s.invoice_runs_threads, 1, 64},
         {"invoice_runs.lease_seconds", &s.invoice_runs_lease_seconds, 2, 86400},
         {"invoice_runs.poll_ms", &s.invoice_runs_poll_ms, 10, 600000},

@@ -69,6 +69,8 @@ struct Settings {
     std::int64_t outbox_max_attempts = 8;
     std::int64_t outbox_backoff_seconds = 30;
     std::int64_t outbox_max_backoff_seconds = 3600;
+    // Invoice representations kept for reads (services/invoice_text_cache.h).
+    std::int64_t invoices_cache_mb = 16;
     // Invoice runs (docs/invoicing.md).
     std::int64_t invoice_runs_threads = 2;
     std::int64_t invoice_runs_lease_seconds = 60;

@@ -859,6 +859,30 @@ core::Result<domain::Invoice> Invoicing::get(const std::string& tenant_id, const
     });
 }
 
+core::Result<std::string> Invoicing::jsonText(const std::string& tenant_id, const std::string& id) {
+    if (!texts_) {
+        auto inv = get(tenant_id, id);
+        if (!inv.ok()) return std::move(inv).error();
+        return invoiceJsonText(*inv, true);
+    }
+    // The revision and (on a miss) the invoice are read in one transaction: the text put in the
+    // cache is the one of that revision.
+    return store_.read([&](storage::UnitOfWork& uow) -> core::Result<std::string> {
+        const auto revision = uow.invoices().revision(tenant_id, id);
+        if (!revision) return Error::notFound("invoice");
+        if (auto text = texts_->find(tenant_id, id, *revision)) return std::move(*text);
+        const auto inv = uow.invoices().find(tenant_id, id);
+        if (!inv) return Error::notFound("invoice");
+        std::string text = invoiceJsonText(*inv, true);
+        texts_->put(tenant_id, id, *revision, text);
+        return text;
+    });
+}
+
+void Invoicing::keepTexts(std::size_t max_bytes) {
+    texts_ = max_bytes == 0 ? nullptr : std::make_unique<InvoiceTextCache>(max_bytes);
+}
+
 core::Result<InvoiceContext> Invoicing::context(const std::string& tenant_id,
                                                 const std::string& id) {
     return store_.read([&](storage::UnitOfWork& uow) -> core::Result<InvoiceContext> {

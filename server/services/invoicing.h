@@ -13,6 +13,7 @@
 #include "domain/invoice.h"
 #include "domain/tenant.h"
 #include "services/actor.h"
+#include "services/invoice_text_cache.h"
 #include "services/platform_billing.h"
 #include "services/scripts.h"
 #include "services/usage_chain.h"
@@ -117,6 +118,12 @@ public:
                                    const Prepared& prepared);
 
     core::Result<domain::Invoice> get(const std::string& tenant_id, const std::string& id);
+    // The invoice's JSON representation with lines (invoiceJsonText), taken from the text cache
+    // when the invoice's revision is the one the text was made from (keepTexts).
+    core::Result<std::string> jsonText(const std::string& tenant_id, const std::string& id);
+    // Keeps up to `max_bytes` of invoice representations for jsonText (invoices.cache_mb);
+    // without a call, or with 0, every read writes the text again.
+    void keepTexts(std::size_t max_bytes);
     core::Result<InvoiceContext> context(const std::string& tenant_id, const std::string& id);
     Page<domain::Invoice> list(const std::string& tenant_id, const InvoiceListFilter& filter);
 
@@ -189,6 +196,7 @@ private:
     const core::Clock& clock_;
     BillingChain& chain_;
     Scripts* scripts_;
+    std::unique_ptr<InvoiceTextCache> texts_;
 };
 
 // Moves the customer's credit balance by `amount` (+ adds credit) and writes its ledger entry

@@ -56,6 +56,11 @@ public:
     virtual void update(const domain::Invoice& invoice) = 0;
     // Replaces the lines (after a draft edit or a regeneration) and the contract summaries.
     virtual void replaceLines(const domain::Invoice& invoice) = 0;
+    // The invoice's revision: update and replaceLines raise it in their transaction, so two
+    // reads that see the same revision see the same invoice, lines and summaries. Nothing for
+    // an invoice that does not exist.
+    virtual std::optional<std::int64_t> revision(std::string_view tenant_id,
+                                                 std::string_view id) = 0;
     // Invoices of every tenant whose next collection (auto-pay or a retry) is due at `now`,
     // the longest waiting first.
     virtual std::vector<InvoiceRef> collectionsDue(core::SysSeconds now, std::size_t limit) = 0;

@@ -732,6 +732,14 @@ const std::vector<Migration>& migrations() {
                  PRIMARY KEY (job, subject))
                  {clustered})",
          }},
+        {12,
+         "customer invoices carry a revision, raised by every change to the invoice, its lines "
+         "or its contract summaries",
+         {
+             // What a cached representation of the invoice is checked against on each read
+             // (services/invoice_text_cache.h). Only SqlInvoices writes these tables.
+             "ALTER TABLE invoices ADD COLUMN revision BIGINT NOT NULL DEFAULT 0",
+         }},
     };
     return kMigrations;
 }

@@ -182,6 +182,7 @@ public:
 
     void update(const domain::Invoice& inv) override {
         updateRow(c_, "invoices", kColumns, values(inv), inv.tenant_id, inv.id);
+        raiseRevision(inv);
     }
 
     void replaceLines(const domain::Invoice& inv) override {
@@ -190,6 +191,14 @@ public:
         c_.execute("DELETE FROM invoice_contracts WHERE tenant_id = ? AND invoice_id = ?",
                    {inv.tenant_id, inv.id});
         insertDetails(inv);
+        raiseRevision(inv);
+    }
+
+    std::optional<std::int64_t> revision(std::string_view tenant_id, std::string_view id) override {
+        std::optional<std::int64_t> out;
+        c_.forEachRow("SELECT revision FROM invoices WHERE tenant_id = ? AND id = ?",
+                      {text(tenant_id), text(id)}, [&](const RowView& r) { out = r.getInt(0); });
+        return out;
     }
 
     std::vector<InvoiceRef> collectionsDue(core::SysSeconds now, std::size_t limit) override {
@@ -293,6 +302,12 @@ private:
                 st->run();
             }
         }
+    }
+
+    // Every write to an invoice, its lines or its summaries ends here (revision()).
+    void raiseRevision(const domain::Invoice& inv) {
+        c_.execute("UPDATE invoices SET revision = revision + 1 WHERE tenant_id = ? AND id = ?",
+                   {inv.tenant_id, inv.id});
     }
 
     void loadDetails(domain::Invoice& inv) {

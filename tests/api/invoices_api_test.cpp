@@ -562,6 +562,43 @@ BOOST_AUTO_TEST_CASE(draft_lines_are_edited_with_reasons_and_totals_follow) {
     BOOST_CHECK_EQUAL(api.del(lines + "/" + energy + "?reason=x").status, 409);
 }
 
+// GET /v1/invoices/{id} answers from a kept text while the invoice's revision is unchanged
+// (invoices.cache_mb): after each change, a read answers exactly what the change answered.
+BOOST_AUTO_TEST_CASE(a_read_after_each_change_answers_what_the_change_answered) {
+    const Shop s = newShop(sharedServer(), "Kept Co");
+    const Api api = s.admin();
+    const std::string customer = meteredCustomer(api);
+    const auto created = issue(api, customer, false);
+    BOOST_REQUIRE_MESSAGE(created.status == 201, created.body);
+    const std::string id = str(created.json(), "id");
+    const std::string path = "/v1/invoices/" + id;
+    const auto read = [&] {
+        const auto r = api.get(path);
+        BOOST_CHECK_EQUAL(r.status, 200);
+        return r.body;
+    };
+    BOOST_CHECK_EQUAL(read(), created.body);
+    BOOST_CHECK_EQUAL(read(), created.body);  // the second from the kept text
+
+    const auto added = api.post(
+        path + "/lines", R"({"description":"Setup fee","amount":"25.00","reason":"racking"})");
+    BOOST_REQUIRE_MESSAGE(added.status == 201, added.body);
+    BOOST_CHECK_EQUAL(read(), added.body);
+    const std::string line = str(lineOfKind(added.json(), "adjustment"), "id");
+    const auto removed = api.del(path + "/lines/" + line + "?reason=duplicate");
+    BOOST_REQUIRE_MESSAGE(removed.status == 200, removed.body);
+    BOOST_CHECK_EQUAL(read(), removed.body);
+    for (const char* status : {R"({"status":"issued"})", R"({"status":"paid"})"}) {
+        const auto changed = setStatus(api, id, status);
+        BOOST_REQUIRE_MESSAGE(changed.status == 200, changed.body);
+        BOOST_CHECK_EQUAL(read(), changed.body);
+    }
+    BOOST_CHECK_EQUAL(str(api.get(path).json(), "status"), "paid");
+    // Another tenant's key does not reach the kept text.
+    const Shop other = newShop(sharedServer(), "Other Kept Co");
+    BOOST_CHECK_EQUAL(other.admin().get(path).status, 404);
+}
+
 BOOST_AUTO_TEST_CASE(percent_lines_follow_the_lines_they_are_a_percent_of) {
     const Shop s = newShop(sharedServer(), "Percent Co");
     const Api api = s.admin();

@@ -221,7 +221,7 @@ BOOST_AUTO_TEST_CASE(migrate_applies_the_schema_and_exits) {
     const TestDatabase db(makeTempDir());
     const auto result = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});
     BOOST_CHECK_EQUAL(result.exit_code, 0);
-    BOOST_CHECK(result.out.find("schema version 11") != std::string::npos);
+    BOOST_CHECK(result.out.find("schema version 12") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=1") != std::string::npos);
     BOOST_CHECK(result.err.find("migration applied version=2") != std::string::npos);
     const auto again = runBillwrightd({"-Ddatabase.url=" + db.url(), "--migrate"});

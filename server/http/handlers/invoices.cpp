@@ -134,9 +134,9 @@ HandlerResult getInvoice(ApiContext& ctx, Request& r) {
         format = "csv";
     }
     if (format == "json") {
-        auto inv = ctx.invoicing.get(*tenant, r.param("invoice_id"));
-        if (!inv.ok()) return std::move(inv).error();
-        return invoiceResponse(200, *inv);
+        auto text = ctx.invoicing.jsonText(*tenant, r.param("invoice_id"));
+        if (!text.ok()) return std::move(text).error();
+        return Response::jsonText(200, std::move(*text));
     }
     auto context = ctx.invoicing.context(*tenant, r.param("invoice_id"));
     if (!context.ok()) return std::move(context).error();

@@ -827,4 +827,53 @@ BOOST_AUTO_TEST_CASE(invoice_variance_never_compares_billed_energy_without_pdu_d
     BOOST_CHECK(json.find("variance_class")->isNull());
 }
 
+// GET /v1/invoices/{id} reads through Invoicing::jsonText: the text kept for an invoice is used
+// only while its revision is unchanged, so every change shows at once, including one made by
+// another node (a second Invoicing over the same database).
+BOOST_AUTO_TEST_CASE(kept_invoice_texts_follow_every_change_made_here_or_by_another_node) {
+    invoicing.keepTexts(1 << 20);
+    const auto day = ymd(2026, 4, 30);
+    const auto cus = customer();
+    const auto a = unit(3000, cus);
+    oneDay(cus, {a}, day, {"calculated"});
+    at(ymd(2026, 5, 2));
+    ingest(row("status", a, ts(day, 0), "online"));
+    const auto id = generate(cus, ymd(2026, 4, 1)).invoice->id;
+    const auto fresh = [&] { return services::invoiceJsonText(stored(id), true); };
+
+    const auto first = invoicing.jsonText(tenant, id);
+    BOOST_REQUIRE(first.ok());
+    BOOST_TEST(*first == fresh());
+    BOOST_TEST(invoicing.jsonText(tenant, id).value() == *first);  // the kept text
+
+    services::LineEdit adj;
+    adj.description = "Goodwill";
+    adj.amount_minor = -100;
+    BOOST_REQUIRE(invoicing.addLine(actor, tenant, id, adj, "goodwill").ok());
+    const auto edited = invoicing.jsonText(tenant, id);
+    BOOST_REQUIRE(edited.ok());
+    BOOST_TEST(*edited != *first);
+    BOOST_TEST(*edited == fresh());
+    BOOST_TEST(edited->find("Goodwill") != std::string::npos);
+
+    // Another node issues it: this one's kept text is of an older revision.
+    services::Invoicing other(*store, clock, chain, &scripts);
+    services::StatusChange issue;
+    issue.target = domain::InvoiceStatus::kIssued;
+    BOOST_REQUIRE(other.changeStatus(actor, tenant, id, issue).ok());
+    const auto issued = invoicing.jsonText(tenant, id);
+    BOOST_REQUIRE(issued.ok());
+    BOOST_TEST(*issued == fresh());
+    BOOST_TEST(issued->find(R"("status":"issued")") != std::string::npos);
+
+    // Another tenant's key cannot reach it, kept or not; an unknown id is not found.
+    BOOST_TEST(!invoicing.jsonText("ten_other", id).ok());
+    const auto missing = invoicing.jsonText(tenant, "inv_missing");
+    BOOST_REQUIRE(!missing.ok());
+    BOOST_TEST((missing.error().code == core::ErrorCode::kNotFound));
+    // Without the cache, the same text.
+    invoicing.keepTexts(0);
+    BOOST_TEST(invoicing.jsonText(tenant, id).value() == *issued);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

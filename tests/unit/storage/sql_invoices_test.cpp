@@ -157,6 +157,51 @@ BOOST_AUTO_TEST_CASE(one_live_invoice_per_customer_and_period_and_a_cancelled_on
 // A run of 6 items: a claim leases the first free ones by position to its owner; a second
 // claim gets the next ones; an ended lease (the item written) keeps the owner; an expired lease
 // is claimed again; the leased count sees only live leases of pending items.
+// The revision a cached representation is checked against: raised by every write to the
+// invoice, its lines or its summaries, in the writing transaction; reads leave it.
+BOOST_AUTO_TEST_CASE(every_write_to_an_invoice_raises_its_revision_and_reads_do_not) {
+    const auto revision = [&](const std::string& id) {
+        std::optional<std::int64_t> out;
+        store->transact(storage::TxMode::kRead, [&](storage::UnitOfWork& uow) {
+            out = uow.invoices().revision("ten_a", id);
+            return true;
+        });
+        return out;
+    };
+    BOOST_TEST(!revision("inv_r").has_value());
+    auto inv = invoice("inv_r", "cus_1", core::Date{std::chrono::year{2026} / 3 / 1});
+    write(*store, [&](storage::UnitOfWork& uow) { uow.invoices().insert(inv); });
+    const auto inserted = revision("inv_r");
+    BOOST_REQUIRE(inserted.has_value());
+    store->transact(storage::TxMode::kRead, [&](storage::UnitOfWork& uow) {
+        BOOST_TEST(uow.invoices().find("ten_a", "inv_r").has_value());
+        return true;
+    });
+    BOOST_TEST((revision("inv_r") == inserted));
+
+    inv.status_reason = "checked";
+    write(*store, [&](storage::UnitOfWork& uow) { uow.invoices().update(inv); });
+    const auto updated = revision("inv_r");
+    BOOST_TEST((updated > inserted));
+
+    inv.lines[0].description = "Energy, corrected";
+    write(*store, [&](storage::UnitOfWork& uow) { uow.invoices().replaceLines(inv); });
+    const auto relined = revision("inv_r");
+    BOOST_TEST((relined > updated));
+
+    // A write that rolls back leaves the revision where it was.
+    store->transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {
+        uow.invoices().update(inv);
+        return false;
+    });
+    BOOST_TEST((revision("inv_r") == relined));
+    // Another tenant's invoice of that id does not exist.
+    store->transact(storage::TxMode::kRead, [&](storage::UnitOfWork& uow) {
+        BOOST_TEST(!uow.invoices().revision("ten_b", "inv_r").has_value());
+        return true;
+    });
+}
+
 BOOST_AUTO_TEST_CASE(run_items_are_claimed_in_batches_under_a_lease_that_expires) {
     const auto at = core::SysSeconds{std::chrono::seconds{1000}};
     std::vector<std::string> customers;
