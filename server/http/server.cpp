@@ -126,9 +126,9 @@ public:
         response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
         if (!r.content_type.empty()) response.setContentType(r.content_type);
         for (const auto& [name, value] : r.headers) response.set(name, value);
-        response.setContentLength64(static_cast<Poco::Int64>(r.body.size()));
-        std::ostream& out = response.send();
-        out.write(r.body.data(), static_cast<std::streamsize>(r.body.size()));
+        // Header and body in one buffered write (no body for HEAD), with Content-Length: send()
+        // wrote the header twice, once only to count it.
+        response.sendBuffer(r.body.data(), r.body.size());
     }
 
 private:
