@@ -123,7 +123,7 @@ public:
             drain(request.stream(), kDrainBytes);
             response.setKeepAlive(false);
         }
-        response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+        response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
         if (!r.content_type.empty()) response.setContentType(r.content_type);
         for (const auto& [name, value] : r.headers) response.set(name, value);
         // Header and body in one buffered write (no body for HEAD), with Content-Length: send()

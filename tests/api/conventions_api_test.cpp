@@ -49,9 +49,11 @@ BOOST_AUTO_TEST_CASE(a_body_that_is_not_json_is_415) {
 BOOST_AUTO_TEST_CASE(unknown_routes_are_404_and_wrong_methods_405_with_allow) {
     const auto missing = asSuper().get("/v1/nothing-here");
     BOOST_CHECK_EQUAL(missing.status, 404);
+    BOOST_CHECK_EQUAL(missing.reason, "Not Found");  // the status line's phrase matches its code
     BOOST_CHECK_EQUAL(problemCode(missing), "route_not_found");
     const auto wrong = asSuper().del("/v1/tenants");
     BOOST_CHECK_EQUAL(wrong.status, 405);
+    BOOST_CHECK_EQUAL(wrong.reason, "Method Not Allowed");
     BOOST_CHECK_EQUAL(problemCode(wrong), "method_not_allowed");
     const std::string allow = wrong.header("allow");
     BOOST_CHECK(allow.find("GET") != std::string::npos && allow.find("POST") != std::string::npos);

@@ -186,6 +186,7 @@ HttpResult ServerProcess::request(const std::string& method, const std::string& 
     std::istream& in = session.receiveResponse(res);
     HttpResult out;
     out.status = static_cast<int>(res.getStatus());
+    out.reason = res.getReason();
     for (const auto& [k, v] : res) {
         std::string lower = k;
         for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
