@@ -30,15 +30,20 @@ ApiKeys::ApiKeys(storage::Store& store, const core::Clock& clock,
 std::optional<ApiKeys::KeyState> ApiKeys::cachedKey(const std::string& key_id,
                                                     std::int64_t now_ms) {
     if (cache_for_.count() <= 0) return std::nullopt;
-    std::lock_guard lock(cache_mutex_);
-    const auto it = cache_.find(key_id);
-    if (it == cache_.end()) return std::nullopt;
-    const std::int64_t age = now_ms - it->second.read_at_ms;
-    if (age < 0 || age >= cache_for_.count()) {
-        cache_.erase(it);
-        return std::nullopt;
+    {
+        std::shared_lock lock(cache_mutex_);
+        const auto it = cache_.find(key_id);
+        if (it == cache_.end()) return std::nullopt;
+        const std::int64_t age = now_ms - it->second.read_at_ms;
+        if (age >= 0 && age < cache_for_.count()) return it->second.state;
     }
-    return it->second.state;
+    std::lock_guard lock(cache_mutex_);  // too old: dropped (if no one has replaced it since)
+    const auto it = cache_.find(key_id);
+    if (it != cache_.end()) {
+        const std::int64_t age = now_ms - it->second.read_at_ms;
+        if (age < 0 || age >= cache_for_.count()) cache_.erase(it);
+    }
+    return std::nullopt;
 }
 
 void ApiKeys::cacheKey(const std::string& key_id, const KeyState& state, std::int64_t now_ms,
@@ -97,12 +102,15 @@ core::Result<domain::Principal> ApiKeys::authenticate(std::string_view token) {
     const auto now = clock_.nowSeconds();
     bool touch = false;
     {
+        std::shared_lock lock(touch_mutex_);  // nearly always touched lately: nothing to do
+        const auto it = last_touch_.find(key_id);
+        touch = it == last_touch_.end() || now - it->second >= kTouchInterval;
+    }
+    if (touch) {
         std::lock_guard lock(touch_mutex_);
         auto& last = last_touch_[key_id];
-        if (now - last >= kTouchInterval) {
-            last = now;
-            touch = true;
-        }
+        touch = now - last >= kTouchInterval;  // another thread may have touched it meanwhile
+        if (touch) last = now;
     }
     if (touch) {
         store_.transact(storage::TxMode::kWrite, [&](storage::UnitOfWork& uow) {

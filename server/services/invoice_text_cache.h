@@ -10,8 +10,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
+#include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -34,12 +35,14 @@ public:
 private:
     struct Entry {
         std::int64_t revision;
-        std::string text;
+        std::shared_ptr<const std::string> text;  // copied out after the lock is let go
     };
     static std::string key(std::string_view tenant_id, std::string_view id);
 
     const std::size_t max_bytes_;
-    mutable std::mutex mutex_;
+    // Shared to find, exclusive to put: finds by many request threads do not queue on each
+    // other, nor on a holder preempted while copying a text.
+    mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
     std::size_t bytes_ = 0;
 };
