@@ -131,6 +131,23 @@ struct InvoicingFixture : StoreFixture {
         });
     }
 
+    // A new customer with one 3,000 W unit online from 00:00 on 30 April 2026 under a one-day
+    // contract billed "calculated" (72,000 Wh: 4.68 at the fixture's rate); the clock is then
+    // on 2 May, so April can be invoiced.
+    struct OnlineDay {
+        std::string customer;
+        std::string unit;
+        core::Date day;
+    };
+    OnlineDay onlineDay() {
+        OnlineDay d{customer(), "", core::Date{std::chrono::year{2026} / 4 / 30}};
+        d.unit = unit(3000, d.customer);
+        oneDay(d.customer, {d.unit}, d.day, {"calculated"});
+        at(core::Date{std::chrono::year{2026} / 5 / 2});
+        ingest(row("status", d.unit, ts(d.day, 0), "online"));
+        return d;
+    }
+
     // <day> <hour>:00 UTC in Unix seconds (hour may run past 23).
     static std::int64_t ts(core::Date day, int hour) {
         return std::chrono::duration_cast<std::chrono::seconds>(

@@ -455,13 +455,7 @@ BOOST_AUTO_TEST_CASE(inclusive_tax_is_contained_in_the_lines) {
         s.tax_rate_milli_pct = 8875;
         s.tax_display = "inclusive";
     });
-    const auto day = ymd(2026, 4, 30);
-    const auto cus = customer();
-    const auto a = unit(3000, cus);
-    oneDay(cus, {a}, day, {"calculated"});
-    at(ymd(2026, 5, 2));
-    ingest(row("status", a, ts(day, 0), "online"));
-    const auto inv = stored(generate(cus, ymd(2026, 4, 1)).invoice->id);
+    const auto inv = stored(generate(onlineDay().customer, ymd(2026, 4, 1)).invoice->id);
     BOOST_CHECK(inv.tax_display == domain::TaxDisplay::kInclusive);
     BOOST_CHECK_EQUAL(inv.tax_rate_milli_pct, 8875);
     BOOST_REQUIRE_EQUAL(inv.lines.size(), 1U);
@@ -705,12 +699,10 @@ BOOST_AUTO_TEST_CASE(a_customer_billed_in_a_currency_without_decimals) {
 //   The unit turns out to have gone offline at 12:00: 36,000 Wh -> 234; with the -1.00
 //   adjustment added by hand the total is 134; the credit applied drops to 134 (balance 866).
 BOOST_AUTO_TEST_CASE(regenerating_a_draft_keeps_hand_made_lines_and_moves_the_credit) {
-    const auto day = ymd(2026, 4, 30);
-    const auto cus = customer();
-    const auto a = unit(3000, cus);
-    oneDay(cus, {a}, day, {"calculated"});
-    at(ymd(2026, 5, 2));
-    ingest(row("status", a, ts(day, 0), "online"));
+    const auto online = onlineDay();
+    const std::string& cus = online.customer;
+    const std::string& a = online.unit;
+    const core::Date day = online.day;
     BOOST_REQUIRE(invoicing.adjustCredit(actor, tenant, cus, 1000, "prepayment").ok());
     const auto first = generate(cus, ymd(2026, 4, 1));
     BOOST_CHECK_EQUAL(first.invoice->total_minor, 468);
@@ -832,13 +824,7 @@ BOOST_AUTO_TEST_CASE(invoice_variance_never_compares_billed_energy_without_pdu_d
 // another node (a second Invoicing over the same database).
 BOOST_AUTO_TEST_CASE(kept_invoice_texts_follow_every_change_made_here_or_by_another_node) {
     invoicing.keepTexts(1 << 20);
-    const auto day = ymd(2026, 4, 30);
-    const auto cus = customer();
-    const auto a = unit(3000, cus);
-    oneDay(cus, {a}, day, {"calculated"});
-    at(ymd(2026, 5, 2));
-    ingest(row("status", a, ts(day, 0), "online"));
-    const auto id = generate(cus, ymd(2026, 4, 1)).invoice->id;
+    const auto id = generate(onlineDay().customer, ymd(2026, 4, 1)).invoice->id;
     const auto fresh = [&] { return services::invoiceJsonText(stored(id), true); };
 
     const auto first = invoicing.jsonText(tenant, id);
