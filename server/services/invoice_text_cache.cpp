@@ -5,7 +5,7 @@ namespace billwright::services {
 std::string InvoiceTextCache::key(std::string_view tenant_id, std::string_view id) {
     std::string k;
     k.reserve(tenant_id.size() + 1 + id.size());
-    k.append(tenant_id).push_back('\n');  // ids never hold a line break
+    k.append(tenant_id).push_back('\n');  // tenant ids (made here) never hold a line break
     k.append(id);
     return k;
 }
